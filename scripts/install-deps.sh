@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the host packages lvslab needs (idempotent; Debian/Ubuntu; run as root).
+#   scripts/install-deps.sh          runtime packages: iproute2, FRR, keepalived, nginx, nftables, ...
+#   scripts/install-deps.sh --vm     also what the QEMU/IPVS test harness needs
+# Daemons are installed but never started on the host: a policy-rc.d is held in place
+# during the install so the packages' postinst scripts cannot start frr/nginx/keepalived
+# in the host namespace (lvslab starts its own instances inside each lab's namespaces).
+set -euo pipefail
+want_vm=0
+for a in "$@"; do case "$a" in --vm) want_vm=1 ;; -h|--help) sed -n '2,7p' "$0"; exit 0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+[ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
+
+pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates)
+[ "$want_vm" = 1 ] && pkgs+=(qemu-system-x86 busybox-static cpio xz-utils)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  placed_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; placed_policy=1
+  fi
+  trap '[ "$placed_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# FRR's runtime directories (lvslab binds node-private directories over them; see
+# src/lab/node-setup.ts). The package creates /run/frr only through systemd-tmpfiles.
+install -d -o frr -g frr -m 0755 /run/frr
+install -d -o frr -g frr -m 0700 /var/tmp/frr
+# Node >= 20 is required to run lvslab itself.
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "install-deps: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+echo "install-deps: ok"

@@ -1,0 +1,47 @@
+// Small pieces several commands share.
+import { NetnsRuntime } from '../../runtime/netns/netns-runtime.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { EXIT, LvslabError } from '../../util/errors.js';
+import { loadState, type InstanceState } from '../../lab/state.js';
+
+export function netnsRuntime(): Runtime {
+  return new NetnsRuntime();
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * The instance a command means: the one named, or the only one running. Several running
+ * and none named is an input error listing them.
+ */
+export async function pickInstance(runtime: Runtime, named: string | undefined): Promise<string> {
+  const all = await runtime.listInstances();
+  if (named) {
+    if (!all.includes(named)) {
+      throw new LvslabError(`no lab instance named '${named}' is up${all.length ? ` (up: ${all.join(', ')})` : ''}`, EXIT.notFound);
+    }
+    return named;
+  }
+  if (all.length === 1) return all[0]!;
+  if (all.length === 0) throw new LvslabError('no lab is up', EXIT.notFound, 'lvslab up ospf-ecmp');
+  throw new LvslabError(`several labs are up (${all.join(', ')}): say which with --name`, EXIT.invalidInput);
+}
+
+export async function requireState(instance: string): Promise<InstanceState> {
+  const state = await loadState(instance);
+  if (!state) {
+    throw new LvslabError(
+      `instance '${instance}' has no state record (a crashed up?)`,
+      EXIT.notFound,
+      `lvslab down ${instance}   removes whatever is left of it`,
+    );
+  }
+  return state;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { DATAPLANES, type DataplaneChoice } from '../../model/types.js';
+import { resolveLabArgument } from '../../lab/catalogue.js';
+import { up } from '../../lab/up.js';
+import { describeInstance, formatSummary } from '../summary.js';
+import { progressReporter } from '../progress.js';
+import { netnsRuntime, printJson } from './shared.js';
+import { EXIT, LvslabError } from '../../util/errors.js';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .argument('<LAB>', 'catalogue name (lvslab labs) or path to a lab file')
+    .description('build a lab, start every daemon, and wait until it is ready (OSPF Full, ECMP route, real servers healthy, clients answered)')
+    .option('--name <NAME>', 'instance name (default: the lab name); run several copies side by side with different names')
+    .addOption(new Option('--dataplane <KIND>', 'director dataplane: auto = kernel IPVS when available, else the nftables fallback').choices([...DATAPLANES]))
+    .option('--timeout <SECONDS>', 'how long to wait for readiness before diagnosing and rolling back', '60')
+    .option('--keep-on-failure', 'leave a lab that did not become ready in place for debugging (then: lvslab down)')
+    .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lvslab up ospf-ecmp                       seed 001: two directors, ECMP on the router
+  lvslab up ospf-ecmp --name alice          a second copy beside the first
+  lvslab up ./my-lab.yaml --timeout 120
+  lvslab up lvs-dr --dataplane nftables     force the fallback even where IPVS exists
+
+A failure or Ctrl-C half-way rolls everything back. Exit 4 = not ready in time (a
+diagnosis names what was missing).`,
+    )
+    .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; timeout: string; keepOnFailure?: boolean; json?: boolean }) => {
+      const timeoutS = Number(opts.timeout);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
+      const runtime = netnsRuntime();
+      const labFile = await resolveLabArgument(labArg);
+      const result = await up(
+        runtime,
+        { labFile, instance: opts.name, dataplane: opts.dataplane, timeoutMs: timeoutS * 1000, keepOnFailure: opts.keepOnFailure },
+        progressReporter({ json: Boolean(opts.json) }),
+      );
+      const description = await describeInstance(runtime, result.state, result.readiness);
+      if (opts.json) printJson(description);
+      else process.stdout.write(formatSummary(description) + '\n');
+    });
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadLabFileWithWarnings } from '../../model/load.js';
+import { formatProblem, LabValidationError } from '../../model/problems.js';
+import { resolveLabArgument } from '../../lab/catalogue.js';
+import { EXIT } from '../../util/errors.js';
+import { printJson } from './shared.js';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .argument('<FILE>', 'lab file (or catalogue name)')
+    .option('--json', 'print the problems as JSON')
+    .description('check a lab file and report every problem at once (file:line:column, field, what is wrong, what is accepted); touches nothing')
+    .addHelpText('after', `
+Examples:
+  lvslab validate labs/ospf-ecmp.yaml
+  lvslab validate my-lab.yaml --json
+
+Exit 0 when valid (warnings allowed), 2 when there are errors.`)
+    .action(async (fileArg: string, opts: { json?: boolean }) => {
+      const file = await resolveLabArgument(fileArg);
+      try {
+        const { lab, warnings } = await loadLabFileWithWarnings(file);
+        if (opts.json) return printJson({ valid: true, lab: lab.name, problems: warnings });
+        for (const w of warnings) process.stderr.write(formatProblem(w) + '\n');
+        process.stdout.write(`${fileArg}: valid lab '${lab.name}' (${lab.nodes.length} nodes, ${lab.services.length} services${warnings.length ? `, ${warnings.length} warnings` : ''})\n`);
+      } catch (err) {
+        if (!(err instanceof LabValidationError)) throw err;
+        if (opts.json) {
+          printJson({ valid: false, problems: err.problems });
+          process.exitCode = EXIT.invalidInput;
+          return;
+        }
+        throw err;
+      }
+    });
+}

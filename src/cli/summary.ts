@@ -1,0 +1,104 @@
+// What `up`, `status` and `inspect` show about an instance: one structure (also the --json
+// output) and its text rendering.
+import type { Runtime } from '../runtime/runtime.js';
+import type { InstanceState } from '../lab/state.js';
+import type { ReadinessReport } from '../lab/readiness.js';
+import { countNextHops, readKernelRoute } from '../lab/observe.js';
+import { table } from './commands/shared.js';
+
+export interface InstanceDescription {
+  instance: string;
+  lab: string;
+  labFile: string;
+  runtime: string;
+  dataplane: string;
+  dataplaneDetail: string;
+  phase: string;
+  readyMs?: number;
+  nodes: Array<{
+    name: string;
+    role: string;
+    interfaces: Array<{ name: string; address: string; mac: string; attachedTo: string }>;
+    loopbacks: string[];
+    processes?: Array<{ pid: number; command: string }>;
+  }>;
+  /** Each OSPF-announced VIP as the routers' kernels see it. */
+  vipRoutes: Array<{ router: string; vip: string; nextHops: string[]; text: string }>;
+  checks?: ReadinessReport['checks'];
+}
+
+export async function describeInstance(
+  runtime: Runtime,
+  state: InstanceState,
+  readiness?: ReadinessReport,
+  opts: { processes?: boolean } = {},
+): Promise<InstanceDescription> {
+  const lab = state.lab;
+  const inspection = opts.processes ? await runtime.inspect(lab.instance) : [];
+  const vipRoutes: InstanceDescription['vipRoutes'] = [];
+  for (const router of lab.nodes.filter((n) => n.role === 'router' && n.ospf?.installRoutes)) {
+    for (const svc of lab.services.filter((s) => s.announce === 'ospf')) {
+      const route = await readKernelRoute(runtime, lab.instance, router.name, `${svc.vip}/32`).catch(() => undefined);
+      const text = (await runtime.exec(lab.instance, router.name, ['ip', 'route', 'show', 'exact', `${svc.vip}/32`])).stdout.trim();
+      vipRoutes.push({
+        router: router.name,
+        vip: svc.vip,
+        nextHops: route ? (route.nexthops?.map((h) => h.gateway ?? '?') ?? (countNextHops(route) ? [route.gateway ?? route.dev ?? '?'] : [])) : [],
+        text,
+      });
+    }
+  }
+  return {
+    instance: lab.instance,
+    lab: lab.name,
+    labFile: lab.sourceFile,
+    runtime: state.runtime,
+    dataplane: state.dataplane,
+    dataplaneDetail: state.dataplaneDetail,
+    phase: state.phase,
+    readyMs: state.readyMs,
+    nodes: lab.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      interfaces: n.interfaces.map((i) => ({
+        name: i.name,
+        address: i.cidr,
+        mac: i.mac,
+        attachedTo: i.attachment.kind === 'segment' ? `segment ${i.attachment.segment}` : `link ${i.attachment.link} to ${i.attachment.peer.node}`,
+      })),
+      loopbacks: n.loopbacks,
+      processes: opts.processes ? inspection.find((x) => x.name === n.name)?.processes : undefined,
+    })),
+    vipRoutes,
+    checks: readiness?.checks,
+  };
+}
+
+export function formatSummary(d: InstanceDescription, opts: { detail?: boolean } = {}): string {
+  const lines: string[] = [];
+  const ready = d.readyMs !== undefined ? ` — ready in ${(d.readyMs / 1000).toFixed(1)} s` : '';
+  lines.push(`${d.instance}: lab ${d.lab}, runtime ${d.runtime}, ${d.phase}${ready}`);
+  lines.push(`dataplane: ${d.dataplane === 'nftables' ? 'NFTABLES FALLBACK (no kernel IPVS)' : 'ipvs'} — ${d.dataplaneDetail}`);
+  lines.push('');
+  const rows = [['NODE', 'ROLE', 'ADDRESSES', 'ON LO']];
+  for (const n of d.nodes) {
+    rows.push([n.name, n.role, n.interfaces.map((i) => `${i.name} ${i.address}`).join(', '), n.loopbacks.join(', ')]);
+  }
+  lines.push(table(rows));
+  if (opts.detail) {
+    for (const n of d.nodes) {
+      lines.push('', `${n.name} (${n.role})`);
+      for (const i of n.interfaces) lines.push(`  ${i.name.padEnd(6)} ${i.address.padEnd(18)} ${i.mac}  ${i.attachedTo}`);
+      if (n.processes) lines.push(`  processes: ${n.processes.map((p) => `${p.command}[${p.pid}]`).join(' ') || 'none'}`);
+    }
+  }
+  for (const r of d.vipRoutes) {
+    lines.push('', `${r.router}: ip route show ${r.vip}  (${r.nextHops.length} next hop${r.nextHops.length === 1 ? '' : 's'})`);
+    lines.push(...(r.text ? r.text.split('\n').map((l) => `  ${l}`) : ['  (no route)']));
+  }
+  if (d.checks && (opts.detail || d.checks.some((c) => !c.ok))) {
+    lines.push('', 'checks:');
+    for (const c of d.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.detail}`);
+  }
+  return lines.join('\n');
+}

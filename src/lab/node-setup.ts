@@ -1,0 +1,121 @@
+// What runs on each node, and how it is started: the rendered config files and the
+// daemon command lines. Pure planning (planNode) is separate from doing (applyNodePlan)
+// so the plan can be shown (`lvslab up --dry-run`) and tested without a host.
+import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
+import { renderFrrConf } from '../render/frr.js';
+import { renderKeepalivedConf } from '../render/keepalived.js';
+import { renderNginxConf } from '../render/nginx.js';
+import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
+import { healthdArgv, healthdFiles } from '../dataplane/healthd-types.js';
+import { healthdConfigFor } from './dataplane-state.js';
+
+export interface PlannedFile {
+  path: string;
+  content: string;
+  /** Owner inside the node (FRR drops privileges to `frr` and must read its config). */
+  owner?: string;
+}
+
+export interface NodePlan {
+  node: string;
+  /** Directories to create first, with owner. */
+  dirs: Array<{ path: string; owner?: string }>;
+  files: PlannedFile[];
+  /** In start order. */
+  daemons: DaemonSpec[];
+}
+
+export function runsFrr(node: ResolvedNode): boolean {
+  return node.ospf !== undefined;
+}
+
+export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths, dataplane: Dataplane): NodePlan {
+  const plan: NodePlan = {
+    node: node.name,
+    dirs: [
+      { path: paths.conf },
+      { path: paths.run },
+      { path: paths.log, owner: runsFrr(node) ? 'frr' : undefined },
+    ],
+    files: [],
+    daemons: [],
+  };
+
+  if (runsFrr(node)) {
+    const frrConf = `${paths.conf}/frr.conf`;
+    plan.dirs.push({ path: paths.frrVtyDir, owner: 'frr' });
+    plan.files.push({ path: frrConf, content: renderFrrConf(lab, node, paths), owner: 'frr' });
+    const privateRun = `${paths.run}/frr-rundir`;
+    const privateTmp = `${paths.run}/frr-tmpdir`;
+    plan.dirs.push({ path: privateRun, owner: 'frr' }, { path: privateTmp, owner: 'frr' });
+    const common = ['-d', '-N', paths.frrPathspace, '-f', frrConf, '-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
+    for (const daemon of ['zebra', 'ospfd']) {
+      const pidFile = `${paths.frrVtyDir}/${daemon}.pid`;
+      plan.daemons.push({
+        name: daemon,
+        argv: withPrivateFrrDirs(privateRun, privateTmp, [`/usr/lib/frr/${daemon}`, ...common, '-i', pidFile]),
+        pidFile,
+        selfDaemonizing: true,
+      });
+    }
+  }
+
+  if (node.role === 'realserver' && node.serves.length > 0) {
+    const conf = `${paths.conf}/nginx.conf`;
+    plan.files.push({ path: conf, content: renderNginxConf(lab, node, paths) });
+    plan.daemons.push({
+      name: 'nginx',
+      // -e: nginx opens its error log before reading the config; keep it out of /var/log.
+      argv: ['nginx', '-e', `${paths.log}/nginx-error.log`, '-c', conf],
+      pidFile: `${paths.run}/nginx.pid`,
+      selfDaemonizing: true,
+    });
+  }
+
+  if (node.role === 'director' && node.directs.length > 0) {
+    if (dataplane === 'ipvs') {
+      const conf = `${paths.conf}/keepalived.conf`;
+      plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });
+      plan.daemons.push({
+        name: 'keepalived',
+        // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
+        // runtime keeps its output in keepalived.log, where experiments read the checker's
+        // timestamped decisions.
+        argv: [
+          'keepalived', '-n', '-l', '-D', '-G', '-f', conf,
+          '-p', `${paths.run}/keepalived.pid`, '-c', `${paths.run}/keepalived-checkers.pid`, '-r', `${paths.run}/keepalived-vrrp.pid`,
+        ],
+        pidFile: `${paths.run}/keepalived.pid.lvslab`,
+        selfDaemonizing: false,
+        logFile: `${paths.log}/keepalived.log`,
+      });
+    } else {
+      // No kernel IPVS: lvslab's health daemon programs the nftables fallback and runs
+      // keepalived-style checks (src/dataplane/healthd.ts).
+      const files = healthdFiles(paths);
+      plan.files.push({ path: files.config, content: JSON.stringify(healthdConfigFor(lab, node, paths), null, 2) + '\n' });
+      plan.daemons.push({ name: 'healthd', argv: healthdArgv(files.config), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
+    }
+  }
+  return plan;
+}
+
+/**
+ * FRR writes outside its pathspace: a shared /run/frr/ospfd-gr.json, /run/frr/<pathspace>/
+ * and crash-log buffers in /var/tmp/frr/<daemon>.<pid>/. Each daemon therefore starts in a
+ * private mount namespace (the one `ip netns exec` already creates) with node-private
+ * directories bound over both, so nothing of the lab lands in the host's directories.
+ * The script is constant; paths and argv travel as positional parameters, never as text.
+ */
+export const FRR_HOST_DIRS = ['/run/frr', '/var/tmp/frr'] as const;
+function withPrivateFrrDirs(privateRun: string, privateTmp: string, argv: string[]): string[] {
+  const script = 'mount --bind "$1" /run/frr && mount --bind "$2" /var/tmp/frr && shift 2 && exec "$@"';
+  return ['sh', '-c', script, 'lvslab-frr', privateRun, privateTmp, ...argv];
+}
+
+/** Writes the node's files and starts its daemons, in order. */
+export async function applyNodePlan(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {
+  for (const d of plan.dirs) await runtime.makeDir(instance, plan.node, d.path, { owner: d.owner });
+  await Promise.all(plan.files.map((f) => runtime.writeFile(instance, plan.node, f.path, f.content, { owner: f.owner })));
+  for (const d of plan.daemons) await runtime.startDaemon(instance, plan.node, d);
+}

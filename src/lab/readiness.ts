@@ -1,0 +1,146 @@
+// "Ready" means what a user of the lab relies on, observed on the running nodes:
+//  - every router's OSPF adjacency with each director is Full,
+//  - every router's kernel route to each OSPF-announced VIP has one next hop per director,
+//  - every director sees every real server healthy (IPVS table, or the fallback's health state),
+//  - every client gets an answer from every VIP.
+// Each check returns a one-line diagnosis so a timeout can say exactly what is missing.
+import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { readFallbackHealth } from './dataplane-state.js';
+import { countNextHops, parseIpvsadmList, readKernelRoute, readOspfNeighbors } from './observe.js';
+
+export interface ReadinessCheck {
+  /** e.g. "ospf router~lb1", "route router 10.0.1.100/32", "health lb1 web", "reach client1 web". */
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: ReadinessCheck[];
+}
+
+export async function checkReadiness(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<ReadinessReport> {
+  const checks = (
+    await Promise.all([
+      ...routers(lab).map((r) => checkAdjacencies(runtime, lab, r)),
+      ...routers(lab).filter((r) => r.ospf?.installRoutes).map((r) => checkVipRoutes(runtime, lab, r)),
+      ...lab.nodes.filter((n) => n.role === 'director').map((d) => checkHealth(runtime, lab, d, dataplane)),
+      ...lab.nodes.filter((n) => n.role === 'client').map((c) => checkReach(runtime, lab, c)),
+    ])
+  ).flat();
+  return { ready: checks.every((c) => c.ok), checks };
+}
+
+function routers(lab: ResolvedLab): ResolvedNode[] {
+  return lab.nodes.filter((n) => n.role === 'router' && n.ospf);
+}
+
+/** Directors running OSPF on an active interface that shares a segment or link with `router`. */
+export function expectedOspfPeers(lab: ResolvedLab, router: ResolvedNode): ResolvedNode[] {
+  const attachments = new Set(
+    router.interfaces.filter((i) => i.ospf && !i.ospf.passive).map((i) => attachmentKey(i.attachment)),
+  );
+  return lab.nodes.filter(
+    (n) =>
+      n.role === 'director' &&
+      n.ospf &&
+      n.interfaces.some((i) => i.ospf && !i.ospf.passive && attachments.has(attachmentKey(i.attachment))),
+  );
+}
+
+function attachmentKey(a: ResolvedNode['interfaces'][number]['attachment']): string {
+  return a.kind === 'segment' ? `segment:${a.segment}` : `link:${a.link}`;
+}
+
+async function checkAdjacencies(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
+  const peers = expectedOspfPeers(lab, router);
+  if (peers.length === 0) return [];
+  const neighbors = await readOspfNeighbors(runtime, lab, router.name).catch(() => undefined);
+  return peers.map((peer) => {
+    const name = `ospf ${router.name}~${peer.name}`;
+    if (!neighbors) return { name, ok: false, detail: `ospfd on ${router.name} does not answer yet` };
+    const entry = neighbors.find((n) => n.routerId === peer.ospf!.routerId);
+    if (!entry) return { name, ok: false, detail: `${router.name} has no OSPF neighbour ${peer.ospf!.routerId} (${peer.name}) yet` };
+    const ok = entry.state.startsWith('Full');
+    return { name, ok, detail: `${router.name} sees ${peer.name} (${entry.routerId}) ${entry.state}${ok ? '' : ', expected Full'}` };
+  });
+}
+
+/** Services whose VIP the directors announce over OSPF, with the next hops a router should have. */
+export function expectedNextHops(lab: ResolvedLab, service: ResolvedService): number {
+  return Math.min(service.directors.length, lab.ospf.maxPaths);
+}
+
+async function checkVipRoutes(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
+  const services = lab.services.filter((s) => s.announce === 'ospf');
+  return Promise.all(
+    services.map(async (svc) => {
+      const name = `route ${router.name} ${svc.vip}/32`;
+      const want = expectedNextHops(lab, svc);
+      const route = await readKernelRoute(runtime, lab.instance, router.name, `${svc.vip}/32`).catch(() => undefined);
+      if (!route) return { name, ok: false, detail: `${router.name} has no kernel route to ${svc.vip}/32 yet (want ${want} next hops)` };
+      const have = countNextHops(route);
+      const via = route.nexthops?.map((h) => h.gateway).join(', ') ?? route.gateway ?? '?';
+      return {
+        name,
+        ok: have === want,
+        detail: `${router.name}: ${svc.vip}/32 has ${have} next hop${have === 1 ? '' : 's'} (via ${via}), want ${want}`,
+      };
+    }),
+  );
+}
+
+async function checkHealth(runtime: Runtime, lab: ResolvedLab, director: ResolvedNode, dataplane: Dataplane): Promise<ReadinessCheck[]> {
+  const services = lab.services.filter((s) => s.directors.includes(director.name));
+  if (dataplane === 'ipvs') {
+    const r = await runtime.exec(lab.instance, director.name, ['ipvsadm', '-Ln']);
+    const table = r.code === 0 ? parseIpvsadmList(r.stdout) : undefined;
+    return services.map((svc) => {
+      const name = `health ${director.name} ${svc.name}`;
+      if (!table) return { name, ok: false, detail: `ipvsadm on ${director.name} failed: ${r.stderr.trim()}` };
+      const vs = table.find((v) => v.address === `${svc.vip}:${svc.port}` && v.protocol === svc.protocol.toUpperCase());
+      if (!vs) return { name, ok: false, detail: `${director.name}: no IPVS service ${svc.vip}:${svc.port} yet` };
+      const missing = svc.realServers
+        .filter((rs) => rs.weight > 0)
+        .filter((rs) => !vs.realServers.some((x) => x.address === `${rs.address}:${rs.port}` && x.weight > 0))
+        .map((rs) => rs.node);
+      return {
+        name,
+        ok: missing.length === 0,
+        detail: missing.length === 0
+          ? `${director.name}: all ${svc.realServers.length} real servers of ${svc.name} in IPVS`
+          : `${director.name}: ${missing.join(', ')} not (yet) active in IPVS for ${svc.name}`,
+      };
+    });
+  }
+  const health = await readFallbackHealth(runtime, lab, director.name);
+  return services.map((svc) => {
+    const name = `health ${director.name} ${svc.name}`;
+    if (!health) return { name, ok: false, detail: `${director.name}: health checker has not reported yet` };
+    const down = svc.realServers.filter((rs) => rs.weight > 0 && health.get(svc.name)?.get(rs.node) !== true).map((rs) => rs.node);
+    return {
+      name,
+      ok: down.length === 0,
+      detail: down.length === 0
+        ? `${director.name}: all ${svc.realServers.length} real servers of ${svc.name} healthy`
+        : `${director.name}: ${down.join(', ')} not healthy for ${svc.name}`,
+    };
+  });
+}
+
+async function checkReach(runtime: Runtime, lab: ResolvedLab, client: ResolvedNode): Promise<ReadinessCheck[]> {
+  return Promise.all(
+    lab.services
+      .filter((s) => s.protocol === 'tcp')
+      .map(async (svc) => {
+        const name = `reach ${client.name} ${svc.name}`;
+        const r = await runtime.exec(lab.instance, client.name, [
+          'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', `http://${svc.vip}:${svc.port}/`,
+        ]);
+        const ok = r.stdout.trim() === '200';
+        return { name, ok, detail: `${client.name} -> ${svc.vip}:${svc.port}: ${ok ? 'HTTP 200' : `no answer (${r.stdout.trim() || `curl exit ${r.code}`})`}` };
+      }),
+  );
+}

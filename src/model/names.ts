@@ -1,0 +1,77 @@
+// Naming rules for everything that ends up as a kernel or host name. The limits come from
+// what those names turn into: interface names are kernel netdev names (IFNAMSIZ 16 with the
+// NUL, so 15 characters), node and instance names become parts of namespace, veth and
+// directory names, and segment/link names become bridge names prefixed by the runtime.
+// The runtime reuses these functions, so the file and the command line agree.
+
+export interface NameRule {
+  pattern: RegExp;
+  /** What is accepted, in words (shown to the user next to a rejected name). */
+  accepted: string;
+}
+
+export const INTERFACE_NAME: NameRule = {
+  pattern: /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/,
+  accepted: 'a letter, then up to 14 letters, digits, "_", "." or "-" (Linux interface names are at most 15 characters); not "lo"',
+};
+
+export const NODE_NAME: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{0,23}$/,
+  accepted: 'a lowercase letter, then up to 23 lowercase letters, digits or "-"',
+};
+
+/** Segments, links and services share one rule. */
+export const NETWORK_NAME: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{0,14}$/,
+  accepted: 'a lowercase letter, then up to 14 lowercase letters, digits or "-"',
+};
+
+export const INSTANCE_NAME: NameRule = {
+  pattern: /^[a-z0-9][a-z0-9-]{0,23}$/,
+  accepted: 'a lowercase letter or digit, then up to 23 lowercase letters, digits or "-"',
+};
+
+/** Why `name` breaks `rule`, or undefined when it is fine. */
+function reasonAgainst(rule: NameRule, name: string, maxLength: number): string | undefined {
+  if (rule.pattern.test(name)) return undefined;
+  if (name.length === 0) return 'the name is empty';
+  if (name.length > maxLength) return `'${name}' is too long (${name.length} characters, at most ${maxLength})`;
+  return `'${name}' is not a valid name`;
+}
+
+export function interfaceNameProblem(name: string): string | undefined {
+  if (name === 'lo') return "'lo' is the loopback interface every node already has";
+  return reasonAgainst(INTERFACE_NAME, name, 15);
+}
+
+export function nodeNameProblem(name: string): string | undefined {
+  return reasonAgainst(NODE_NAME, name, 24);
+}
+
+export function segmentNameProblem(name: string): string | undefined {
+  return reasonAgainst(NETWORK_NAME, name, 15);
+}
+
+export function linkNameProblem(name: string): string | undefined {
+  return reasonAgainst(NETWORK_NAME, name, 15);
+}
+
+export function serviceNameProblem(name: string): string | undefined {
+  return reasonAgainst(NETWORK_NAME, name, 15);
+}
+
+export function instanceNameProblem(name: string): string | undefined {
+  return reasonAgainst(INSTANCE_NAME, name, 24);
+}
+
+export const isValidInterfaceName = (name: string): boolean => interfaceNameProblem(name) === undefined;
+export const isValidNodeName = (name: string): boolean => nodeNameProblem(name) === undefined;
+export const isValidSegmentName = (name: string): boolean => segmentNameProblem(name) === undefined;
+export const isValidLinkName = (name: string): boolean => linkNameProblem(name) === undefined;
+export const isValidServiceName = (name: string): boolean => serviceNameProblem(name) === undefined;
+export const isValidInstanceName = (name: string): boolean => instanceNameProblem(name) === undefined;
+
+/** Default name of the interface at `index` in a node's list. */
+export function defaultInterfaceName(index: number): string {
+  return `eth${index}`;
+}

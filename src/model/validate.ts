@@ -1,0 +1,532 @@
+// Checks the schema cannot express: references between nodes, segments and services,
+// addressing, OSPF reachability of VIPs and forwarding paths. Runs on possibly incomplete
+// data (the schema may have rejected parts of the file) so that one run reports every
+// problem; values the schema rejected are skipped, not reported twice.
+import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, type Cidr } from './addr.js';
+import {
+  defaultInterfaceName,
+  instanceNameProblem,
+  interfaceNameProblem,
+  linkNameProblem,
+  NETWORK_NAME,
+  NODE_NAME,
+  INSTANCE_NAME,
+  INTERFACE_NAME,
+  nodeNameProblem,
+  segmentNameProblem,
+  serviceNameProblem,
+} from './names.js';
+import { didYouMean, fieldOf, type LabIssue, type PathSegment } from './problems.js';
+import { canAnnounce, interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
+import {
+  attachmentOf,
+  attachmentsOf,
+  entries,
+  ospfSpeakers,
+  serviceAnnounce,
+  serviceDirectors,
+  sharedAttachments,
+  type AttachmentKey,
+  type LooseLab,
+  type LooseNode,
+} from './topology.js';
+
+const has = (obj: object | undefined, key: string): boolean => !!obj && Object.prototype.hasOwnProperty.call(obj, key);
+
+function rangeText(c: Cidr): string {
+  const { first, last } = hostRange(c);
+  return first === last ? formatIPv4(first) : `an address from ${formatIPv4(first)} to ${formatIPv4(last)}`;
+}
+
+function attachmentLabel(key: AttachmentKey): string {
+  return key.replace(':', ' ');
+}
+
+class Checker {
+  readonly issues: LabIssue[] = [];
+  private readonly plan: AddressPlan;
+  private readonly nodeNames: string[];
+
+  constructor(
+    private readonly lab: LooseLab,
+    private readonly rejected: PathSegment[][],
+  ) {
+    this.plan = planAddressing(lab);
+    this.nodeNames = entries(lab.nodes).map(([n]) => n);
+  }
+
+  private error(path: PathSegment[], message: string, accepted?: string, at?: LabIssue['at']): void {
+    this.issues.push({ path, message, severity: 'error', ...(accepted ? { accepted } : {}), ...(at ? { at } : {}) });
+  }
+
+  private warn(path: PathSegment[], message: string, accepted?: string, at?: LabIssue['at']): void {
+    this.issues.push({ path, message, severity: 'warning', ...(accepted ? { accepted } : {}), ...(at ? { at } : {}) });
+  }
+
+  /** Whether the schema rejected this value or one containing it. */
+  private isRejected(path: PathSegment[]): boolean {
+    return this.rejected.some((r) => r.length <= path.length && r.every((seg, i) => seg === path[i]));
+  }
+
+  run(): LabIssue[] {
+    this.names();
+    this.subnets();
+    this.interfaces();
+    this.networkMembers();
+    this.addresses();
+    this.nodeRouting();
+    this.ospfTimers();
+    this.services();
+    this.clients();
+    return this.issues;
+  }
+
+  // --- names --------------------------------------------------------------
+
+  private names(): void {
+    if (typeof this.lab.name === 'string') {
+      const why = instanceNameProblem(this.lab.name);
+      if (why) this.error(['name'], `lab name ${why}`, INSTANCE_NAME.accepted);
+    }
+    const groups = [
+      { key: 'nodes', check: nodeNameProblem, rule: NODE_NAME, what: 'node' },
+      { key: 'segments', check: segmentNameProblem, rule: NETWORK_NAME, what: 'segment' },
+      { key: 'links', check: linkNameProblem, rule: NETWORK_NAME, what: 'link' },
+      { key: 'services', check: serviceNameProblem, rule: NETWORK_NAME, what: 'service' },
+    ] as const;
+    for (const { key, check, rule, what } of groups) {
+      for (const [name] of entries(this.lab[key] as Record<string, unknown> | undefined)) {
+        const why = check(name);
+        if (why) this.error([key, name], `${what} name ${why}`, rule.accepted, 'key');
+      }
+    }
+  }
+
+  // --- subnets ------------------------------------------------------------
+
+  private subnets(): void {
+    const given: { path: PathSegment[]; label: string; cidr: Cidr }[] = [];
+    for (const kind of ['segments', 'links'] as const) {
+      for (const [name, net] of entries(this.lab[kind])) {
+        if (typeof net.subnet !== 'string') continue;
+        const c = parseCidr(net.subnet);
+        if (!c) continue; // the schema already said it is not CIDR
+        const path = [kind, name, 'subnet'];
+        const label = `${kind === 'segments' ? 'segment' : 'link'} ${name}`;
+        if (c.address !== c.network) {
+          this.error(path, `${net.subnet} has host bits set`, `the network address: ${formatIPv4(c.network)}/${c.prefix}`);
+        }
+        if (kind === 'links' && c.prefix > 31) {
+          this.error(path, `a /${c.prefix} has room for only one address, a link needs two`, 'a /30 or /31 (or larger)');
+        }
+        const clash = given.find((g) => subnetsOverlap(g.cidr, c));
+        if (clash) {
+          this.error(path, `${net.subnet} overlaps ${clash.label}'s subnet ${formatIPv4(clash.cidr.network)}/${clash.cidr.prefix}`, 'a subnet no other segment or link uses');
+        }
+        given.push({ path, label, cidr: c });
+      }
+    }
+    for (const key of this.plan.poolExhausted) {
+      const [kind, name] = key.split(':') as [string, string];
+      this.error([`${kind}s`, name], `no free default subnet left for ${attachmentLabel(key)}`, 'an explicit subnet', 'key');
+    }
+  }
+
+  // --- interfaces -----------------------------------------------------------
+
+  private interfaces(): void {
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      const list = Array.isArray(node.interfaces) ? node.interfaces : [];
+      const usedNames = new Map<string, number>();
+      const usedAttachments = new Map<AttachmentKey, number>();
+      list.forEach((iface, index) => {
+        if (!iface) return;
+        const base: PathSegment[] = ['nodes', nodeName, 'interfaces', index];
+        const hasSegment = has(iface, 'segment');
+        const hasLink = has(iface, 'link');
+        if (hasSegment && hasLink) {
+          this.error(base, 'gives both segment and link', 'exactly one of segment or link');
+        } else if (!hasSegment && !hasLink) {
+          this.error(base, 'attaches to nothing: no segment or link given', 'exactly one of segment or link');
+        }
+        this.reference(base, 'segment', iface.segment, 'segments');
+        this.reference(base, 'link', iface.link, 'links');
+
+        // Interface names: explicit ones must be valid; explicit and default ones must not collide.
+        let name: string | undefined = defaultInterfaceName(index);
+        if (has(iface, 'name')) {
+          name = typeof iface.name === 'string' ? iface.name : undefined;
+          const why = name === undefined ? undefined : interfaceNameProblem(name);
+          if (why) this.error([...base, 'name'], `interface name ${why}`, INTERFACE_NAME.accepted);
+        }
+        if (name !== undefined) {
+          const earlier = usedNames.get(name);
+          if (earlier !== undefined) {
+            const where = has(iface, 'name') ? [...base, 'name'] : base;
+            this.error(where, `interface name '${name}' is already used by ${fieldOf(['nodes', nodeName, 'interfaces', earlier])}`, 'a name unique on the node');
+          } else usedNames.set(name, index);
+        }
+
+        const key = attachmentOf(iface);
+        if (key) {
+          const earlier = usedAttachments.get(key);
+          if (earlier !== undefined) {
+            this.error(base, `${nodeName} already has an interface on ${attachmentLabel(key)} (${fieldOf(['nodes', nodeName, 'interfaces', earlier])})`, 'one interface per node on each segment or link');
+          } else usedAttachments.set(key, index);
+        }
+        this.addressInSubnet(base, iface.address, key);
+      });
+    }
+  }
+
+  private reference(base: PathSegment[], field: 'segment' | 'link', value: unknown, collection: 'segments' | 'links'): void {
+    if (typeof value !== 'string' || this.isRejected([collection])) return;
+    const known = entries(this.lab[collection]).map(([n]) => n);
+    if (has(this.lab[collection], value)) return;
+    const accepted = known.length ? known.join(', ') : `none defined: add it under ${collection}:`;
+    this.error([...base, field], `unknown ${field} '${value}'${didYouMean(value, known)}`, accepted);
+  }
+
+  private addressInSubnet(base: PathSegment[], address: unknown, key: AttachmentKey | undefined): void {
+    if (typeof address !== 'string' || !key) return;
+    const a = parseIPv4(address);
+    const subnet = this.plan.subnets.get(key);
+    if (a === undefined || !subnet) return;
+    const subnetText = `${formatIPv4(subnet.network)}/${subnet.prefix}`;
+    const whose = `${attachmentLabel(key)}'s subnet ${subnetText}${this.plan.defaulted.has(key) ? ' (assigned by default)' : ''}`;
+    const path = [...base, 'address'];
+    if (!subnetContains(subnet, a)) {
+      this.error(path, `${address} is not in ${whose}`, rangeText(subnet));
+      return;
+    }
+    const { first, last } = hostRange(subnet);
+    if (a < first) this.error(path, `${address} is the network address of ${whose}`, rangeText(subnet));
+    else if (a > last) this.error(path, `${address} is the broadcast address of ${whose}`, rangeText(subnet));
+  }
+
+  // --- segment and link membership -------------------------------------------------
+
+  private networkMembers(): void {
+    const members = new Map<AttachmentKey, { node: string; index: number }[]>();
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
+        const key = attachmentOf(iface);
+        if (key) members.set(key, [...(members.get(key) ?? []), { node: nodeName, index }]);
+      });
+    }
+    for (const [name] of entries(this.lab.segments)) {
+      if (!(members.get(`segment:${name}`) ?? []).length) {
+        this.warn(['segments', name], `segment ${name} has no interfaces attached`, 'at least one interface with segment: ' + name, 'key');
+      }
+    }
+    for (const [name] of entries(this.lab.links)) {
+      const ends = members.get(`link:${name}`) ?? [];
+      const list = ends.map((e) => fieldOf(['nodes', e.node, 'interfaces', e.index])).join(', ');
+      if (ends.length !== 2) {
+        this.error(['links', name], `link ${name} has ${ends.length} interface${ends.length === 1 ? '' : 's'} attached${list ? ` (${list})` : ''}`, 'exactly two interfaces', 'key');
+      } else if (ends[0]!.node === ends[1]!.node) {
+        this.error(['links', name], `both ends of link ${name} are on node ${ends[0]!.node}`, 'two different nodes', 'key');
+      }
+    }
+    for (const { node, index } of this.plan.subnetFull) {
+      const iface = this.lab.nodes?.[node]?.interfaces?.[index];
+      const key = attachmentOf(iface);
+      const subnet = key ? this.plan.subnets.get(key) : undefined;
+      const where = subnet ? ` ${formatIPv4(subnet.network)}/${subnet.prefix}` : '';
+      this.error(['nodes', node, 'interfaces', index], `no free address left in ${key ? attachmentLabel(key) : 'the'} subnet${where} for this interface`, 'a larger subnet, or fewer interfaces on it');
+    }
+  }
+
+  // --- duplicate addresses ---------------------------------------------------
+
+  private addresses(): void {
+    const owners = new Map<number, string>();
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
+        if (typeof iface?.address !== 'string') return;
+        const a = parseIPv4(iface.address);
+        if (a === undefined) return;
+        const owner = owners.get(a);
+        const here = ['nodes', nodeName, 'interfaces', index];
+        if (owner) this.error([...here, 'address'], `${iface.address} is already the address of ${owner}`, 'an address no other interface, VIP or loopback uses');
+        else owners.set(a, fieldOf(here));
+      });
+    }
+    // Interface addresses handed out by default never collide (assignment skips used ones).
+    const vipsSeen = new Map<string, string>();
+    for (const [name, service] of entries(this.lab.services)) {
+      if (typeof service.vip !== 'string') continue;
+      const a = parseIPv4(service.vip);
+      if (a === undefined) continue;
+      const owner = owners.get(a);
+      if (owner) this.error(['services', name, 'vip'], `VIP ${service.vip} is also the address of ${owner}`, 'an address no interface uses');
+      const key = `${service.vip}:${service.protocol ?? 'tcp'}:${String(service.port)}`;
+      const same = vipsSeen.get(key);
+      if (same && typeof service.port === 'number') {
+        this.error(['services', name, 'port'], `service ${same} already serves ${service.vip} port ${service.port}/${service.protocol ?? 'tcp'}`, 'a VIP, port and protocol no other service uses');
+      } else vipsSeen.set(key, name);
+    }
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.loopbacks) ? node.loopbacks : []).forEach((lo, index) => {
+        if (typeof lo !== 'string') return;
+        const a = parseIPv4(lo.split('/')[0]!);
+        const owner = a === undefined ? undefined : owners.get(a);
+        if (owner) this.error(['nodes', nodeName, 'loopbacks', index], `${lo} is also the address of ${owner}`, 'an address no interface uses');
+      });
+    }
+  }
+
+  // --- gateways and static routes ----------------------------------------------
+
+  /** The subnets a node has an interface on, and the addresses it owns. */
+  private nodeNets(nodeName: string, node: LooseNode): { subnets: Cidr[]; own: Set<number> } {
+    const subnets: Cidr[] = [];
+    const own = new Set<number>();
+    (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
+      const key = attachmentOf(iface);
+      const s = key ? this.plan.subnets.get(key) : undefined;
+      if (s) subnets.push(s);
+      const a = this.plan.addresses.get(interfaceKey(nodeName, index));
+      const v = a === undefined ? undefined : parseIPv4(a);
+      if (v !== undefined) own.add(v);
+    });
+    return { subnets, own };
+  }
+
+  private onLink(path: PathSegment[], what: string, address: string, nets: { subnets: Cidr[]; own: Set<number> }): void {
+    const a = parseIPv4(address);
+    if (a === undefined || this.isRejected(path)) return;
+    const accepted = nets.subnets.length
+      ? `an address on ${nets.subnets.map((s) => `${formatIPv4(s.network)}/${s.prefix}`).join(', ')} that belongs to another node`
+      : undefined;
+    if (nets.own.has(a)) this.error(path, `${what} ${address} is this node's own address`, accepted);
+    else if (!nets.subnets.some((s) => subnetContains(s, a))) this.error(path, `${what} ${address} is not on any subnet of this node`, accepted);
+  }
+
+  private nodeRouting(): void {
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      const nets = this.nodeNets(nodeName, node);
+      let defaults = 0;
+      if (typeof node.gateway === 'string' && node.gateway !== 'auto' && node.gateway !== 'none') {
+        this.onLink(['nodes', nodeName, 'gateway'], 'gateway', node.gateway, nets);
+        defaults++;
+      }
+      (Array.isArray(node.routes) ? node.routes : []).forEach((route, index) => {
+        if (!route) return;
+        const path = ['nodes', nodeName, 'routes', index];
+        if (typeof route.via === 'string') this.onLink([...path, 'via'], 'next hop', route.via, nets);
+        if (route.to === 'default' || route.to === '0.0.0.0/0') {
+          defaults++;
+          if (defaults > 1) this.error([...path, 'to'], 'a second default route', 'one default route per node (gateway: or one route to default)');
+        }
+      });
+      if (node.ecmp_hash !== undefined && node.role !== undefined && node.role !== 'router') {
+        this.warn(['nodes', nodeName, 'ecmp_hash'], `ecmp_hash only applies to routers; ignored on a ${node.role}`);
+      }
+    }
+  }
+
+  // --- OSPF timers -------------------------------------------------------------
+
+  private ospfTimers(): void {
+    const g = this.lab.ospf ?? {};
+    const ghello = typeof g.hello === 'number' ? g.hello : 10;
+    const gdead = typeof g.dead === 'number' ? g.dead : 4 * ghello;
+    if (gdead <= ghello && (g.dead !== undefined || g.hello !== undefined)) {
+      const path = g.dead !== undefined ? ['ospf', 'dead'] : ['ospf', 'hello'];
+      this.error(path, `dead interval ${gdead} s is not greater than hello interval ${ghello} s`, `a dead interval greater than hello (usually 4 x hello = ${4 * ghello})`);
+    }
+    if (typeof g.spf_max_hold_ms === 'number') {
+      const hold = typeof g.spf_hold_ms === 'number' ? g.spf_hold_ms : 50;
+      if (g.spf_max_hold_ms < hold) {
+        this.error(['ospf', 'spf_max_hold_ms'], `spf_max_hold_ms ${g.spf_max_hold_ms} is less than spf_hold_ms ${hold}`, `at least ${hold}`);
+      }
+    }
+    const speakers = ospfSpeakers(this.lab);
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
+        const own = iface?.ospf;
+        if (!own || typeof own !== 'object') return;
+        const base = ['nodes', nodeName, 'interfaces', index, 'ospf'];
+        if (!speakers.has(nodeName)) {
+          this.warn(base, `${nodeName} does not run OSPF, so these OSPF settings are ignored`, 'an ospf: mapping on the node to make it an OSPF speaker');
+          return;
+        }
+        if (own.hello === undefined && own.dead === undefined) return;
+        const hello = typeof own.hello === 'number' ? own.hello : ghello;
+        const dead = typeof own.dead === 'number' ? own.dead : typeof g.dead === 'number' ? g.dead : 4 * hello;
+        if (dead <= hello) {
+          const path = own.dead !== undefined ? [...base, 'dead'] : [...base, 'hello'];
+          this.error(path, `dead interval ${dead} s is not greater than hello interval ${hello} s`, `a dead interval greater than hello (usually 4 x hello = ${4 * hello})`);
+        }
+      });
+    }
+  }
+
+  // --- services ----------------------------------------------------------------
+
+  /** Checks one node reference; returns the node when it exists with the wanted role. */
+  private nodeRef(path: PathSegment[], value: unknown, role: 'director' | 'realserver'): LooseNode | undefined {
+    if (typeof value !== 'string' || this.isRejected(['nodes'])) return undefined;
+    const node = this.lab.nodes?.[value];
+    const candidates = entries(this.lab.nodes).filter(([, n]) => n.role === role).map(([n]) => n);
+    if (!node) {
+      const hint = didYouMean(value, this.nodeNames);
+      this.error(path, `unknown node '${value}'${hint}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      return undefined;
+    }
+    if (node.role !== undefined && node.role !== role) {
+      this.error(path, `${value} is a ${node.role}, not a ${role}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      return undefined;
+    }
+    return node;
+  }
+
+  private services(): void {
+    for (const [name, service] of entries(this.lab.services)) {
+      const base: PathSegment[] = ['services', name];
+      const directors = this.serviceDirectorsChecked(name, service);
+      const realServers = this.serviceRealServers(name, service);
+      const announce = serviceAnnounce(service);
+      if (!this.isRejected([...base, 'directors']) && serviceDirectors(this.lab, service).length === 0) {
+        this.error(has(service, 'directors') ? [...base, 'directors'] : base, `service ${name} has no director`, 'a node with role director', has(service, 'directors') ? 'value' : 'key');
+      }
+      if (announce === 'ospf') this.ospfAnnouncement(name, service.vip, directors, has(service, 'announce'));
+      this.vrrp(name, service, directors);
+      this.forwardingPaths(name, service.forwarding ?? 'dr', directors, realServers);
+      const hc = service.health_check;
+      if (hc && hc.type === 'tcp') {
+        for (const field of ['path', 'status'] as const) {
+          if (hc[field] !== undefined) this.warn([...base, 'health_check', field], `${field} only applies to type: http; ignored for a tcp check`);
+        }
+      }
+    }
+  }
+
+  private serviceDirectorsChecked(name: string, service: NonNullable<LooseLab['services']>[string]): [string, LooseNode][] {
+    if (!service) return [];
+    if (!Array.isArray(service.directors)) {
+      return serviceDirectors(this.lab, service).map((d) => [d, this.lab.nodes![d]!] as [string, LooseNode]);
+    }
+    const seen = new Set<string>();
+    const out: [string, LooseNode][] = [];
+    service.directors.forEach((d, index) => {
+      const path = ['services', name, 'directors', index];
+      if (typeof d === 'string' && seen.has(d)) {
+        this.error(path, `director ${d} is listed twice`, 'each director once');
+        return;
+      }
+      const node = this.nodeRef(path, d, 'director');
+      if (node && typeof d === 'string') {
+        seen.add(d);
+        out.push([d, node]);
+      }
+    });
+    return out;
+  }
+
+  private serviceRealServers(name: string, service: NonNullable<LooseLab['services']>[string]): { path: PathSegment[]; name: string; node: LooseNode }[] {
+    const out: { path: PathSegment[]; name: string; node: LooseNode }[] = [];
+    const seen = new Set<string>();
+    (Array.isArray(service?.real_servers) ? service.real_servers : []).forEach((rs, index) => {
+      if (!rs) return;
+      const path = ['services', name, 'real_servers', index, 'node'];
+      if (typeof rs.node === 'string' && seen.has(rs.node)) {
+        this.error(path, `real server ${rs.node} is listed twice`, 'each real server once');
+        return;
+      }
+      const node = this.nodeRef(path, rs.node, 'realserver');
+      if (node && typeof rs.node === 'string') {
+        seen.add(rs.node);
+        out.push({ path, name: rs.node, node });
+      }
+    });
+    return out;
+  }
+
+  private ospfAnnouncement(name: string, vip: unknown, directors: [string, LooseNode][], announceGiven: boolean): void {
+    if (directors.length === 0) return;
+    const able = directors.filter(([d]) => canAnnounce(this.lab, d));
+    const path = announceGiven ? ['services', name, 'announce'] : ['services', name, 'vip'];
+    const vipText = typeof vip === 'string' ? `VIP ${vip}` : 'the VIP';
+    const accepted = 'a director running OSPF on a segment or link shared with a router or another OSPF speaker; or announce: none or vrrp';
+    if (able.length === 0) {
+      this.error(path, `no director announces ${vipText} over OSPF: none of ${directors.map(([d]) => d).join(', ')} runs OSPF next to a router or another OSPF speaker`, accepted);
+      return;
+    }
+    for (const [d] of directors) {
+      if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router or another OSPF speaker); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+    }
+  }
+
+  private vrrp(name: string, service: NonNullable<LooseLab['services']>[string], directors: [string, LooseNode][]): void {
+    if (!service) return;
+    const base = ['services', name];
+    const announce = serviceAnnounce(service);
+    if (announce !== 'vrrp') {
+      if (service.vrrp !== undefined) this.warn([...base, 'vrrp'], `vrrp is ignored unless announce: vrrp (this service has announce: ${announce})`);
+      return;
+    }
+    if (!has(service, 'vrrp')) {
+      this.error([...base, 'vrrp'], 'announce: vrrp needs a vrrp: mapping', 'vrrp: { virtual_router_id: 1..255 }', 'parent');
+      return;
+    }
+    const names = directors.map(([d]) => d);
+    for (const [key] of entries(service.vrrp?.priorities as Record<string, unknown> | undefined)) {
+      if (!names.includes(key)) {
+        this.error([...base, 'vrrp', 'priorities', key], `${key} is not a director of service ${name}${didYouMean(key, names)}`, names.join(', ') || 'a director of the service', 'key');
+      }
+    }
+    for (let i = 1; i < directors.length; i++) {
+      const [first, firstNode] = directors[0]!;
+      const [other, otherNode] = directors[i]!;
+      if (sharedAttachments(firstNode, otherNode).length === 0) {
+        this.error([...base, 'directors'], `VRRP directors ${first} and ${other} share no segment, so they cannot hear each other's advertisements`, 'directors attached to a common segment');
+      }
+    }
+  }
+
+  private forwardingPaths(
+    name: string,
+    forwarding: string,
+    directors: [string, LooseNode][],
+    realServers: { path: PathSegment[]; name: string; node: LooseNode }[],
+  ): void {
+    const routers = entries(this.lab.nodes).filter(([, n]) => n.role === 'router');
+    for (const rs of realServers) {
+      for (const [d, dNode] of directors) {
+        if (sharedAttachments(dNode, rs.node).length > 0) continue;
+        if (forwarding === 'tun') {
+          const viaRouter = routers.some(([, r]) => sharedAttachments(dNode, r).length > 0 && sharedAttachments(rs.node, r).length > 0);
+          if (!viaRouter) {
+            this.error(rs.path, `director ${d} has no path to real server ${rs.name}: they share no segment and no router`, 'a segment both are attached to, or a router attached to both');
+          }
+          continue;
+        }
+        this.error(rs.path, `director ${d} shares no segment with real server ${rs.name}, which forwarding ${forwarding} needs`, 'a segment both are attached to (or forwarding: tun through a router)');
+      }
+    }
+  }
+
+  // --- clients -------------------------------------------------------------------
+
+  private clients(): void {
+    const routers = entries(this.lab.nodes).filter(([, n]) => n.role === 'router');
+    for (const [clientName, client] of entries(this.lab.nodes)) {
+      if (client.role !== 'client' || attachmentsOf(client).size === 0) continue;
+      for (const [serviceName, service] of entries(this.lab.services)) {
+        const directors = serviceDirectors(this.lab, service).map((d) => this.lab.nodes?.[d]);
+        const reachable = [...routers.map(([, r]) => r), ...directors].some((n) => n && sharedAttachments(client, n).length > 0);
+        if (!reachable) {
+          this.warn(['nodes', clientName], `client ${clientName} shares no segment with a router or a director of service ${serviceName}, so it cannot reach its VIP`, 'an interface on a segment with a router or a director', 'key');
+        }
+      }
+    }
+  }
+}
+
+/** Every semantic problem of a (possibly partly invalid) lab file, errors and warnings. */
+export function validateLab(lab: LooseLab, rejected: PathSegment[][] = []): LabIssue[] {
+  if (!lab || typeof lab !== 'object' || Array.isArray(lab)) return [];
+  return new Checker(lab, rejected).run();
+}

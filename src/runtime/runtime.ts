@@ -1,0 +1,79 @@
+// The one interface every runtime (netns today; Docker, containerlab and GNS3 later)
+// implements. Everything above it — configuring nodes, readiness checks, experiments —
+// talks to nodes only through these calls, so the same lab and experiment run unchanged
+// on every runtime. Keep runtime-specific details (namespace names, container ids) behind it.
+import type { NodePaths, ResolvedLab } from '../model/types.js';
+import type { RunOptions, RunResult } from '../util/exec.js';
+
+export const RUNTIME_KINDS = ['netns'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
+/** A long-running process started inside a node. */
+export interface DaemonSpec {
+  /** Short name used in logs and status (zebra, ospfd, nginx, keepalived, healthd). */
+  name: string;
+  argv: string[];
+  /**
+   * Where the daemon's pid ends up. Self-daemonizing programs (FRR with -d, nginx with
+   * `daemon on`) write it themselves; for the others the runtime writes it.
+   */
+  pidFile: string;
+  selfDaemonizing: boolean;
+  /** For non-self-daemonizing programs: stdout and stderr are appended here. */
+  logFile?: string;
+}
+
+/** What `down` removed, so the CLI can say it and tests can check it. */
+export interface DestroyReport {
+  instance: string;
+  killedProcesses: number;
+  removedNodes: string[];
+  removedPaths: string[];
+}
+
+export interface NodeInspection {
+  name: string;
+  /** Runtime handle: namespace name, container id, ... */
+  handle: string;
+  running: boolean;
+  processes: Array<{ pid: number; command: string }>;
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** Paths of a node's files as seen inside that node. */
+  nodePaths(instance: string, node: string): NodePaths;
+  /**
+   * Creates the nodes and the links between them (L2 segments and point-to-point links),
+   * with the resolved MACs, and brings the network up (addresses, routes, sysctls via
+   * `networkLines`/`sysctls`). Calls `onNodeNetworkReady` for each node as soon as its own
+   * network is configured, so callers can start daemons early (OSPF timers start then).
+   */
+  create(lab: ResolvedLab, plan: CreatePlan): Promise<void>;
+  /** Runs a command inside a node. Never throws for a non-zero exit. */
+  exec(instance: string, node: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs a command inside a node with the user's terminal attached; resolves to its exit code. */
+  execInteractive(instance: string, node: string, argv: readonly string[]): Promise<number>;
+  /** Writes a file that the node sees at `path` (a path from nodePaths). */
+  writeFile(instance: string, node: string, path: string, content: string, opts?: { owner?: string; mode?: number }): Promise<void>;
+  /** Reads a file the node sees at `path`; undefined when it does not exist. */
+  readFile(instance: string, node: string, path: string): Promise<string | undefined>;
+  /** Creates a directory inside the node (with parents), optionally owned by a user. */
+  makeDir(instance: string, node: string, path: string, opts?: { owner?: string }): Promise<void>;
+  startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void>;
+  /** Instances this runtime finds on the host (also half-created or crashed ones). */
+  listInstances(): Promise<string[]>;
+  inspect(instance: string): Promise<NodeInspection[]>;
+  /** Removes everything of the instance. Idempotent; works without any saved state. */
+  destroy(instance: string): Promise<DestroyReport>;
+}
+
+export interface CreatePlan {
+  /** `ip -batch` lines per node (addresses, links up, routes). */
+  networkLines(node: string): string[];
+  /** sysctl key/value pairs per node. */
+  sysctls(node: string): Array<[string, string]>;
+  onNodeNetworkReady?(node: string): Promise<void>;
+  /** Called once per created element, for progress output. */
+  onProgress?(message: string): void;
+}
