@@ -12,17 +12,17 @@ function checkerName(type: ResolvedHealthCheck['type']): string {
   return type === 'http' ? 'HTTP_CHECK' : 'TCP_CHECK';
 }
 
-function attemptText(outcome: CheckOutcome, type: ResolvedHealthCheck['type'], rs: string): string {
+function attemptText(outcome: CheckOutcome, type: ResolvedHealthCheck['type']): string {
   if (outcome.ok) return '';
   switch (outcome.failure) {
     case 'refused':
-      return type === 'http' ? `Error connecting server ${rs}: connection refused` : `TCP connection to ${rs} failed (connection refused)`;
+      return 'Error connecting (connection refused)';
     case 'timeout':
-      return type === 'http' ? `Timeout connecting server ${rs}` : `TCP connection to ${rs} timeout`;
+      return outcome.detail.includes('status line') ? 'Timeout reading the HTTP status line' : 'Timeout connecting';
     case 'status':
-      return `HTTP status code error to ${rs}, ${outcome.detail}`;
+      return `HTTP status code error, ${outcome.detail}`;
     case 'error':
-      return `${type === 'http' ? 'HTTP' : 'TCP'} check error on ${rs}: ${outcome.detail}`;
+      return `${type === 'http' ? 'HTTP' : 'TCP'} error: ${outcome.detail}`;
   }
 }
 
@@ -36,7 +36,7 @@ export function eventLines(
 ): string[] {
   switch (event.kind) {
     case 'check-failed': {
-      const base = `${checkerName(type)} on service ${rs} failed: ${attemptText(event.outcome, type, rs)}`;
+      const base = `${checkerName(type)} on service ${rs} failed: ${attemptText(event.outcome, type)}`;
       if (event.retryAt === undefined) return [`${base}.`];
       const inMs = event.retryAt - event.at;
       return [`${base}; retry ${event.attempt} of ${event.attempts - 1} in ${formatSeconds(inMs)}.`];

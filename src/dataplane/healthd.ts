@@ -86,7 +86,8 @@ class Healthd {
       : false;
     const dataplane = renderNftDataplane({ services: c.services }, c.director, undefined, { tunnels });
     this.notes = dataplane.notes;
-    for (const note of dataplane.notes) log(`WARNING: ${note}`);
+    // Loud on purpose: results measured on this dataplane are not kernel IPVS results.
+    dataplane.notes.forEach((note, i) => log(i === 0 ? `WARNING: ${note}` : `note: ${note}`));
     if (c.applyNetwork ?? true) {
       await applySysctls(dataplane.sysctls);
       await applyIpBatch(dataplane.ipBatch);

@@ -21,8 +21,13 @@ export interface NodePlan {
   /** Directories to create first, with owner. */
   dirs: Array<{ path: string; owner?: string }>;
   files: PlannedFile[];
-  /** In start order. */
-  daemons: DaemonSpec[];
+  /**
+   * Started first on every node (FRR): OSPF's timers run from their start, so they go
+   * before anything that competes for the CPU. Then the service daemons (nginx,
+   * keepalived or the fallback's health daemon). Each list is in start order.
+   */
+  routingDaemons: DaemonSpec[];
+  serviceDaemons: DaemonSpec[];
 }
 
 export function runsFrr(node: ResolvedNode): boolean {
@@ -38,7 +43,8 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
       { path: paths.log, owner: runsFrr(node) ? 'frr' : undefined },
     ],
     files: [],
-    daemons: [],
+    routingDaemons: [],
+    serviceDaemons: [],
   };
 
   if (runsFrr(node)) {
@@ -48,10 +54,12 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     const privateRun = `${paths.run}/frr-rundir`;
     const privateTmp = `${paths.run}/frr-tmpdir`;
     plan.dirs.push({ path: privateRun, owner: 'frr' }, { path: privateTmp, owner: 'frr' });
-    const common = ['-d', '-N', paths.frrPathspace, '-f', frrConf, '-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
+    // No -N pathspace: it may not contain dots, and is not needed — sockets and pid files
+    // are given explicitly and /run/frr is node-private (withPrivateFrrDirs).
+    const common = ['-d', '-f', frrConf, '-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
     for (const daemon of ['zebra', 'ospfd']) {
       const pidFile = `${paths.frrVtyDir}/${daemon}.pid`;
-      plan.daemons.push({
+      plan.routingDaemons.push({
         name: daemon,
         argv: withPrivateFrrDirs(privateRun, privateTmp, [`/usr/lib/frr/${daemon}`, ...common, '-i', pidFile]),
         pidFile,
@@ -63,7 +71,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   if (node.role === 'realserver' && node.serves.length > 0) {
     const conf = `${paths.conf}/nginx.conf`;
     plan.files.push({ path: conf, content: renderNginxConf(lab, node, paths) });
-    plan.daemons.push({
+    plan.serviceDaemons.push({
       name: 'nginx',
       // -e: nginx opens its error log before reading the config; keep it out of /var/log.
       argv: ['nginx', '-e', `${paths.log}/nginx-error.log`, '-c', conf],
@@ -76,7 +84,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     if (dataplane === 'ipvs') {
       const conf = `${paths.conf}/keepalived.conf`;
       plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });
-      plan.daemons.push({
+      plan.serviceDaemons.push({
         name: 'keepalived',
         // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
         // runtime keeps its output in keepalived.log, where experiments read the checker's
@@ -94,7 +102,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
       // keepalived-style checks (src/dataplane/healthd.ts).
       const files = healthdFiles(paths);
       plan.files.push({ path: files.config, content: JSON.stringify(healthdConfigFor(lab, node, paths), null, 2) + '\n' });
-      plan.daemons.push({ name: 'healthd', argv: healthdArgv(files.config), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
+      plan.serviceDaemons.push({ name: 'healthd', argv: healthdArgv(files.config), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
     }
   }
   return plan;
@@ -113,9 +121,14 @@ function withPrivateFrrDirs(privateRun: string, privateTmp: string, argv: string
   return ['sh', '-c', script, 'lvslab-frr', privateRun, privateTmp, ...argv];
 }
 
-/** Writes the node's files and starts its daemons, in order. */
-export async function applyNodePlan(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {
+/** Writes the node's files and starts its routing daemons, in order. */
+export async function startRouting(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {
   for (const d of plan.dirs) await runtime.makeDir(instance, plan.node, d.path, { owner: d.owner });
   await Promise.all(plan.files.map((f) => runtime.writeFile(instance, plan.node, f.path, f.content, { owner: f.owner })));
-  for (const d of plan.daemons) await runtime.startDaemon(instance, plan.node, d);
+  for (const d of plan.routingDaemons) await runtime.startDaemon(instance, plan.node, d);
+}
+
+/** Starts the node's service daemons (after startRouting). */
+export async function startServices(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {
+  for (const d of plan.serviceDaemons) await runtime.startDaemon(instance, plan.node, d);
 }

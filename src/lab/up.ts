@@ -11,7 +11,7 @@ import { upPreflight } from '../host/checks.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
 import { instanceNameProblem } from '../model/names.js';
-import { applyNodePlan, planNode, type NodePlan } from './node-setup.js';
+import { planNode, startRouting, startServices, type NodePlan } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from './state.js';
 import { ensureFrrHostDirs } from './frr-host-dirs.js';
@@ -47,8 +47,11 @@ export interface DataplaneDecision {
   notice?: string;
 }
 
-export async function decideDataplane(choice: DataplaneChoice, lab: ResolvedLab): Promise<DataplaneDecision> {
-  const ipvs = await detectIpvs();
+export async function decideDataplane(
+  choice: DataplaneChoice,
+  lab: ResolvedLab,
+  ipvs: { available: boolean; detail: string },
+): Promise<DataplaneDecision> {
   if (choice === 'ipvs' && !ipvs.available) {
     throw new LvslabError(`dataplane ipvs was requested but ${ipvs.detail}`, EXIT.hostNotReady, 'use --dataplane auto (nftables fallback) or a kernel with IP_VS');
   }
@@ -78,12 +81,16 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     const bad = instanceNameProblem(opts.instance);
     if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
   }
+  // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
+  const probes = Promise.all([detectIpvs(), upPreflight('ipvs'), upPreflight('nftables')]);
+  probes.catch(() => {}); // awaited below; keeps an early validation error from leaving it unhandled
   const lab = await loadLabFile(opts.labFile, { instance: opts.instance });
   events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
 
   events.stageStart('host', 'checking the host');
-  const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab);
-  const missing = await upPreflight(decision.dataplane);
+  const [ipvs, missingForIpvs, missingForNft] = await probes;
+  const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
+  const missing = decision.dataplane === 'ipvs' ? missingForIpvs : missingForNft;
   if (missing.length > 0) {
     throw new LvslabError(
       `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
@@ -128,9 +135,11 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     await runtime.create(lab, {
       networkLines: (n) => renderNodeNetwork(lab, nodeByName(lab, n)),
       sysctls: (n) => renderSysctls(lab, nodeByName(lab, n), decision.dataplane),
-      // Daemons start as soon as a node's own network is up: OSPF's wait timer starts then.
-      onNodeNetworkReady: (n) => applyNodePlan(runtime, lab.instance, plans.get(n)!),
+      // FRR starts as soon as a node's own network is up (OSPF's wait timer runs from
+      // then); the service daemons follow once every node routes.
+      onNodeNetworkReady: (n) => startRouting(runtime, lab.instance, plans.get(n)!),
     });
+    await Promise.all([...plans.values()].map((p) => startServices(runtime, lab.instance, p)));
     throwIfAborted(interrupted.signal);
     events.stageDone('create', `nodes created and daemons started (${Date.now() - started} ms)`);
 

@@ -12,6 +12,7 @@ import {
   networkOf,
   parseCidr,
   parseIPv4,
+  subnetContains,
   subnetsOverlap,
   type Cidr,
 } from './addr.js';
@@ -438,11 +439,40 @@ class Resolver {
     if (gateway === 'auto') via = this.natDirectorAddressFor(name, node) ?? this.routerAddressFor(name, node);
     else if (gateway !== 'none') via = gateway;
     if (via) routes.push({ to: 'default', via });
-    for (const r of node.routes ?? []) {
-      const to = r.to === 'default' || r.to === '0.0.0.0/0' ? 'default' : (networkOf(r.to) ?? r.to);
-      routes.push({ to, via: r.via });
+    const explicit = (node.routes ?? []).map((r) => ({
+      to: r.to === 'default' || r.to === '0.0.0.0/0' ? 'default' : (networkOf(r.to) ?? r.to),
+      via: r.via,
+    }));
+    if (node.role === 'client') {
+      for (const r of this.onLinkVipRoutes(node)) if (!explicit.some((e) => e.to === r.to)) routes.push(r);
     }
+    routes.push(...explicit);
     return routes;
+  }
+
+  /**
+   * A client whose segment contains an OSPF-announced VIP would ARP for it and reach
+   * one director directly, bypassing the router's ECMP; a host route via an OSPF router
+   * on that segment (the static route seed 001 adds on its clients) prevents that.
+   */
+  private onLinkVipRoutes(node: LabFileNode): ResolvedRoute[] {
+    const out: ResolvedRoute[] = [];
+    for (const [, service] of this.services) {
+      if (serviceAnnounce(service) !== 'ospf') continue;
+      const vip = parseIPv4(service.vip)!;
+      const to = `${service.vip}/32`;
+      if (out.some((r) => r.to === to)) continue;
+      for (const iface of node.interfaces) {
+        const key = attachmentOf(iface);
+        if (!key || !subnetContains(this.subnet(key), vip)) continue;
+        const router = this.nodes.find(([n, other]) => other.role === 'router' && this.speakers.has(n) && this.addressOn(n, key));
+        if (router) {
+          out.push({ to, via: this.addressOn(router[0], key)! });
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   private realServerAddress(rsName: string, directorName: string | undefined): string {

@@ -393,7 +393,7 @@ class Checker {
       }
       if (announce === 'ospf') this.ospfAnnouncement(name, service.vip, directors, has(service, 'announce'));
       this.vrrp(name, service, directors);
-      this.forwardingPaths(name, service.forwarding ?? 'dr', directors, realServers);
+      this.forwardingPaths(service.forwarding ?? 'dr', directors, realServers);
       const hc = service.health_check;
       if (hc && hc.type === 'tcp') {
         for (const field of ['path', 'status'] as const) {
@@ -487,7 +487,6 @@ class Checker {
   }
 
   private forwardingPaths(
-    name: string,
     forwarding: string,
     directors: [string, LooseNode][],
     realServers: { path: PathSegment[]; name: string; node: LooseNode }[],

@@ -43,6 +43,16 @@ export function renderSysctls(lab: ResolvedLab, node: ResolvedNode, _dataplane: 
       out.push([`net.ipv4.conf.${scope}.arp_ignore`, '1'], [`net.ipv4.conf.${scope}.arp_announce`, '2']);
     }
   }
+  if (node.role === 'director' && announcesOverOspf(lab, node)) {
+    // An OSPF-announced VIP must be reached only through the routers' ECMP route. Were a
+    // director to answer ARP for it (its VIP is on lo), a router or client on the segment
+    // could learn "VIP is at lb2" before OSPF converges and pin traffic to one director.
+    // Directors of `announce: none` services (seed 004) keep answering: that is how they
+    // are reached.
+    for (const scope of ['all', 'lo']) {
+      out.push([`net.ipv4.conf.${scope}.arp_ignore`, '1'], [`net.ipv4.conf.${scope}.arp_announce`, '2']);
+    }
+  }
   if (node.proxyArp) {
     for (const iface of ifaces) out.push([`net.ipv4.conf.${iface}.proxy_arp`, '1']);
   }
@@ -51,6 +61,12 @@ export function renderSysctls(lab: ResolvedLab, node: ResolvedNode, _dataplane: 
     out.push(['net.ipv4.fib_multipath_hash_policy', node.ecmpHash === 'l4' ? '1' : '0']);
   }
   return out;
+}
+
+/** True when every service this director directs is announced over OSPF. */
+function announcesOverOspf(lab: ResolvedLab, node: ResolvedNode): boolean {
+  const services = lab.services.filter((s) => s.directors.includes(node.name));
+  return services.length > 0 && services.every((s) => s.announce === 'ospf');
 }
 
 /** True when a VIP of some service lies on this node's lo. */

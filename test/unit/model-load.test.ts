@@ -78,8 +78,17 @@ describe('catalogue lab ospf-ecmp', () => {
       expect(rs.interfaces[0]!.ospf).toBeUndefined();
       expect(rs.serves).toEqual(['web']);
     }
-    expect(node(lab, 'client1').routes).toEqual([{ to: 'default', via: '10.0.1.136' }]);
     expect(node(lab, 'client1').loopbacks).toEqual([]);
+  });
+
+  it('clients reach the on-link VIP through the router (the seed\'s static route), not by ARP', async () => {
+    const lab = await loadLabFile('labs/ospf-ecmp.yaml');
+    for (const name of ['client1', 'client2']) {
+      expect(node(lab, name).routes).toEqual([
+        { to: 'default', via: '10.0.1.136' },
+        { to: '10.0.1.100/32', via: '10.0.1.136' },
+      ]);
+    }
   });
 
   it('resolves the service as the seed configures keepalived', async () => {

@@ -149,7 +149,7 @@ describe('renderKeepalivedConf output passes keepalived --config-test (2.2.7)', 
       const r = await configTest(render(lab, 'director'));
       expect({ scheduler, ...r }).toEqual({ scheduler, code: 0, output: '' });
     }
-  });
+  }, 30_000);
 
   it('accepts the optional settings and every forwarding method', async () => {
     const lab = cloneLab(lvsDrResolved);

@@ -39,7 +39,7 @@ afterAll(async () => {
   for (const pidFile of startedPidFiles) await stopNginx(pidFile);
   await deleteNamespace(SERVE_NS);
   rmSync(tmp, { recursive: true, force: true });
-});
+}, 15_000);
 
 function isAlive(pid: number): boolean {
   try {
@@ -195,5 +195,5 @@ describe('renderNginxConf output is accepted and served by nginx 1.22', () => {
     expect(Math.abs(entry!.timeMs - Date.now())).toBeLessThan(60_000);
     // Nothing leaked to /var: the error log is where the config says.
     expect(existsSync(files.errorLog)).toBe(true);
-  });
+  }, 20_000);
 });
