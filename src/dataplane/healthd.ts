@@ -96,6 +96,11 @@ class Healthd {
     this.rulesetApplied = true;
     log(`nftables fallback dataplane applied (table ip lvslab, ${this.plan.services.length} virtual server(s))`);
     for (const ch of this.checked) log(`Activating healthchecker for service ${ch.rsName} for VS ${ch.vsName}`);
+    if (this.checked.length === 0) {
+      log(`director ${c.director.name} forwards no virtual server: nothing to check`);
+      // Stay up like any daemon the runtime started, until it is told to stop.
+      setInterval(() => undefined, 1 << 30);
+    }
     this.writeState();
     this.tick();
   }
@@ -243,7 +248,12 @@ class Healthd {
       services,
     };
     if (error) state.error = error;
-    writeJsonAtomically(this.config.statePath, state);
+    try {
+      writeJsonAtomically(this.config.statePath, state);
+    } catch (e) {
+      // Checking and forwarding go on; `status` just sees an older state.
+      log(`ERROR: cannot write ${this.config.statePath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 

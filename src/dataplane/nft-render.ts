@@ -18,7 +18,9 @@
 //  addresses: the mark selects a policy-routing table (`ip rule fwmark`, placed before the
 //  local table, which moves from preference 0 to LOCAL_RULE_PREF) whose only route is
 //  `default via <real server>` (DR: only the destination MAC changes) or
-//  `default dev lvtunN` (TUN: an ipip device per real server).
+//  `default dev lvtunN` (TUN: an ipip device per real server). TUN is only rendered when
+//  the kernel has ipip (RenderOptions.tunnels); the CI kernels have neither IP_VS nor
+//  ipip, so there `up` refuses TUN services (support.ts) and this path is untested.
 //
 //  NAT. Replies come back through the director, so conntrack works: the mark is stored in
 //  the ct mark on the first SYN and a nat-prerouting rule DNATs by ct mark.
@@ -241,14 +243,17 @@ function knownChain(svc: ServicePlan): string[] {
     return chain(chainName(svc, 'known'), undefined, [pkts, refreshFlow(svc, FLOW_TIMEOUTS.udp)]);
   }
   const key = flowKey('tcp');
+  const closing = (seconds: number) => `update @${closingSet(svc)} { ${key} timeout ${seconds}s }`;
   return chain(chainName(svc, 'known'), undefined, [
     '# a SYN on a closed flow (client port reuse) is a new connection, as with IPVS conn_reuse_mode 1',
     `${SYN_ONLY} ${key} @${closingSet(svc)} delete @${flowsMap(svc)} { ${key} : meta mark } ` +
       `delete @${closingSet(svc)} { ${key} } counter name ${serviceCounterName(s.name, 'conns')} goto ${chainName(svc, 'new')}`,
     pkts,
-    `${key} @${closingSet(svc)} return`,
-    `tcp flags rst update @${closingSet(svc)} { ${key} timeout ${FLOW_TIMEOUTS.rst}s } ${refreshFlow(svc, FLOW_TIMEOUTS.rst)} return`,
-    `tcp flags fin update @${closingSet(svc)} { ${key} timeout ${FLOW_TIMEOUTS.fin}s } ${refreshFlow(svc, FLOW_TIMEOUTS.fin)} return`,
+    // Every packet restarts the timer of its flow's state, as IPVS does; a half-closed
+    // flow (the client's FIN seen) stays alive while the client keeps acknowledging.
+    `tcp flags rst ${closing(FLOW_TIMEOUTS.rst)} ${refreshFlow(svc, FLOW_TIMEOUTS.rst)} return`,
+    `${key} @${closingSet(svc)} ${closing(FLOW_TIMEOUTS.fin)} ${refreshFlow(svc, FLOW_TIMEOUTS.fin)} return`,
+    `tcp flags fin ${closing(FLOW_TIMEOUTS.fin)} ${refreshFlow(svc, FLOW_TIMEOUTS.fin)} return`,
     `${SYN_ONLY} return`,
     refreshFlow(svc, FLOW_TIMEOUTS.established),
   ]);

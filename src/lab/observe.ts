@@ -3,6 +3,7 @@
 // work the same on every runtime.
 import type { ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { readNftCounters } from '../dataplane/counters.js';
 
 export interface OspfNeighbor {
   routerId: string;
@@ -101,4 +102,66 @@ export function parseIpvsadmList(text: string): IpvsVirtualService[] {
     }
   }
   return services;
+}
+
+/** New connections a director scheduled, per service and per real server (node name). */
+export interface DirectorConnections {
+  director: string;
+  /** service name -> connections the director accepted for it. */
+  services: Map<string, number>;
+  /** service name -> real server node -> connections scheduled to it. */
+  realServers: Map<string, Map<string, number>>;
+}
+
+/** Parses `ipvsadm -Ln --stats`: Conns per virtual service and per real server address. */
+export function parseIpvsadmStats(text: string): Array<{ protocol: string; address: string; conns: number; realServers: Array<{ address: string; conns: number }> }> {
+  const out: ReturnType<typeof parseIpvsadmStats> = [];
+  for (const line of text.split('\n')) {
+    const vs = /^(TCP|UDP|FWM)\s+(\S+)\s+(\d+)/.exec(line);
+    if (vs) {
+      out.push({ protocol: vs[1]!, address: vs[2]!, conns: Number(vs[3]), realServers: [] });
+      continue;
+    }
+    const rs = /^\s+->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+(\d+)/.exec(line);
+    if (rs && out.length > 0) out[out.length - 1]!.realServers.push({ address: rs[1]!, conns: Number(rs[2]) });
+  }
+  return out;
+}
+
+/**
+ * Reads a director's connection counters from whichever dataplane runs: IPVS's own
+ * statistics, or the fallback's named nft counters. In DR mode this is the only place a
+ * director's share of the traffic can be seen (replies bypass it).
+ */
+export async function readDirectorConnections(
+  runtime: Runtime,
+  lab: ResolvedLab,
+  dataplane: 'ipvs' | 'nftables',
+  director: string,
+): Promise<DirectorConnections> {
+  const result: DirectorConnections = { director, services: new Map(), realServers: new Map() };
+  const services = lab.services.filter((s) => s.directors.includes(director));
+  if (dataplane === 'ipvs') {
+    const r = await runtime.exec(lab.instance, director, ['ipvsadm', '-Ln', '--stats']);
+    if (r.code !== 0) throw new Error(`ipvsadm --stats on ${director}: ${r.stderr.trim()}`);
+    const stats = parseIpvsadmStats(r.stdout);
+    for (const svc of services) {
+      const vs = stats.find((v) => v.address === `${svc.vip}:${svc.port}` && v.protocol === svc.protocol.toUpperCase());
+      result.services.set(svc.name, vs?.conns ?? 0);
+      result.realServers.set(
+        svc.name,
+        new Map(svc.realServers.map((rs) => [rs.node, vs?.realServers.find((x) => x.address === `${rs.address}:${rs.port}`)?.conns ?? 0])),
+      );
+    }
+    return result;
+  }
+  const readings = await readNftCounters((argv) => runtime.exec(lab.instance, director, argv));
+  for (const svc of services) {
+    result.services.set(svc.name, readings.find((x) => x.service === svc.name && x.realServer === null)?.connections ?? 0);
+    result.realServers.set(
+      svc.name,
+      new Map(svc.realServers.map((rs) => [rs.node, readings.find((x) => x.service === svc.name && x.realServer === rs.node)?.connections ?? 0])),
+    );
+  }
+  return result;
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNftCounters, type NftCounterReading } from '../../src/dataplane/counters.js';
 import type { HealthdConfig, HealthdState } from '../../src/dataplane/healthd-types.js';
+import { FLOW_TIMEOUTS } from '../../src/dataplane/nft-render.js';
 import { healthdArgv } from '../../src/dataplane/healthd-types.js';
 import type { ResolvedInterface, ResolvedNode, ResolvedService } from '../../src/model/types.js';
 import { run, runOk } from '../../src/util/exec.js';
@@ -278,6 +279,20 @@ function scenario(label: string, build: () => Promise<World>): void {
       expect(batch.servedBy).toEqual({ rs1: w.weights.rs1 * 8, rs2: w.weights.rs2 * 8 });
       const after = await connsPerRealServer(w.ns.director);
       expect(delta(after, before)).toEqual(batch.servedBy);
+      if (w.config.services[0]!.forwarding === 'dr') {
+        // The director's own connection table: one entry per connection, each moved to the
+        // FIN timeout (120 s) by the client's FIN, as IPVS's input-only state table does.
+        const flows = await inNs(w.ns.director, ['nft', '-j', 'list', 'map', 'ip', 'lvslab', 'flows0']);
+        // `timeout` shows the value the entry was added with (the SYN's 60 s); `expires` the refreshed timer.
+        type Elem = [{ elem: { timeout: number; expires: number } }, number];
+        const doc = JSON.parse(flows.stdout) as { nftables: Array<{ map?: { elem?: Elem[] } }> };
+        const elems = doc.nftables.find((x) => x.map)?.map?.elem ?? [];
+        expect(elems).toHaveLength(n);
+        for (const [key] of elems) {
+          expect(key.elem.expires).toBeGreaterThan(FLOW_TIMEOUTS.syn + 10);
+          expect(key.elem.expires).toBeLessThanOrEqual(FLOW_TIMEOUTS.fin);
+        }
+      }
     });
 
     it('keeps a long-lived flow on its server while the other one fails and leaves the pool', async () => {

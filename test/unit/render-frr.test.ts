@@ -1,18 +1,55 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// What the FRR 8.4 validators on this host do, found by trying them:
+//  - `vtysh --dryrun -f FILE` checks an integrated config: silent and exit 0 when valid,
+//    "Unknown command" lines and a non-zero exit otherwise.
+//  - `zebra -C -f FILE` / `ospfd -C -f FILE` read a daemon's config the way the daemon does
+//    and exit. Their exit code is 0 even for an unknown line or a missing file: only what
+//    they print on stderr says something is wrong ("No such command on config line N: ...",
+//    "can't open configuration file"). zebra always adds one notice, "Disabling MPLS support
+//    (no kernel support)", which says nothing about the file. A dry run reads the kernel's
+//    interfaces, writes /run/frr/ospfd-gr.json and leaves /var/tmp/frr/<daemon>.<pid>
+//    behind, so it runs in a throwaway namespace with private copies of those directories
+//    (as lvslab starts the real daemons, see src/lab/node-setup.ts), as the frr user's files.
+import { chownSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderFrrConf } from '../../src/render/frr.js';
-import type { ResolvedLab } from '../../src/model/types.js';
-import { run } from '../../src/util/exec.js';
+import { renderFrrConf, renderFrrDaemonConfs } from '../../src/render/frr.js';
+import type { NodePaths, ResolvedLab, ResolvedNode } from '../../src/model/types.js';
+import { run, runOk } from '../../src/util/exec.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
-import { cloneLab, expectGolden, FIXTURES, goldenPaths, nodeOf, tempPaths } from './render-support.js';
+import {
+  cloneLab,
+  createNamespace,
+  deleteNamespace,
+  expectGolden,
+  FIXTURES,
+  goldenPaths,
+  inNamespace,
+  nodeOf,
+  tempPaths,
+  testNamespace,
+} from './render-support.js';
 
+const DRYRUN_NS = testNamespace('frr');
 let tmp: string;
-beforeAll(() => {
+let frrUid: number;
+let frrGid: number;
+beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'lvtr-frr-'));
+  // The daemons read their config and write their log as the frr user.
+  chmodSync(tmp, 0o755);
+  frrUid = Number((await runOk(['id', '-u', 'frr'])).trim());
+  frrGid = Number((await runOk(['id', '-g', 'frr'])).trim());
+  for (const dir of ['frr-run', 'frr-tmp']) {
+    mkdirSync(join(tmp, dir));
+    chownSync(join(tmp, dir), frrUid, frrGid);
+  }
+  await deleteNamespace(DRYRUN_NS);
+  // Every interface the configs below name (the variant adds uplink0).
+  await createNamespace(DRYRUN_NS, ['eth0', 'uplink0']);
 });
-afterAll(() => {
+afterAll(async () => {
+  await deleteNamespace(DRYRUN_NS);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -24,11 +61,35 @@ async function vtyshDryrun(text: string, name: string): Promise<{ code: number; 
   return { code: r.code, output: (r.stdout + r.stderr).trim() };
 }
 
+/** Node paths below the temp dir whose log directory the frr user may write. */
+function daemonPaths(label: string, lab: ResolvedLab, node: ResolvedNode): NodePaths {
+  const paths = tempPaths(join(tmp, label), lab, node);
+  chownSync(paths.log, frrUid, frrGid);
+  return paths;
+}
+
+/**
+ * `<daemon> -C -f FILE` on `text`, inside the throwaway namespace with private FRR
+ * directories; exit code and stderr lines, minus zebra's constant MPLS notice.
+ */
+async function daemonDryrun(daemon: 'zebra' | 'ospfd', text: string, name: string): Promise<{ code: number; complaints: string[] }> {
+  const file = join(tmp, name);
+  writeFileSync(file, text);
+  const script = 'mount --bind "$1" /run/frr && mount --bind "$2" /var/tmp/frr && shift 2 && exec "$@"';
+  const argv = ['sh', '-c', script, 'lvtr-frr', join(tmp, 'frr-run'), join(tmp, 'frr-tmp'), `/usr/lib/frr/${daemon}`, '-C', '-f', file];
+  const r = await run(inNamespace(DRYRUN_NS, argv), { timeoutMs: 20_000 });
+  const complaints = (r.stdout + r.stderr)
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.includes('Disabling MPLS support (no kernel support)'));
+  return { code: r.code, complaints };
+}
+
 /** A variant of ospf-ecmp exercising what the seed labs leave at defaults. */
 function variantLab(): ResolvedLab {
   const lab = cloneLab(ospfEcmpResolved);
   lab.ospf.referenceBandwidth = 1000;
   lab.ospf.spfDelayMs = 10;
+  lab.ospf.spfMaxHoldMs = 2000;
   const router = nodeOf(lab, 'router');
   router.ospf!.defaultOriginate = true;
   router.interfaces.push({
@@ -87,7 +148,7 @@ describe('renderFrrConf', () => {
     );
     expect(text).toMatch(/^ auto-cost reference-bandwidth 1000$/m);
     expect(text).toMatch(/^ default-information originate always$/m);
-    expect(text).toMatch(/^ timers throttle spf 10 50 5000$/m);
+    expect(text).toMatch(/^ timers throttle spf 10 50 2000$/m);
     expect(text).toMatch(/^ network 10\.21\.21\.0\/30 area 0\.0\.0\.0$/m);
   });
 
@@ -124,5 +185,111 @@ describe('renderFrrConf output passes vtysh --dryrun (FRR 8.4)', () => {
     expect(misspelled.output).toMatch(/Unknown command.*maximum-pathz/);
     const outOfRange = await vtyshDryrun(good.replace(' ip ospf cost 1', ' ip ospf cost 0'), 'bad2.conf');
     expect(outOfRange.code).not.toBe(0);
+  });
+});
+
+/** The lines that configure something (no comments, separators, block ends or header). */
+function commandLines(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('!') && l !== 'exit' && l !== 'end' && !l.startsWith('frr ') && !l.startsWith('hostname ') && !l.startsWith('log '));
+}
+
+const COMMAND_CASES = (): Array<[string, ResolvedLab]> => [
+  ...FIXTURES.map((lab): [string, ResolvedLab] => [lab.instance, lab]),
+  ['variant', variantLab()],
+];
+
+describe('renderFrrDaemonConfs', () => {
+  for (const lab of FIXTURES) {
+    for (const node of lab.nodes) {
+      it(`${lab.instance}/${node.name} matches its golden files (empty when no OSPF)`, () => {
+        const confs = renderFrrDaemonConfs(lab, node, goldenPaths(lab, node));
+        if (!node.ospf) {
+          expect(confs).toEqual({ zebra: '', ospfd: '' });
+          return;
+        }
+        expectGolden(`${lab.instance}/${node.name}/zebra.conf`, confs.zebra);
+        expectGolden(`${lab.instance}/${node.name}/ospfd.conf`, confs.ospfd);
+      });
+    }
+  }
+
+  for (const [label, lab] of COMMAND_CASES()) {
+    for (const node of lab.nodes.filter((n) => n.ospf)) {
+      it(`${label}/${node.name}: each line of the integrated file is in the file of the daemon that owns it`, () => {
+        const paths = goldenPaths(lab, node);
+        const { zebra, ospfd } = renderFrrDaemonConfs(lab, node, paths);
+        const isOspf = (l: string) => l.startsWith(' ') || l.startsWith('router ospf');
+        const isInterface = (l: string) => l.startsWith('interface ');
+        const integrated = commandLines(renderFrrConf(lab, node, paths));
+        // ospfd: interface names, their `ip ospf` lines and `router ospf`, in the integrated order.
+        expect(commandLines(ospfd)).toEqual(integrated.filter((l) => isOspf(l) || isInterface(l)));
+        // zebra: interface names and the route filter, nothing of OSPF's.
+        expect(commandLines(zebra)).toEqual(integrated.filter((l) => !isOspf(l)));
+        for (const text of [zebra, ospfd]) {
+          expect(text).toContain(`hostname ${node.name}\nlog file ${paths.log}/frr.log\nlog timestamp precision 3\n`);
+          expect(text.endsWith('end\n')).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('keeps the route filter in zebra only, where it takes effect (seed 001)', () => {
+    const lab = ospfEcmpResolved;
+    const lb1 = renderFrrDaemonConfs(lab, nodeOf(lab, 'lb1'), goldenPaths(lab, nodeOf(lab, 'lb1')));
+    expect(lb1.zebra).toMatch(/^route-map LVSLAB-NO-OSPF deny 10\nexit\nip protocol ospf route-map LVSLAB-NO-OSPF$/m);
+    expect(lb1.ospfd).not.toMatch(/route-map|ip protocol/);
+    expect(lb1.zebra).not.toMatch(/ospf (network|hello|cost|priority)|^router ospf/m);
+    const router = renderFrrDaemonConfs(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router')));
+    expect(router.zebra).not.toMatch(/route-map/);
+  });
+});
+
+describe('per-daemon configs pass zebra -C and ospfd -C (FRR 8.4)', () => {
+  for (const [label, lab] of COMMAND_CASES()) {
+    for (const node of lab.nodes.filter((n) => n.ospf)) {
+      it(`${label}/${node.name}`, async () => {
+        const paths = daemonPaths(`daemons-${label}`, lab, node);
+        const confs = renderFrrDaemonConfs(lab, node, paths);
+        for (const daemon of ['zebra', 'ospfd'] as const) {
+          const r = await daemonDryrun(daemon, confs[daemon], `${label}-${node.name}-${daemon}.conf`);
+          expect(r.complaints, daemon).toEqual([]);
+          expect(r.code, daemon).toBe(0);
+        }
+        // The log the daemons share (what experiments parse) got no complaint either.
+        const log = join(paths.log, 'frr.log');
+        const logged = existsSync(log) ? readFileSync(log, 'utf8') : '';
+        expect(logged).not.toMatch(/No such command|Unknown command|can't open/);
+      });
+    }
+  }
+
+  // The dry run must be able to say no, or the checks above prove nothing.
+  it('reports a line the daemon does not know, a bad value and an unreadable file', async () => {
+    const lab = ospfEcmpResolved;
+    const node = nodeOf(lab, 'lb1');
+    const paths = daemonPaths('broken', lab, node);
+    const confs = renderFrrDaemonConfs(lab, node, paths);
+
+    // The integrated file (what the daemons used to get): each daemon trips on the other's lines.
+    const integrated = renderFrrConf(lab, node, paths);
+    const zebraOnIntegrated = await daemonDryrun('zebra', integrated, 'integrated-zebra.conf');
+    expect(zebraOnIntegrated.complaints.join('\n')).toMatch(/No such command on config line \d+:\s+ip ospf hello-interval 1/);
+    expect(zebraOnIntegrated.complaints.join('\n')).toMatch(/No such command on config line \d+: router ospf/);
+    const ospfdOnIntegrated = await daemonDryrun('ospfd', integrated, 'integrated-ospfd.conf');
+    expect(ospfdOnIntegrated.complaints.join('\n')).toMatch(/No such command on config line \d+: ip protocol ospf route-map/);
+
+    const misspelled = await daemonDryrun('ospfd', confs.ospfd.replace(' maximum-paths ', ' maximum-pathz '), 'bad-ospfd-1.conf');
+    expect(misspelled.complaints.join('\n')).toMatch(/No such command.*maximum-pathz/);
+    const outOfRange = await daemonDryrun('ospfd', confs.ospfd.replace(' ip ospf cost 1', ' ip ospf cost 0'), 'bad-ospfd-2.conf');
+    expect(outOfRange.complaints.join('\n')).toMatch(/No such command.*ip ospf cost 0/);
+    const badZebra = await daemonDryrun('zebra', confs.zebra.replace('ip protocol ospf', 'ip protocol ospfx'), 'bad-zebra.conf');
+    expect(badZebra.complaints.join('\n')).toMatch(/No such command.*ip protocol ospfx/);
+    // Exit code 0 all the same: that is why the checks above read the output.
+    expect([misspelled.code, outOfRange.code, badZebra.code]).toEqual([0, 0, 0]);
+
+    const missing = await run(inNamespace(DRYRUN_NS, ['/usr/lib/frr/zebra', '-C', '-f', join(tmp, 'no-such.conf')]), { timeoutMs: 20_000 });
+    expect(missing.stderr).toMatch(/can't open configuration file/);
   });
 });

@@ -3,7 +3,7 @@
 // (`lvslab.<instance>._fabric`), so the host's firewall (e.g. Docker's FORWARD DROP with
 // br_netfilter) never sees lab frames and the host namespace gets no interface at all.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile, chown, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
@@ -196,11 +196,9 @@ export class NetnsRuntime implements Runtime {
     if (namespaces.length > 0) await ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
     const removedPaths: string[] = [];
     const dir = instanceDir(instance);
-    try {
+    if (existsSync(dir)) {
       await rm(dir, { recursive: true, force: true });
       removedPaths.push(dir);
-    } catch {
-      // already gone
     }
     return {
       instance,

@@ -1,0 +1,128 @@
+// Helpers for the end-to-end suite: run the built CLI exactly as a user would, look at the
+// host the way an auditor would (what exists before and after), and send bounded request
+// loops from inside a lab's client namespaces.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '../../src/util/exec.js';
+import { detectIpvs } from '../../src/dataplane/detect.js';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = `${REPO}dist/cli/main.js`;
+
+/** Runs `lvslab ARGS...` (the built CLI; `npm test` builds first). */
+export function lvslab(args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  return run([process.execPath, CLI, ...args], { timeoutMs: opts.timeoutMs ?? 120_000 });
+}
+
+/** The dataplane this host must run: LVSLAB_EXPECT_DATAPLANE (the VM suite sets ipvs), else what the kernel offers. */
+export async function expectedDataplane(): Promise<'ipvs' | 'nftables'> {
+  const forced = process.env.LVSLAB_EXPECT_DATAPLANE;
+  if (forced === 'ipvs' || forced === 'nftables') return forced;
+  return (await detectIpvs()).available ? 'ipvs' : 'nftables';
+}
+
+/**
+ * Everything on the host a lab could leave behind: lvslab namespaces, host-namespace
+ * links, routes and rules, processes started for a lab (their command lines name
+ * /run/lvslab), and files in the directories lvslab and FRR write to.
+ */
+export interface HostSnapshot {
+  namespaces: string[];
+  hostLinks: string[];
+  hostRoutes: string[];
+  hostRules: string[];
+  labProcesses: string[];
+  files: string[];
+}
+
+export async function hostSnapshot(): Promise<HostSnapshot> {
+  const namespaces = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('lvslab.')).sort() : [];
+  const links = JSON.parse((await run(['ip', '-j', 'link', 'show'])).stdout || '[]') as Array<{ ifname: string }>;
+  const routes = (await run(['ip', 'route', 'show', 'table', 'all'])).stdout.split('\n').filter(Boolean).sort();
+  const rules = (await run(['ip', 'rule', 'show'])).stdout.split('\n').filter(Boolean).sort();
+  return {
+    namespaces,
+    hostLinks: links.map((l) => l.ifname).sort(),
+    hostRoutes: routes,
+    hostRules: rules,
+    labProcesses: labProcesses(),
+    files: [...listTree('/run/lvslab'), ...listTree('/run/frr'), ...listTree('/var/tmp/frr')].sort(),
+  };
+}
+
+function labProcesses(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmd.includes('/run/lvslab/')) out.push(`${pid} ${cmd}`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out.sort();
+}
+
+function listTree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = `${d}/${e.name}`;
+      out.push(p);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * What appeared on the host between two snapshots (anything in `after` that was not in
+ * `before`). Things that disappeared are ignored: other programs on a developer's machine
+ * may clean up their own files meanwhile; a lab can only leave things behind.
+ */
+export function leftovers(before: HostSnapshot, after: HostSnapshot): Partial<HostSnapshot> {
+  const out: Partial<HostSnapshot> = {};
+  for (const key of Object.keys(after) as Array<keyof HostSnapshot>) {
+    const had = new Set(before[key]);
+    const fresh = after[key].filter((x) => !had.has(x));
+    if (fresh.length > 0) out[key] = fresh;
+  }
+  return out;
+}
+
+export interface RequestTally {
+  /** real server name (from the X-Real-Server response header) -> hits */
+  hits: Record<string, number>;
+  failures: number;
+  total: number;
+}
+
+/**
+ * Sends `count` HTTP requests from a client node to url, each on a new TCP connection
+ * (Connection: close), in one curl process: bounded in count and time (1 s per request).
+ */
+export async function requestLoop(instance: string, client: string, url: string, count: number): Promise<RequestTally> {
+  // One line per request: "<http code>|<X-Real-Server header>"; bodies are discarded.
+  const args = ['-s', '--max-time', '1', '-H', 'Connection: close', '-w', '%{http_code}|%header{x-real-server}\\n'];
+  for (let i = 0; i < count; i++) args.push('-o', '/dev/null', url); // -o binds to one URL each
+  // curl keeps going after a failed transfer and prints one line per URL either way.
+  const r = await run(['ip', 'netns', 'exec', `lvslab.${instance}.${client}`, 'curl', ...args], { timeoutMs: count * 1500 + 5000 });
+  const tally: RequestTally = { hits: {}, failures: 0, total: count };
+  const lines = r.stdout.split('\n').filter((l) => l.includes('|'));
+  for (const line of lines) {
+    const [code, server] = line.split('|');
+    if (code === '200' && server) tally.hits[server] = (tally.hits[server] ?? 0) + 1;
+    else tally.failures++;
+  }
+  tally.failures += Math.max(0, count - lines.length);
+  return tally;
+}
+
+export function addTallies(a: RequestTally, b: RequestTally): RequestTally {
+  const hits = { ...a.hits };
+  for (const [k, v] of Object.entries(b.hits)) hits[k] = (hits[k] ?? 0) + v;
+  return { hits, failures: a.failures + b.failures, total: a.total + b.total };
+}
