@@ -220,6 +220,7 @@ cp "$CACHE/lab-modules" "$CTL/lab-modules"
 # Stage 1 (busybox sh, PID 1): build the guest's root from the host's / and chroot into it.
 cat > "$CTL/guest-init.sh" <<'GUEST'
 . /ctl/params
+[ "${DEBUG:-0}" = 1 ] && set -x
 fail() { echo "vm-init: $*"; echo 125 > /ctl/rc; poweroff -f; }
 O=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o "$O,ro,cache=loose" hostroot /lower || fail "cannot mount the host root"
@@ -250,6 +251,7 @@ GUEST
 # Stage 2 (bash inside the host's userland): what systemd and tmpfiles would do, then CMD.
 cat > "$CTL/guest-stage2.sh" <<'STAGE2'
 C=/run/lvslab-vm
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 exec > "$C/stdout" 2> "$C/stderr" < /dev/null
 . "$C/params"
 # Host wall-clock time: a file just created on the host share carries the host's current mtime.
@@ -269,19 +271,21 @@ if ! modprobe -a -q "${modules[@]}" 2> /dev/null; then
   for m in "${modules[@]}"; do modprobe -q "$m" 2> /dev/null || failed+=("$m"); done
   echo "vm-run: modules that did not load: ${failed[*]}" >&2
 fi
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
+env -i PATH="$PATH" HOME=/root TERM=dumb \
   LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/bin/bash /bin/bash "$C/cmd.sh"
 echo $? > "$C/rc"
 STAGE2
 
 : > "$CTL/stdout"; : > "$CTL/stderr"; : > "$CTL/console.log"
 V=security_model=none,multidevs=remap
+KERNEL_VERBOSITY="quiet loglevel=3"
+if [ "${VM_DEBUG:-0}" = 1 ]; then KERNEL_VERBOSITY=""; echo "DEBUG=1" >> "$CTL/params"; fi
 start_ms=$(($(date +%s%N) / 1000000))
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   -nodefaults -no-user-config -machine q35 -accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP" \
   -display none -monitor none -no-reboot -nic none -serial "file:$CTL/console.log" \
   -kernel "$CACHE/vmlinux" -initrd "$CACHE/initramfs.cpio.gz" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable" \
+  -append "console=ttyS0 $KERNEL_VERBOSITY panic=-1 mitigations=off tsc=reliable" \
   -virtfs "local,path=/,mount_tag=hostroot,readonly=on,$V" \
   -virtfs "local,path=$CTL,mount_tag=ctl,security_model=none" \
   -virtfs "local,path=$PWD,mount_tag=work,$V" < /dev/null &

@@ -2,7 +2,7 @@
 // daemon command lines. Pure planning (planNode) is separate from doing (applyNodePlan)
 // so the plan can be shown (`lvslab up --dry-run`) and tested without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
-import { renderFrrConf } from '../render/frr.js';
+import { renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
 import { renderKeepalivedConf } from '../render/keepalived.js';
 import { renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
@@ -48,20 +48,30 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   };
 
   if (runsFrr(node)) {
-    const frrConf = `${paths.conf}/frr.conf`;
     plan.dirs.push({ path: paths.frrVtyDir, owner: 'frr' });
-    plan.files.push({ path: frrConf, content: renderFrrConf(lab, node, paths), owner: 'frr' });
+    // Each daemon reads only its own lines: given the integrated file, each would log
+    // "No such command" for every line of the other into frr.log, which experiments parse.
+    // frr.conf is still written, for people: it is the whole configuration in one place.
+    const daemonConfs = renderFrrDaemonConfs(lab, node, paths);
+    const confFiles = { zebra: `${paths.conf}/zebra.conf`, ospfd: `${paths.conf}/ospfd.conf` };
+    plan.files.push(
+      { path: `${paths.conf}/frr.conf`, content: renderFrrConf(lab, node, paths), owner: 'frr' },
+      { path: confFiles.zebra, content: daemonConfs.zebra, owner: 'frr' },
+      { path: confFiles.ospfd, content: daemonConfs.ospfd, owner: 'frr' },
+    );
     const privateRun = `${paths.run}/frr-rundir`;
     const privateTmp = `${paths.run}/frr-tmpdir`;
     plan.dirs.push({ path: privateRun, owner: 'frr' }, { path: privateTmp, owner: 'frr' });
     // No -N pathspace: it may not contain dots, and is not needed — sockets and pid files
     // are given explicitly and /run/frr is node-private (withPrivateFrrDirs).
-    const common = ['-d', '-f', frrConf, '-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
-    for (const daemon of ['zebra', 'ospfd']) {
+    const sockets = ['-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
+    for (const daemon of ['zebra', 'ospfd'] as const) {
       const pidFile = `${paths.frrVtyDir}/${daemon}.pid`;
       plan.routingDaemons.push({
         name: daemon,
-        argv: withPrivateFrrDirs(privateRun, privateTmp, [`/usr/lib/frr/${daemon}`, ...common, '-i', pidFile]),
+        argv: withPrivateFrrDirs(privateRun, privateTmp, [
+          `/usr/lib/frr/${daemon}`, '-d', '-f', confFiles[daemon], ...sockets, '-i', pidFile,
+        ]),
         pidFile,
         selfDaemonizing: true,
       });

@@ -49,7 +49,7 @@ export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths
   if (!ospf) return { zebra: '', ospfd: '' };
   return {
     zebra: toText([
-      ...header(lab, node, paths, ' (zebra)'),
+      ...header(lab, node, paths, ": zebra's part of frr.conf"),
       // Bare blocks: zebra learns the interfaces from the kernel anyway, but the file then
       // lists the same interfaces as ospfd.conf, and zebra's interface settings belong here.
       ...interfaceBlocks(node, false),
@@ -57,7 +57,7 @@ export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths
       '!',
     ]),
     ospfd: toText([
-      ...header(lab, node, paths, ' (ospfd)'),
+      ...header(lab, node, paths, ": ospfd's part of frr.conf"),
       ...interfaceBlocks(node, true),
       ...routerOspf(lab, ospf),
     ]),

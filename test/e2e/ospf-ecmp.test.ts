@@ -122,7 +122,7 @@ describe('ospf-ecmp on netns', () => {
     const r = await lvslab(['down', INSTANCE]);
     expect(r.code, r.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(leftovers(before, await hostSnapshot())).toEqual({});
+    expect(leftovers(before, await hostSnapshot(), [INSTANCE])).toEqual({});
     // idempotent
     const again = await lvslab(['down', INSTANCE]);
     expect(again.code).toBe(0);

@@ -83,11 +83,18 @@ function listTree(dir: string): string[] {
  * `before`). Things that disappeared are ignored: other programs on a developer's machine
  * may clean up their own files meanwhile; a lab can only leave things behind.
  */
-export function leftovers(before: HostSnapshot, after: HostSnapshot): Partial<HostSnapshot> {
+export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: string[]): Partial<HostSnapshot> {
+  // Objects of other lvslab instances (a developer's own lab running meanwhile) are not ours
+  // to judge; everything else on the host is.
+  const otherInstance = (x: string) => {
+    const m = /lvslab\.([a-z0-9-]+)\.|\/run\/lvslab\/([a-z0-9-]+)/.exec(x);
+    const inst = m?.[1] ?? m?.[2];
+    return inst !== undefined && !instances.includes(inst);
+  };
   const out: Partial<HostSnapshot> = {};
   for (const key of Object.keys(after) as Array<keyof HostSnapshot>) {
     const had = new Set(before[key]);
-    const fresh = after[key].filter((x) => !had.has(x));
+    const fresh = after[key].filter((x) => !had.has(x) && !otherInstance(x));
     if (fresh.length > 0) out[key] = fresh;
   }
   return out;

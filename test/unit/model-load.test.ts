@@ -95,7 +95,7 @@ describe('catalogue lab ospf-ecmp', () => {
     const lab = await loadLabFile('labs/ospf-ecmp.yaml');
     expect(lab.ospf).toEqual({
       area: '0.0.0.0', hello: 1, dead: 4, maxPaths: 8,
-      lsaMinIntervalMs: 50, lsaMinArrivalMs: 50, spfDelayMs: 0, spfHoldMs: 50, spfMaxHoldMs: 500,
+      lsaMinIntervalMs: 50, lsaMinArrivalMs: 0, spfDelayMs: 0, spfHoldMs: 50, spfMaxHoldMs: 500,
     });
     expect(lab.services).toEqual([
       {

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Benchmark: how long `lvslab up ospf-ecmp` takes until ready, and `lvslab down`, against
+// the goals (ready within the OSPF dead interval + 3 s; down under 2 s).
+//
+//   node bench/up-down.mjs [--runs N] [--lab LAB] [--check]
+//
+// Each run is a fresh instance. Two figures per run, both wall-clock around the real CLI:
+//   up_wall_ms  from spawning `lvslab up` to its exit (it exits when ready)
+//   ready_ms    lvslab's own measure from the start of `up` to ready (in its --json output)
+//   down_ms     from spawning `lvslab down` to its exit
+// Results go to bench/results/up-down-<timestamp>.json (with host facts) and a table on
+// stdout. --check exits 1 when the median misses a goal. Run on an otherwise idle machine:
+// OSPF timing shares the 2 cores with everything else.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const cli = `${repo}dist/cli/main.js`;
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const runs = Number(opt('--runs', '5'));
+const lab = opt('--lab', 'ospf-ecmp');
+const check = args.includes('--check');
+
+function lvslab(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ...r, ms };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const samples = [];
+let deadInterval;
+for (let i = 0; i < runs; i++) {
+  const name = `bench-${i}`;
+  lvslab(['down', name]);
+  const up = lvslab(['up', lab, '--name', name, '--json']);
+  if (up.status !== 0) {
+    console.error(`run ${i}: up failed (exit ${up.status}):\n${up.stderr}`);
+    lvslab(['down', name]);
+    process.exit(1);
+  }
+  const out = JSON.parse(up.stdout);
+  const down = lvslab(['down', name]);
+  if (down.status !== 0) {
+    console.error(`run ${i}: down failed:\n${down.stderr}`);
+    process.exit(1);
+  }
+  if (deadInterval === undefined) {
+    const status = spawnSync(process.execPath, ['-e', `import('${repo}dist/model/load.js').then(async m => { const l = await m.loadLabFile(${JSON.stringify(out.labFile)}); console.log(l.ospf.dead); })`], { encoding: 'utf8' });
+    deadInterval = Number(status.stdout.trim());
+  }
+  samples.push({ run: i, up_wall_ms: Math.round(up.ms), ready_ms: out.readyMs, down_ms: Math.round(down.ms), dataplane: out.dataplane });
+  console.error(`run ${i}: up ${Math.round(up.ms)} ms (ready ${out.readyMs} ms), down ${Math.round(down.ms)} ms`);
+}
+
+const upGoalMs = (deadInterval + 3) * 1000;
+const summary = {
+  up_wall_ms_median: median(samples.map((s) => s.up_wall_ms)),
+  up_wall_ms_max: Math.max(...samples.map((s) => s.up_wall_ms)),
+  ready_ms_median: median(samples.map((s) => s.ready_ms)),
+  down_ms_median: median(samples.map((s) => s.down_ms)),
+  down_ms_max: Math.max(...samples.map((s) => s.down_ms)),
+  up_goal_ms: upGoalMs,
+  down_goal_ms: 2000,
+};
+const verdict = {
+  up: summary.up_wall_ms_median <= upGoalMs,
+  down: summary.down_ms_median < 2000,
+};
+const record = {
+  benchmark: 'up-down',
+  lab,
+  runs,
+  at: new Date().toISOString(),
+  host: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
+  method: 'wall clock (process.hrtime) around the real CLI, one fresh instance per run; ready_ms is lvslab\'s own start-of-up to ready',
+  samples,
+  summary,
+  verdict,
+};
+mkdirSync(`${repo}bench/results`, { recursive: true });
+const file = `${repo}bench/results/up-down-${record.at.replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+
+console.log(`lab ${lab}, ${runs} runs, dataplane ${samples[0]?.dataplane}, OSPF dead interval ${deadInterval} s`);
+console.log(`up   (spawn to ready): median ${summary.up_wall_ms_median} ms, max ${summary.up_wall_ms_max} ms   goal <= ${upGoalMs} ms: ${verdict.up ? 'met' : 'MISSED'}`);
+console.log(`down:                  median ${summary.down_ms_median} ms, max ${summary.down_ms_max} ms   goal < 2000 ms: ${verdict.down ? 'met' : 'MISSED'}`);
+console.log(`recorded in ${file}`);
+if (check && !(verdict.up && verdict.down)) process.exit(1);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test lvslab has, as CI does (`.ci/run` calls this; the README's second command).
+# Debian/Ubuntu, as root. Steps:
+#   1. host packages (FRR, keepalived, nginx, nftables, QEMU for the IPVS VM), npm packages, build
+#   2. type check, unit + integration + end-to-end suites on this host (netns runtime; the
+#      nftables fallback where the kernel has no IPVS)
+#   3. the end-to-end suite again inside a QEMU VM booted with Debian's stock kernel, where
+#      kernel IPVS + keepalived really run (LVSLAB_EXPECT_DATAPLANE=ipvs)
+# Options: --no-vm skips step 3 (quick local runs); --only-vm runs steps 1 and 3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+host=1; vm=1
+for a in "$@"; do
+  case "$a" in
+    --no-vm) vm=0 ;;
+    --only-vm) host=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh --vm
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+mkdir -p .test-results
+rm -f .test-results/*.json
+
+status=0
+if [ "$host" = 1 ]; then
+  npm run typecheck --silent
+  npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
+fi
+if [ "$vm" = 1 ]; then
+  scripts/test-vm.sh test/e2e --reporter=default --reporter=json --outputFile=.test-results/vm.json || status=$?
+fi
+
+# One closing line over both runs, in the plain form CI reads.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of ["host", "vm"]) {
+    const p = `.test-results/${f}.json`;
+    if (!fs.existsSync(p)) continue;
+    const r = JSON.parse(fs.readFileSync(p, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+    console.log(`${f}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+'
+exit "$status"
