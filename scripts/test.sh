@@ -20,7 +20,9 @@ for a in "$@"; do
 done
 
 scripts/install-deps.sh --vm
-npm ci --no-audit --no-fund --loglevel=error
+# npm install (not npm ci): it honours package-lock.json, and npm 11 ci rejects lockfiles
+# that omit other platforms' optional binaries (rollup, esbuild).
+npm install --no-audit --no-fund --loglevel=error
 npm run build --silent
 mkdir -p .test-results
 rm -f .test-results/*.json

@@ -257,6 +257,8 @@ exec > "$C/stdout" 2> "$C/stderr" < /dev/null
 # Host wall-clock time: a file just created on the host share carries the host's current mtime.
 : > "$C/clock" && date -s "@$(stat -c %.9Y "$C/clock")" > /dev/null
 ip link set lo up
+# Tunnel modules (ipip, gre) would otherwise add tunl0/gre0/... to every new namespace.
+sysctl -qw net.core.fb_tunnels_only_for_init_net=2
 # ip netns expects /run/netns to be a shared mount point.
 mkdir -p /run/netns && mount --bind /run/netns /run/netns && mount --make-shared /run/netns
 mkdir -p /run/lock /run/user && chmod 1777 /run/lock
@@ -278,7 +280,7 @@ STAGE2
 
 : > "$CTL/stdout"; : > "$CTL/stderr"; : > "$CTL/console.log"
 V=security_model=none,multidevs=remap
-KERNEL_VERBOSITY="quiet loglevel=3"
+KERNEL_VERBOSITY="loglevel=7"
 if [ "${VM_DEBUG:-0}" = 1 ]; then KERNEL_VERBOSITY=""; echo "DEBUG=1" >> "$CTL/params"; fi
 start_ms=$(($(date +%s%N) / 1000000))
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \

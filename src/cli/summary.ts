@@ -78,7 +78,11 @@ export function formatSummary(d: InstanceDescription, opts: { detail?: boolean }
   const lines: string[] = [];
   const ready = d.readyMs !== undefined ? ` — ready in ${(d.readyMs / 1000).toFixed(1)} s` : '';
   lines.push(`${d.instance}: lab ${d.lab}, runtime ${d.runtime}, ${d.phase}${ready}`);
-  lines.push(`dataplane: ${d.dataplane === 'nftables' ? 'NFTABLES FALLBACK (no kernel IPVS)' : 'ipvs'} — ${d.dataplaneDetail}`);
+  lines.push(
+    d.dataplane === 'nftables'
+      ? `dataplane: NFTABLES FALLBACK, not kernel IPVS (${d.dataplaneDetail})`
+      : `dataplane: kernel IPVS (${d.dataplaneDetail})`,
+  );
   lines.push('');
   const rows = [['NODE', 'ROLE', 'ADDRESSES', 'ON LO']];
   for (const n of d.nodes) {

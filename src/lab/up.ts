@@ -62,15 +62,16 @@ export async function decideDataplane(
   if (limits.errors.length > 0) {
     throw new LvslabError(`the nftables fallback cannot run this lab: ${limits.errors.join('; ')}`, EXIT.hostNotReady, 'run it on a kernel with IP_VS (e.g. scripts/vm-run.sh)');
   }
-  const why = choice === 'nftables' ? 'nftables dataplane requested' : ipvs.detail;
+  const why = choice === 'nftables' ? 'the nftables dataplane was requested (--dataplane nftables)' : ipvs.detail;
+  const approximations = limits.notes.length > 0 ? ` Approximated here: ${limits.notes.join('; ')}.` : '';
   return {
     dataplane: 'nftables',
-    detail: `nftables fallback (${why})`,
+    detail: why,
     notice:
-      `NOTICE: no kernel IPVS here (${why}). Directors use lvslab's nftables fallback dataplane: ` +
-      `same forwarding (DR/NAT) and keepalived-style health checks, schedulers approximated` +
-      (limits.notes.length > 0 ? ` (${limits.notes.join('; ')})` : '') +
-      `. Figures are not kernel-IPVS figures.`,
+      `NOTICE: ${why}.\n` +
+      `The directors run lvslab's nftables fallback, not kernel IPVS: same DR/NAT forwarding, ` +
+      `keepalived-style health checks and timing, IPVS-like per-connection scheduling.${approximations} ` +
+      `Every figure from this lab is a fallback figure (status and inspect say so too).`,
   };
 }
 

@@ -38,7 +38,7 @@ describe('ospf-ecmp on netns', () => {
     expect(out.phase).toBe('ready');
     expect(out.dataplane).toBe(dataplane);
     expect(out.readyMs).toBeGreaterThan(0);
-    if (dataplane === 'nftables') expect(r.stderr).toMatch(/NOTICE: no kernel IPVS/);
+    if (dataplane === 'nftables') expect(r.stderr).toMatch(/NOTICE: .*\n.*nftables fallback, not kernel IPVS/);
     expect(out.vipRoutes.map((r) => ({ router: r.router, vip: r.vip, nextHops: [...r.nextHops].sort() }))).toEqual([
       { router: 'router', vip: '10.0.1.100', nextHops: ['10.0.1.133', '10.0.1.135'] },
     ]);
