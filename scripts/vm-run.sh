@@ -242,6 +242,7 @@ fi
 mkdir -p "/host/lib/modules/$KVER" && mount --bind "/host$MODULES_DIR" "/host/lib/modules/$KVER" ||
   fail "cannot bind the module tree"
 hostname "$HOSTNAME_IN_VM"
+echo "lvslab-vm: host root ready" > /dev/kmsg
 # PID 1 stays busybox sh, which reaps orphaned daemons while it waits.
 chroot /host /bin/bash /run/lvslab-vm/guest-stage2.sh
 sync
@@ -254,6 +255,7 @@ C=/run/lvslab-vm
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 exec > "$C/stdout" 2> "$C/stderr" < /dev/null
 . "$C/params"
+echo "lvslab-vm: stage 2 (host userland)" > /dev/kmsg
 # Host wall-clock time: a file just created on the host share carries the host's current mtime.
 : > "$C/clock" && date -s "@$(stat -c %.9Y "$C/clock")" > /dev/null
 ip link set lo up
@@ -267,15 +269,19 @@ if command -v systemd-tmpfiles > /dev/null; then
   systemd-tmpfiles --create --prefix=/run > /dev/null 2>&1 || true
 fi
 getent passwd frr > /dev/null && install -d -o frr -g frr -m 755 /run/frr
+echo "lvslab-vm: loading lab modules" > /dev/kmsg
 mapfile -t modules < "$C/lab-modules"
 if ! modprobe -a -q "${modules[@]}" 2> /dev/null; then
   failed=()
   for m in "${modules[@]}"; do modprobe -q "$m" 2> /dev/null || failed+=("$m"); done
   echo "vm-run: modules that did not load: ${failed[*]}" >&2
 fi
+echo "lvslab-vm: starting the command" > /dev/kmsg
 env -i PATH="$PATH" HOME=/root TERM=dumb \
   LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/bin/bash /bin/bash "$C/cmd.sh"
-echo $? > "$C/rc"
+status=$?
+echo "lvslab-vm: command exited with status $status" > /dev/kmsg
+echo $status > "$C/rc"
 STAGE2
 
 : > "$CTL/stdout"; : > "$CTL/stderr"; : > "$CTL/console.log"
@@ -292,9 +298,9 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
   -virtfs "local,path=$CTL,mount_tag=ctl,security_model=none" \
   -virtfs "local,path=$PWD,mount_tag=work,$V" < /dev/null &
 QEMU_PID=$!
-tail -n +1 -f --pid="$QEMU_PID" "$CTL/stdout" &
-tail -n +1 -f --pid="$QEMU_PID" "$CTL/stderr" >&2 &
-[ "${VM_DEBUG:-0}" = 1 ] && tail -n +1 -f --pid="$QEMU_PID" "$CTL/console.log" >&2 &
+tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stdout" &
+tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stderr" >&2 &
+[ "${VM_DEBUG:-0}" = 1 ] && tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/console.log" >&2 &
 qemu_status=0
 wait "$QEMU_PID" || qemu_status=$?
 QEMU_PID=

@@ -12,6 +12,7 @@ import { registerLabs } from './commands/labs.js';
 import { registerValidate } from './commands/validate.js';
 import { registerGraph } from './commands/graph.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerRun } from './commands/run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -33,12 +34,13 @@ Examples:
   lvslab exec client1 -- curl -s http://10.0.1.100/
   lvslab status                      what runs, and is it healthy
   lvslab down ospf-ecmp              remove it, leaving nothing behind
+  lvslab run failover-test           measure a silent director failure (brings the lab up)
 
 Exit codes: 0 ok, 1 failure, 2 invalid input (nothing changed), 3 host not ready
 (nothing changed), 4 lab not ready in time (rolled back), 5 no such instance.`,
     );
   program.exitOverride();
-  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor]) {
+  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun]) {
     register(program);
   }
   return program;

@@ -6,8 +6,9 @@ import { resolve as resolvePath } from 'node:path';
 import { parse } from 'yaml';
 import { EXIT, LvslabError } from '../util/errors.js';
 
-/** The shipped catalogue directory (works from src/ under vitest and from dist/). */
+/** The shipped catalogue directories (work from src/ under vitest and from dist/). */
 export const CATALOGUE_DIR = fileURLToPath(new URL('../../labs/', import.meta.url));
+export const EXPERIMENTS_DIR = fileURLToPath(new URL('../../experiments/', import.meta.url));
 
 export interface CatalogueEntry {
   name: string;
@@ -16,17 +17,23 @@ export interface CatalogueEntry {
 }
 
 export async function listCatalogue(): Promise<CatalogueEntry[]> {
-  const files = (await readdir(CATALOGUE_DIR)).filter((f) => f.endsWith('.yaml')).sort();
+  return listYamlDir(CATALOGUE_DIR, 'lab');
+}
+
+export async function listExperiments(): Promise<CatalogueEntry[]> {
+  return listYamlDir(EXPERIMENTS_DIR, 'experiment');
+}
+
+async function listYamlDir(dir: string, kind: string): Promise<CatalogueEntry[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
   const entries: CatalogueEntry[] = [];
   for (const f of files) {
-    const file = resolvePath(CATALOGUE_DIR, f);
+    const file = resolvePath(dir, f);
     try {
-      const doc = parse(await readFile(file, 'utf8')) as { name?: unknown; description?: unknown; kind?: unknown };
-      // experiment files live beside labs later; a lab file is one with nodes
-      if (!doc || typeof doc !== 'object' || !('nodes' in doc)) continue;
+      const doc = parse(await readFile(file, 'utf8')) as { name?: unknown; description?: unknown };
       entries.push({ name: String(doc.name ?? f.replace(/\.yaml$/, '')), description: String(doc.description ?? ''), file });
     } catch {
-      entries.push({ name: f.replace(/\.yaml$/, ''), description: '(unreadable lab file)', file });
+      entries.push({ name: f.replace(/\.yaml$/, ''), description: `(unreadable ${kind} file)`, file });
     }
   }
   return entries;
@@ -34,18 +41,26 @@ export async function listCatalogue(): Promise<CatalogueEntry[]> {
 
 /** Turns a LAB argument into a file path; a bad name is an input error listing what exists. */
 export async function resolveLabArgument(arg: string): Promise<string> {
+  return resolveArgument(arg, 'lab', await listCatalogue(), 'lvslab labs  lists the catalogue');
+}
+
+/** Turns an EXPERIMENT argument into a file path (experiments/<name>.yaml or a path). */
+export async function resolveExperimentArgument(arg: string): Promise<string> {
+  return resolveArgument(arg, 'experiment', await listExperiments(), 'lvslab experiments  lists them');
+}
+
+async function resolveArgument(arg: string, kind: string, entries: CatalogueEntry[], hint: string): Promise<string> {
   const looksLikePath = arg.includes('/') || /\.ya?ml$/.test(arg);
   if (looksLikePath || existsSync(arg)) {
     const file = resolvePath(arg);
-    if (!existsSync(file)) throw new LvslabError(`lab file not found: ${arg}`, EXIT.invalidInput);
+    if (!existsSync(file)) throw new LvslabError(`${kind} file not found: ${arg}`, EXIT.invalidInput);
     return file;
   }
-  const entries = await listCatalogue();
   const hit = entries.find((e) => e.name === arg);
   if (hit) return hit.file;
   throw new LvslabError(
-    `no lab named '${arg}' in the catalogue (accepted: ${entries.map((e) => e.name).join(', ')}, or a path to a lab file)`,
+    `no ${kind} named '${arg}' (accepted: ${entries.map((e) => e.name).join(', ')}, or a path to a ${kind} file)`,
     EXIT.invalidInput,
-    'lvslab labs  lists the catalogue',
+    hint,
   );
 }

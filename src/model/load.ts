@@ -9,11 +9,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { EXIT, LvslabError } from '../util/errors.js';
-import { SourceLocator } from './locate.js';
+import { issueToProblem, parseYamlWithPositions } from './yaml-source.js';
 import { instanceNameProblem, INSTANCE_NAME } from './names.js';
-import { compareProblems, fieldOf, LabValidationError, type LabIssue, type PathSegment, type Problem } from './problems.js';
+import { compareProblems, LabValidationError, type PathSegment, type Problem } from './problems.js';
 import { resolveLab } from './resolve.js';
 import { checkAgainstSchema } from './schema.js';
 import type { LooseLab } from './topology.js';
@@ -56,46 +55,19 @@ function withoutRejected(data: unknown, rejected: PathSegment[][]): unknown {
 }
 
 function load(source: TextSource, opts: LoadOptions): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false });
-  const problems: Problem[] = [];
-  const toProblem = (locator: SourceLocator, issue: LabIssue): Problem => {
-    const { line, column } = locator.locate(issue.path, issue.at);
-    return {
-      file: source.file,
-      line,
-      column,
-      field: fieldOf(issue.path),
-      message: issue.message,
-      ...(issue.accepted ? { accepted: issue.accepted } : {}),
-      severity: issue.severity,
-    };
-  };
-
+  const parsed = parseYamlWithPositions(source.text, source.file);
+  const problems: Problem[] = [...parsed.problems];
   // A file that is not even YAML: its structure cannot be trusted, stop here.
-  const yamlProblems = [...doc.errors.map((e) => ({ e, severity: 'error' as const })), ...doc.warnings.map((e) => ({ e, severity: 'warning' as const }))];
-  for (const { e, severity } of yamlProblems) {
-    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-    problems.push({
-      file: source.file,
-      line: pos.line,
-      column: pos.col,
-      field: '',
-      message: `YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-      severity,
-    });
-  }
-  if (doc.errors.length > 0) throw new LabValidationError(problems.sort(compareProblems));
+  if (parsed.fatal) throw new LabValidationError(problems.sort(compareProblems));
 
-  const locator = new SourceLocator(doc, lineCounter);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const { locator, data } = parsed;
   const schema = checkAgainstSchema(data);
   const issues = [...schema.issues];
   const usable = withoutRejected(data, schema.rejected);
   if (usable !== null && typeof usable === 'object' && !Array.isArray(usable)) {
     issues.push(...validateLab(usable as LooseLab, schema.rejected));
   }
-  problems.push(...issues.map((issue) => toProblem(locator, issue)));
+  problems.push(...issues.map((issue) => issueToProblem(source.file, locator, issue)));
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === 'error')) throw new LabValidationError(problems);
 

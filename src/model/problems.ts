@@ -63,17 +63,24 @@ export function compareProblems(a: Problem, b: Problem): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.field.localeCompare(b.field);
 }
 
-/** Thrown when a lab file has at least one error; lists every problem found, not just the first. */
+/**
+ * Thrown when a lab (or experiment) file has at least one error; lists every problem
+ * found, not just the first.
+ */
 export class LabValidationError extends LvslabError {
-  constructor(readonly problems: Problem[]) {
-    super(LabValidationError.describe(problems), EXIT.invalidInput);
+  constructor(
+    readonly problems: Problem[],
+    /** What kind of file, for the message. */
+    readonly fileKind: 'lab' | 'experiment' = 'lab',
+  ) {
+    super(LabValidationError.describe(problems, fileKind), EXIT.invalidInput);
     this.name = 'LabValidationError';
   }
 
-  private static describe(problems: Problem[]): string {
+  private static describe(problems: Problem[], fileKind: string): string {
     const errors = problems.filter((p) => p.severity === 'error').length;
     const files = [...new Set(problems.map((p) => p.file))].join(', ');
-    const head = `${files}: ${errors} error${errors === 1 ? '' : 's'} in the lab file`;
+    const head = `${files}: ${errors} error${errors === 1 ? '' : 's'} in the ${fileKind} file`;
     return [head, ...problems.map(formatProblem)].join('\n');
   }
 }

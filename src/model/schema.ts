@@ -160,7 +160,16 @@ export interface SchemaCheck {
 
 /** Validates plain data (the YAML document as JS) against the lab schema. */
 export function checkAgainstSchema(data: unknown): SchemaCheck {
-  const validate = labSchemaValidator();
+  return checkWithValidator(labSchemaValidator(), data);
+}
+
+/** Compiles a schema the way the lab schema is compiled (for other file kinds). */
+export function compileSchema(schema: JsonSchema): ValidateFunction {
+  return new Ajv({ allErrors: true, verbose: true, strictTypes: false }).compile(schema);
+}
+
+/** Validates data with any compiled schema, translating errors as for lab files. */
+export function checkWithValidator(validate: ValidateFunction, data: unknown): SchemaCheck {
   if (validate(data)) return { issues: [], rejected: [] };
   const issues: LabIssue[] = [];
   const rejected: PathSegment[][] = [];

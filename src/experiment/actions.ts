@@ -1,0 +1,150 @@
+// Carrying out timeline steps on a running lab, through the runtime only (so they work on
+// every runtime). Each step returns an ActionRecord with when it started and finished.
+import type { Dataplane, ResolvedLab, ResolvedNode } from '../model/types.js';
+import { renderNodeNetwork } from '../render/network.js';
+import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
+import { planNode, type NodePlan } from '../lab/node-setup.js';
+import type { ActionRecord } from './types.js';
+import type { BoundStep } from './bind.js';
+
+/** nft table that holds silent failures; separate from the dataplane's own table. */
+export const FAULT_TABLE = 'lvslab_fault';
+
+export interface ActionContext {
+  runtime: Runtime;
+  lab: ResolvedLab;
+  dataplane: Dataplane;
+}
+
+export async function performStep(ctx: ActionContext, step: BoundStep, plannedAt: number): Promise<ActionRecord> {
+  const startedAt = Date.now();
+  let ok = true;
+  let detail: string;
+  try {
+    detail = await perform(ctx, step);
+  } catch (err) {
+    ok = false;
+    detail = err instanceof Error ? err.message : String(err);
+  }
+  return {
+    step: step.step,
+    action: step.action,
+    node: step.node.name,
+    ...(step.iface ? { interface: step.iface } : {}),
+    ...(step.daemon ? { daemon: step.daemon } : {}),
+    plannedAt,
+    startedAt,
+    doneAt: Date.now(),
+    ok,
+    detail,
+  };
+}
+
+async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
+  const { node } = step;
+  switch (step.action) {
+    case 'link-down':
+      await must(ctx, node.name, ['ip', 'link', 'set', step.iface!, 'down']);
+      return `ip link set ${step.iface} down on ${node.name} (carrier lost)`;
+    case 'link-up':
+      await must(ctx, node.name, ['ip', 'link', 'set', step.iface!, 'up']);
+      await restoreStaticRoutes(ctx, node);
+      return `ip link set ${step.iface} up on ${node.name}, static routes restored`;
+    case 'silent-failure':
+      await must(ctx, node.name, ['nft', '-f', '-'], silentFailureRules(step.iface!));
+      return `every frame in and out of ${node.name}:${step.iface} dropped (netdev ingress+egress), carrier up`;
+    case 'silent-restore':
+      await must(ctx, node.name, ['nft', 'delete', 'table', 'netdev', faultTableName(step.iface!)]);
+      return `${node.name}:${step.iface} passes traffic again`;
+    case 'kill':
+      return `SIGKILL ${step.daemon} on ${node.name}: ${await signalDaemon(ctx, node, step.daemon!, 'KILL')}`;
+    case 'pause':
+      return `SIGSTOP ${step.daemon} on ${node.name}: ${await signalDaemon(ctx, node, step.daemon!, 'STOP')}`;
+    case 'resume':
+      return `SIGCONT ${step.daemon} on ${node.name}: ${await signalDaemon(ctx, node, step.daemon!, 'CONT')}`;
+    case 'start': {
+      const spec = daemonSpecs(ctx, node).find((d) => d.name === step.daemon);
+      if (!spec) throw new Error(`${node.name} has no ${step.daemon} to start`);
+      await ctx.runtime.startDaemon(ctx.lab.instance, node.name, spec);
+      return `${step.daemon} started on ${node.name}`;
+    }
+    case 'node-stop': {
+      const killed = [];
+      for (const d of daemonSpecs(ctx, node)) killed.push(`${d.name}: ${await signalDaemon(ctx, node, d.name, 'KILL')}`);
+      for (const i of node.interfaces) await must(ctx, node.name, ['ip', 'link', 'set', i.name, 'down']);
+      return `${node.name} stopped (${killed.join('; ') || 'no daemons'}; all interfaces down)`;
+    }
+    case 'node-start': {
+      for (const i of node.interfaces) await must(ctx, node.name, ['ip', 'link', 'set', i.name, 'up']);
+      await restoreStaticRoutes(ctx, node);
+      const plan = nodePlan(ctx, node);
+      for (const d of [...plan.routingDaemons, ...plan.serviceDaemons]) await ctx.runtime.startDaemon(ctx.lab.instance, node.name, d);
+      return `${node.name} started (interfaces up, daemons ${[...plan.routingDaemons, ...plan.serviceDaemons].map((d) => d.name).join(', ') || 'none'})`;
+    }
+  }
+}
+
+export function faultTableName(iface: string): string {
+  // one table per interface so restoring one leaves another failure in place
+  return `${FAULT_TABLE}_${iface.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/** nft ruleset that drops every frame on `iface` both ways while its carrier stays up. */
+export function silentFailureRules(iface: string): string {
+  const table = faultTableName(iface);
+  return [
+    `table netdev ${table} {`,
+    `  chain ingress_drop { type filter hook ingress device "${iface}" priority -500; policy drop; }`,
+    `  chain egress_drop { type filter hook egress device "${iface}" priority -500; policy drop; }`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+function nodePlan(ctx: ActionContext, node: ResolvedNode): NodePlan {
+  return planNode(ctx.lab, node, ctx.runtime.nodePaths(ctx.lab.instance, node.name), ctx.dataplane);
+}
+
+function daemonSpecs(ctx: ActionContext, node: ResolvedNode): DaemonSpec[] {
+  const plan = nodePlan(ctx, node);
+  return [...plan.routingDaemons, ...plan.serviceDaemons];
+}
+
+/**
+ * Pid files of a daemon's processes. keepalived runs a parent and a checker (and VRRP)
+ * child: signals go to all of them, or a "killed" keepalived would keep checking.
+ */
+function pidFilesOf(ctx: ActionContext, node: ResolvedNode, daemon: string): string[] {
+  const spec = daemonSpecs(ctx, node).find((d) => d.name === daemon);
+  if (!spec) throw new Error(`${node.name} runs no ${daemon}`);
+  if (daemon !== 'keepalived') return [spec.pidFile];
+  const run = ctx.runtime.nodePaths(ctx.lab.instance, node.name).run;
+  return [spec.pidFile, `${run}/keepalived-checkers.pid`, `${run}/keepalived-vrrp.pid`];
+}
+
+async function signalDaemon(ctx: ActionContext, node: ResolvedNode, daemon: string, signal: 'KILL' | 'STOP' | 'CONT'): Promise<string> {
+  const pids: string[] = [];
+  for (const file of pidFilesOf(ctx, node, daemon)) {
+    const text = await ctx.runtime.readFile(ctx.lab.instance, node.name, file);
+    const pid = text?.trim();
+    if (pid && /^\d+$/.test(pid)) pids.push(pid);
+  }
+  if (pids.length === 0) throw new Error(`${daemon} on ${node.name} has no pid file: is it running?`);
+  const r = await ctx.runtime.exec(ctx.lab.instance, node.name, ['kill', '-s', signal, ...pids]);
+  if (r.code !== 0 && signal !== 'KILL') throw new Error(`kill -s ${signal} ${pids.join(' ')}: ${r.stderr.trim()}`);
+  return `pid ${pids.join(', ')}`;
+}
+
+/** A link going down flushes the IPv4 routes through it: put the node's static routes back. */
+async function restoreStaticRoutes(ctx: ActionContext, node: ResolvedNode): Promise<void> {
+  const routes = renderNodeNetwork(ctx.lab, node)
+    .filter((l) => l.startsWith('route add '))
+    .map((l) => l.replace(/^route add /, 'route replace '));
+  if (routes.length === 0) return;
+  await must(ctx, node.name, ['ip', '-batch', '-'], routes.join('\n') + '\n');
+}
+
+async function must(ctx: ActionContext, node: string, argv: string[], input?: string): Promise<void> {
+  const r = await ctx.runtime.exec(ctx.lab.instance, node, argv, input !== undefined ? { input } : {});
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} on ${node} failed: ${r.stderr.trim()}`);
+}

@@ -1,0 +1,173 @@
+// Binding an experiment to a lab: "the uplink of the second director" becomes lb2:eth0,
+// "every client" becomes client1 and client2, "dataplane" becomes keepalived or healthd.
+// An experiment that asks for something the lab lacks is refused before anything runs,
+// with the experiment file's line and column.
+import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
+import { compareProblems, LabValidationError, type LabIssue, type PathSegment, type Problem } from '../model/problems.js';
+import type { LoadedExperiment } from './load.js';
+import type { Action, NodeSelector, TargetSelector } from './types.js';
+
+export interface BoundTraffic {
+  client: string;
+  service: ResolvedService;
+  rate: number;
+  timeoutMs: number;
+}
+
+export interface BoundLongLived {
+  client: string;
+  service: ResolvedService;
+  connections: number;
+  heartbeatMs: number;
+}
+
+export interface BoundStep {
+  step: number;
+  at: number;
+  action: Action;
+  node: ResolvedNode;
+  iface?: string;
+  /** Concrete daemon name as the node runs it (zebra, ospfd, nginx, keepalived, healthd). */
+  daemon?: string;
+}
+
+export interface BoundExperiment {
+  name: string;
+  description: string;
+  durationS: number;
+  seed: number;
+  traffic: BoundTraffic[];
+  longLived: BoundLongLived[];
+  steps: BoundStep[];
+  expect: string[];
+  /** The service most figures are about (the first one traffic goes to). */
+  service: ResolvedService;
+}
+
+export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, dataplane: Dataplane): BoundExperiment {
+  const exp = loaded.experiment;
+  const issues: LabIssue[] = [];
+  const err = (path: PathSegment[], message: string, accepted?: string): void => {
+    issues.push({ path, message, severity: 'error', ...(accepted ? { accepted } : {}) });
+  };
+
+  const serviceNamed = (name: string | undefined, path: PathSegment[]): ResolvedService | undefined => {
+    if (lab.services.length === 0) {
+      err(path, `lab ${lab.name} has no service to send traffic to`);
+      return undefined;
+    }
+    if (name === undefined) return lab.services[0];
+    const svc = lab.services.find((s) => s.name === name);
+    if (!svc) err([...path, 'service'], `lab ${lab.name} has no service '${name}'`, lab.services.map((s) => s.name).join(', '));
+    return svc;
+  };
+
+  const pick = (sel: NodeSelector | undefined, path: PathSegment[], fallbackRole: ResolvedNode['role'] | undefined, one: boolean): ResolvedNode[] => {
+    const s: NodeSelector = sel ?? (fallbackRole ? { role: fallbackRole } : {});
+    if (s.node) {
+      const n = lab.nodes.find((x) => x.name === s.node);
+      if (!n) {
+        err([...path, 'node'], `lab ${lab.name} has no node '${s.node}'`, lab.nodes.map((x) => x.name).join(', '));
+        return [];
+      }
+      if (s.role && n.role !== s.role) err([...path, 'role'], `node ${n.name} is a ${n.role}, not a ${s.role}`);
+      return [n];
+    }
+    const ofRole = lab.nodes.filter((n) => n.role === s.role);
+    if (ofRole.length === 0) {
+      err([...path, 'role'], `lab ${lab.name} has no ${s.role ?? 'matching'} node`);
+      return [];
+    }
+    if (s.index !== undefined) {
+      const n = ofRole[s.index - 1];
+      if (!n) err([...path, 'index'], `lab ${lab.name} has ${ofRole.length} ${s.role}${ofRole.length === 1 ? '' : 's'}; there is no number ${s.index}`, `1 to ${ofRole.length}`);
+      return n ? [n] : [];
+    }
+    if (one && ofRole.length > 1) {
+      err(path, `lab ${lab.name} has ${ofRole.length} ${s.role}s: say which with index`, `index: 1 to ${ofRole.length}`);
+      return [];
+    }
+    return ofRole;
+  };
+
+  const traffic: BoundTraffic[] = [];
+  (exp.traffic ?? []).forEach((t, i) => {
+    const svc = serviceNamed(t.service, ['traffic', i]);
+    for (const c of pick(t.from, ['traffic', i, 'from'], 'client', false)) {
+      if (svc) traffic.push({ client: c.name, service: svc, rate: t.rate, timeoutMs: t.timeout_ms ?? 1000 });
+    }
+  });
+  const longLived: BoundLongLived[] = [];
+  (exp.long_lived ?? []).forEach((l, i) => {
+    const svc = serviceNamed(l.service, ['long_lived', i]);
+    for (const c of pick(l.from, ['long_lived', i, 'from'], 'client', false)) {
+      if (svc) longLived.push({ client: c.name, service: svc, connections: l.connections, heartbeatMs: l.heartbeat_ms ?? 200 });
+    }
+  });
+
+  const steps: BoundStep[] = [];
+  (exp.timeline ?? []).forEach((step, i) => {
+    const path: PathSegment[] = ['timeline', i];
+    const [node] = pick(step.target, [...path, 'target'], undefined, true);
+    if (!node) return;
+    const bound: BoundStep = { step: i, at: step.at, action: step.action, node };
+    if (step.target.interface) {
+      const iface = interfaceFor(lab, node, step.target);
+      if (typeof iface === 'string') bound.iface = iface;
+      else err([...path, 'target', 'interface'], iface.message, iface.accepted);
+    }
+    if (step.daemon) {
+      const daemon = step.daemon === 'dataplane' ? (dataplane === 'ipvs' ? 'keepalived' : 'healthd') : step.daemon;
+      const runs = daemonsOf(node, dataplane);
+      if (!runs.includes(daemon)) {
+        err([...path, 'daemon'], `${node.name} (${node.role}) does not run ${daemon}${step.daemon === 'dataplane' ? ` (the ${dataplane} dataplane)` : ''}`, runs.join(', ') || 'no daemon runs there');
+      } else bound.daemon = daemon;
+    }
+    steps.push(bound);
+  });
+  steps.sort((a, b) => a.at - b.at || a.step - b.step);
+
+  const problems: Problem[] = issues.map((i) => loaded.problemAt(i)).sort(compareProblems);
+  if (problems.length > 0) {
+    throw new LabValidationError(
+      problems.map((p) => ({ ...p, message: `${p.message} (on lab ${lab.name})` })),
+      'experiment',
+    );
+  }
+  const service = traffic[0]?.service ?? longLived[0]?.service ?? lab.services[0]!;
+  return {
+    name: exp.name,
+    description: exp.description ?? '',
+    durationS: exp.duration,
+    seed: exp.seed ?? 1,
+    traffic,
+    longLived,
+    steps,
+    expect: exp.expect ?? [],
+    service,
+  };
+}
+
+/** Daemons a node runs in a lab with the given dataplane (see lab/node-setup.ts). */
+export function daemonsOf(node: ResolvedNode, dataplane: Dataplane): string[] {
+  const out: string[] = [];
+  if (node.ospf) out.push('zebra', 'ospfd');
+  if (node.role === 'realserver' && node.serves.length > 0) out.push('nginx');
+  if (node.role === 'director' && node.directs.length > 0) out.push(dataplane === 'ipvs' ? 'keepalived' : 'healthd');
+  return out;
+}
+
+function interfaceFor(lab: ResolvedLab, node: ResolvedNode, target: TargetSelector): string | { message: string; accepted: string } {
+  const names = node.interfaces.map((i) => i.name);
+  const want = target.interface!;
+  if (want !== 'uplink' && want !== 'downlink') {
+    return names.includes(want) ? want : { message: `${node.name} has no interface ${want}`, accepted: ['uplink', 'downlink', ...names].join(', ') };
+  }
+  const attachment = (i: ResolvedNode['interfaces'][number]) => (i.attachment.kind === 'segment' ? `s:${i.attachment.segment}` : `l:${i.attachment.link}`);
+  const sharedWith = (roles: ResolvedNode['role'][]) =>
+    new Set(lab.nodes.filter((n) => n !== node && roles.includes(n.role)).flatMap((n) => n.interfaces.map(attachment)));
+  // uplink: toward a router; downlink: toward the node's real servers (director) or directors (real server).
+  const peers = want === 'uplink' ? sharedWith(['router']) : sharedWith(node.role === 'director' ? ['realserver'] : ['director']);
+  const hit = node.interfaces.find((i) => peers.has(attachment(i)));
+  return hit ? hit.name : { message: `${node.name} has no ${want} (no interface shares a segment or link with a ${want === 'uplink' ? 'router' : 'peer'})`, accepted: names.join(', ') };
+}

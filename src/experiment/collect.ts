@@ -1,0 +1,72 @@
+// What a run observes on the nodes besides the clients' records: snapshots of routing and
+// dataplane state, a timestamped route monitor on every router, and the daemons' logs.
+import type { Dataplane, ResolvedLab } from '../model/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { countNextHops, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
+import type { Snapshot } from './types.js';
+
+export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane, phase: Snapshot['phase']): Promise<Snapshot> {
+  const t = Date.now();
+  const snapshot: Snapshot = { phase, t, routers: {}, directors: {} };
+  const routers = lab.nodes.filter((n) => n.role === 'router' && n.ospf);
+  const directors = lab.nodes.filter((n) => n.role === 'director' && n.directs.length > 0);
+  await Promise.all([
+    ...routers.map(async (r) => {
+      const fib = JSON.parse((await runtime.exec(lab.instance, r.name, ['ip', '-j', 'route', 'show'])).stdout || '[]') as unknown[];
+      const rib = await vtysh(runtime, lab.instance, r.name, 'show ip route json').then((s) => JSON.parse(s) as unknown, () => null);
+      const neighbors = await readOspfNeighbors(runtime, lab, r.name).catch(() => []);
+      const vipNextHops: Record<string, string[]> = {};
+      for (const svc of lab.services) {
+        const route = await readKernelRoute(runtime, lab.instance, r.name, `${svc.vip}/32`).catch(() => undefined);
+        vipNextHops[svc.vip] = !route
+          ? []
+          : route.nexthops?.map((h) => h.gateway ?? h.dev ?? '?') ?? (countNextHops(route) ? [route.gateway ?? route.dev ?? '?'] : []);
+      }
+      snapshot.routers[r.name] = {
+        fib,
+        rib,
+        ospfNeighbors: neighbors.map((n) => ({ routerId: n.routerId, address: n.address, state: n.state, iface: n.iface })),
+        vipNextHops,
+      };
+    }),
+    ...directors.map(async (d) => {
+      const c = await readDirectorConnections(runtime, lab, dataplane, d.name);
+      const raw = dataplane === 'ipvs'
+        ? (await runtime.exec(lab.instance, d.name, ['ipvsadm', '-Ln', '--stats'])).stdout
+        : (await runtime.exec(lab.instance, d.name, ['nft', '-j', 'list', 'counters', 'table', 'ip', 'lvslab'])).stdout;
+      snapshot.directors[d.name] = {
+        services: Object.fromEntries(c.services),
+        realServers: Object.fromEntries([...c.realServers].map(([svc, m]) => [svc, Object.fromEntries(m)])),
+        raw,
+      };
+    }),
+  ]);
+  return snapshot;
+}
+
+/** Where a router's route monitor writes (inside the node's log directory). */
+export function routeMonitorFiles(runtime: Runtime, instance: string, router: string, run: number): { log: string; pid: string } {
+  const p = runtime.nodePaths(instance, router);
+  return { log: `${p.log}/route-monitor-${run}.log`, pid: `${p.run}/route-monitor-${run}.pid` };
+}
+
+/** Starts `ip -ts monitor route` on every OSPF router; returns a function that stops them. */
+export async function startRouteMonitors(runtime: Runtime, lab: ResolvedLab, run: number): Promise<() => Promise<void>> {
+  const routers = lab.nodes.filter((n) => n.role === 'router');
+  for (const r of routers) {
+    const files = routeMonitorFiles(runtime, lab.instance, r.name, run);
+    await runtime.startDaemon(lab.instance, r.name, {
+      name: 'route-monitor',
+      argv: ['ip', '-ts', 'monitor', 'route'],
+      pidFile: files.pid,
+      selfDaemonizing: false,
+      logFile: files.log,
+    });
+  }
+  return async () => {
+    for (const r of routers) {
+      const pid = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).pid))?.trim();
+      if (pid && /^\d+$/.test(pid)) await runtime.exec(lab.instance, r.name, ['kill', pid]);
+    }
+  };
+}

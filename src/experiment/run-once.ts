@@ -1,0 +1,210 @@
+// One run of a bound experiment on a lab that is up: start the route monitors, start one
+// traffic generator per client and service (all on the same start tick), carry out the
+// timeline at its times while taking snapshots around it, wait for the generators to
+// finish, then gather every record, log and snapshot. No figure is computed here.
+import type { Dataplane, ResolvedLab, ResolvedService } from '../model/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { pollUntil } from '../util/poll.js';
+import { LvslabError } from '../util/errors.js';
+import { generatorArgv, generatorFiles, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
+import type { BoundExperiment } from './bind.js';
+import { performStep } from './actions.js';
+import { routeMonitorFiles, startRouteMonitors, takeSnapshot } from './collect.js';
+import type { ActionRecord, Snapshot } from './types.js';
+
+/** Time given to the generators' processes to start before the common first tick. */
+const START_LEAD_MS = 1500;
+/** A snapshot takes ~0.2 s; the ones around a step are taken this long before it. */
+const SNAPSHOT_LEAD_MS = 700;
+
+export interface RunProgress {
+  (event: { kind: 'traffic-start' | 'step' | 'traffic-end' | 'collected'; text: string; t: number }): void;
+}
+
+/** Everything one run observed, as raw text and records (parsed by the figures code). */
+export interface RawRun {
+  run: number;
+  trafficStart: number;
+  trafficEnd: number;
+  actions: ActionRecord[];
+  snapshots: Snapshot[];
+  /** client -> service -> generator output files' text. */
+  generators: Array<{ client: string; service: string; requests: string; longLived: string; summary: GeneratorSummary | undefined }>;
+  /** router -> `ip -ts monitor route` output. */
+  routeMonitor: Record<string, string>;
+  /** node -> daemon log name -> text (frr.log, keepalived.log, healthd.log, nginx-access.log). */
+  logs: Record<string, Record<string, string>>;
+}
+
+interface GeneratorJob {
+  client: string;
+  service: ResolvedService;
+  dir: string;
+  config: GeneratorConfig;
+}
+
+export async function runOnce(
+  runtime: Runtime,
+  lab: ResolvedLab,
+  dataplane: Dataplane,
+  exp: BoundExperiment,
+  run: number,
+  progress: RunProgress,
+): Promise<RawRun> {
+  const trafficStart = Date.now() + START_LEAD_MS;
+  const durationMs = exp.durationS * 1000;
+  const trafficEnd = trafficStart + durationMs;
+
+  const jobs = generatorJobs(runtime, lab, exp, run, trafficStart, durationMs);
+  const stopMonitors = await startRouteMonitors(runtime, lab, run);
+  const snapshots: Snapshot[] = [];
+  const actions: ActionRecord[] = [];
+  try {
+    for (const job of jobs) {
+      const files = generatorFiles(job.dir, job.client);
+      await runtime.makeDir(lab.instance, job.client, job.dir);
+      await runtime.writeFile(lab.instance, job.client, files.config, JSON.stringify(job.config, null, 2) + '\n');
+      await runtime.startDaemon(lab.instance, job.client, {
+        name: 'traffic',
+        argv: generatorArgv(files.config),
+        pidFile: `${job.dir}/${job.client}.traffic.pid`,
+        selfDaemonizing: false,
+        logFile: files.log,
+      });
+    }
+    await waitUntil(trafficStart);
+    snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
+    progress({ kind: 'traffic-start', text: `traffic started from ${jobs.map((j) => j.client).join(', ')}`, t: Date.now() });
+
+    const steps = exp.steps;
+    const beforeAt = steps.length > 0 ? trafficStart + steps[0]!.at * 1000 - SNAPSHOT_LEAD_MS : undefined;
+    const duringAt = steps.length >= 2 ? trafficStart + steps[steps.length - 1]!.at * 1000 - SNAPSHOT_LEAD_MS : steps.length === 1 ? trafficEnd - SNAPSHOT_LEAD_MS : undefined;
+    let tookBefore = false;
+    let tookDuring = false;
+    for (const [i, step] of steps.entries()) {
+      const due = trafficStart + step.at * 1000;
+      if (beforeAt !== undefined && !tookBefore) {
+        await waitUntil(beforeAt);
+        snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'before'));
+        tookBefore = true;
+      }
+      if (duringAt !== undefined && !tookDuring && i === steps.length - 1 && steps.length >= 2) {
+        await waitUntil(duringAt);
+        snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'during'));
+        tookDuring = true;
+      }
+      await waitUntil(due);
+      const record = await performStep({ runtime, lab, dataplane }, step, due);
+      actions.push(record);
+      progress({ kind: 'step', text: `t=${step.at}s ${step.action} ${record.node}${record.interface ? `:${record.interface}` : ''}${record.daemon ? ` ${record.daemon}` : ''}${record.ok ? '' : ` FAILED: ${record.detail}`}`, t: Date.now() });
+    }
+    if (duringAt !== undefined && !tookDuring) {
+      await waitUntil(duringAt);
+      snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'during'));
+    }
+
+    // The generators finish on their own: the window ends, then in-flight requests time out.
+    const maxTimeout = Math.max(0, ...jobs.map((j) => j.config.timeoutMs));
+    const done = await pollUntil(
+      async () => {
+        const all = await Promise.all(jobs.map((j) => runtime.readFile(lab.instance, j.client, generatorFiles(j.dir, j.client).summary)));
+        return { done: all.every((s) => s !== undefined), value: null };
+      },
+      { timeoutMs: Math.max(0, trafficEnd - Date.now()) + maxTimeout + 15_000, intervalMs: 200 },
+    );
+    if (!done.ok) throw new LvslabError(`traffic generators did not finish (see ${jobs.map((j) => generatorFiles(j.dir, j.client).log).join(', ')})`);
+    progress({ kind: 'traffic-end', text: 'traffic ended', t: Date.now() });
+    snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'after'));
+  } finally {
+    await stopMonitors();
+  }
+
+  const generators = await Promise.all(
+    jobs.map(async (j) => {
+      const f = generatorFiles(j.dir, j.client);
+      const summaryText = await runtime.readFile(lab.instance, j.client, f.summary);
+      return {
+        client: j.client,
+        service: j.service.name,
+        requests: (await runtime.readFile(lab.instance, j.client, f.requests)) ?? '',
+        longLived: (await runtime.readFile(lab.instance, j.client, f.longLived)) ?? '',
+        summary: summaryText ? (JSON.parse(summaryText) as GeneratorSummary) : undefined,
+      };
+    }),
+  );
+  const routeMonitor: Record<string, string> = {};
+  for (const r of lab.nodes.filter((n) => n.role === 'router')) {
+    routeMonitor[r.name] = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).log)) ?? '';
+  }
+  const logs = await readDaemonLogs(runtime, lab);
+  progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
+  return { run, trafficStart, trafficEnd, actions, snapshots, generators, routeMonitor, logs };
+}
+
+/** One generator per (client, service): its rate is the sum of the traffic entries for it. */
+function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment, run: number, startAt: number, durationMs: number): GeneratorJob[] {
+  const jobs = new Map<string, GeneratorJob>();
+  const job = (client: string, service: ResolvedService): GeneratorJob => {
+    const key = `${client}/${service.name}`;
+    let j = jobs.get(key);
+    if (!j) {
+      const dir = `${runtime.nodePaths(lab.instance, client).run}/traffic-${run}/${service.name}`;
+      const files = generatorFiles(dir, client);
+      j = {
+        client,
+        service,
+        dir,
+        config: {
+          version: GENERATOR_CONFIG_VERSION,
+          client,
+          host: service.vip,
+          port: service.port,
+          path: '/',
+          rate: 0,
+          durationMs,
+          timeoutMs: 1000,
+          startAt,
+          requestsPath: files.requests,
+          longLivedPath: files.longLived,
+          summaryPath: files.summary,
+        },
+      };
+      jobs.set(key, j);
+    }
+    return j;
+  };
+  for (const t of exp.traffic) {
+    const j = job(t.client, t.service);
+    j.config.rate += t.rate;
+    j.config.timeoutMs = t.timeoutMs;
+  }
+  for (const l of exp.longLived) {
+    const j = job(l.client, l.service);
+    j.config.longLived = { connections: (j.config.longLived?.connections ?? 0) + l.connections, heartbeatMs: l.heartbeatMs };
+  }
+  return [...jobs.values()];
+}
+
+/** The daemons' logs that figures read: FRR on OSPF speakers, the dataplane's on directors, nginx access logs. */
+async function readDaemonLogs(runtime: Runtime, lab: ResolvedLab): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const node of lab.nodes) {
+    const log = runtime.nodePaths(lab.instance, node.name).log;
+    const names = [
+      ...(node.ospf ? ['frr.log'] : []),
+      ...(node.role === 'director' ? ['keepalived.log', 'healthd.log'] : []),
+      ...(node.role === 'realserver' ? ['nginx-access.log'] : []),
+    ];
+    for (const name of names) {
+      const text = await runtime.readFile(lab.instance, node.name, `${log}/${name}`);
+      if (text !== undefined) (out[node.name] ??= {})[name] = text;
+    }
+  }
+  return out;
+}
+
+/** Waits until a wall-clock time: the timeline is a schedule, not a synchronisation. */
+async function waitUntil(epochMs: number): Promise<void> {
+  const wait = epochMs - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}

@@ -1,0 +1,132 @@
+// `lvslab run EXPERIMENT`: bind the experiment to its lab (refusing before anything is
+// created if it cannot run there), bring the lab up unless it already is, run it K times,
+// analyse each run and write its reports, and take the lab down again unless --keep.
+import { mkdir } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { loadLabFile } from '../model/load.js';
+import type { DataplaneChoice } from '../model/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { detectIpvs } from '../dataplane/detect.js';
+import { resolveLabArgument } from '../lab/catalogue.js';
+import { checkReadiness } from '../lab/readiness.js';
+import { loadState, type InstanceState } from '../lab/state.js';
+import { up, type UpEvents } from '../lab/up.js';
+import { down } from '../lab/down.js';
+import { EXIT, LvslabError } from '../util/errors.js';
+import { pollUntil } from '../util/poll.js';
+import { bindExperiment } from './bind.js';
+import { loadExperimentFile } from './load.js';
+import { runOnce, type RunProgress } from './run-once.js';
+import { analyzeRun, aggregateRepeat } from './analyze.js';
+import { writeRunReports, writeRepeatReports } from './reports.js';
+import type { RepeatResults, RunResults } from './types.js';
+
+export interface RunExperimentOptions {
+  experimentFile: string;
+  /** LAB argument; default the experiment's `lab:`. */
+  lab?: string;
+  instance?: string;
+  repeat: number;
+  outDir?: string;
+  /** Leave a lab this command brought up running afterwards. */
+  keep: boolean;
+  dataplane?: DataplaneChoice;
+  upTimeoutMs: number;
+}
+
+export interface RunExperimentResult {
+  dir: string;
+  runs: RunResults[];
+  repeat?: RepeatResults;
+  passed: boolean;
+}
+
+export interface RunEvents extends UpEvents {
+  progress: RunProgress;
+  runStart(run: number, of: number): void;
+  runDone(run: number, results: RunResults, dir: string): void;
+}
+
+export async function runExperiment(runtime: Runtime, opts: RunExperimentOptions, events: RunEvents): Promise<RunExperimentResult> {
+  const loaded = await loadExperimentFile(opts.experimentFile);
+  const labArg = opts.lab ?? loaded.experiment.lab;
+  if (!labArg) {
+    throw new LvslabError(`${opts.experimentFile} names no lab: give one with --lab`, EXIT.invalidInput, 'lvslab run EXPERIMENT --lab ospf-ecmp');
+  }
+  const labFile = await resolveLabArgument(labArg);
+  const lab = await loadLabFile(labFile, { instance: opts.instance });
+  // Refuse an experiment the lab cannot run before anything is created.
+  bindExperiment(loaded, lab, await predictDataplane(opts.dataplane ?? lab.dataplane));
+
+  let state = await loadState(lab.instance);
+  let broughtUp = false;
+  if (state) {
+    if (state.lab.sourceHash !== lab.sourceHash) {
+      throw new LvslabError(
+        `instance '${lab.instance}' is up with a different lab (${state.lab.sourceFile})`,
+        EXIT.invalidInput,
+        `lvslab down ${lab.instance}, or --name another instance`,
+      );
+    }
+    if (state.phase !== 'ready') throw new LvslabError(`instance '${lab.instance}' is not ready (${state.phase})`, EXIT.notReady, `lvslab down ${lab.instance}`);
+  } else {
+    const result = await up(runtime, { labFile, instance: opts.instance, dataplane: opts.dataplane, timeoutMs: opts.upTimeoutMs }, events);
+    state = result.state;
+    broughtUp = true;
+  }
+
+  const dir = resolvePath(opts.outDir ?? `results/${loaded.experiment.name}-${timestampForPath()}`);
+  try {
+    const bound = bindExperiment(loaded, state.lab, state.dataplane);
+    await mkdir(dir, { recursive: true });
+    const runs: RunResults[] = [];
+    for (let k = 1; k <= opts.repeat; k++) {
+      if (k > 1) await waitReady(runtime, state);
+      events.runStart(k, opts.repeat);
+      const raw = await runOnce(runtime, state.lab, state.dataplane, bound, k, events.progress);
+      const runDir = opts.repeat === 1 ? dir : `${dir}/run-${k}`;
+      await mkdir(runDir, { recursive: true });
+      const results = await analyzeRun({ raw, lab: state.lab, state, loaded, bound, labFile, runDir });
+      await writeRunReports(runDir, results);
+      runs.push(results);
+      events.runDone(k, results, runDir);
+    }
+    let repeat: RepeatResults | undefined;
+    if (opts.repeat > 1) {
+      repeat = aggregateRepeat(runs, dir);
+      await writeRepeatReports(dir, repeat, runs);
+    }
+    const passed = runs.every((r) => r.assertions.every((a) => a.passed));
+    return { dir, runs, repeat, passed };
+  } finally {
+    if (broughtUp && !opts.keep) {
+      events.stageStart('down', `taking ${lab.instance} down`);
+      await down(runtime, lab.instance);
+      events.stageDone('down', `${lab.instance} removed`);
+    }
+  }
+}
+
+async function predictDataplane(choice: DataplaneChoice): Promise<'ipvs' | 'nftables'> {
+  if (choice !== 'auto') return choice;
+  return (await detectIpvs()).available ? 'ipvs' : 'nftables';
+}
+
+/** Between repeats the lab must be back to its steady state before the next run starts. */
+async function waitReady(runtime: Runtime, state: InstanceState): Promise<void> {
+  const r = await pollUntil(
+    async () => {
+      const report = await checkReadiness(runtime, state.lab, state.dataplane);
+      return { done: report.ready, value: report };
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  if (!r.ok) {
+    const failing = r.value?.checks.filter((c) => !c.ok).map((c) => c.detail).join('; ');
+    throw new LvslabError(`the lab did not recover between runs: ${failing}`, EXIT.notReady);
+  }
+}
+
+function timestampForPath(): string {
+  return new Date().toISOString().replace(/[:]/g, '').replace(/\..*$/, '');
+}

@@ -1,0 +1,338 @@
+// The experiment model: what an experiment file says (written against roles, so one
+// experiment runs on every lab that has those roles), and what a run records. Every
+// figure in a report is computed from these records, nothing else.
+//
+// Times: every timestamp in records is wall-clock milliseconds since the Unix epoch as a
+// float (sub-ms precision where the source has it). All nodes of a lab share the host's
+// clock (netns, containers, and processes inside the test VM alike), so records from
+// clients, daemons' logs and the route monitor line up on one axis.
+
+// ---------------------------------------------------------------------------
+// Experiment file (YAML), as written
+// ---------------------------------------------------------------------------
+
+/** Picks nodes by role (and 1-based position among that role, in lab order) or by name. */
+export interface NodeSelector {
+  role?: 'router' | 'director' | 'realserver' | 'client';
+  /** 1-based among the nodes of `role`, in the lab's declaration order. */
+  index?: number;
+  node?: string;
+}
+
+/** Picks one node, and for link actions one of its interfaces. */
+export interface TargetSelector extends NodeSelector {
+  /**
+   * `uplink`: the node's interface that shares a segment/link with a router (a director's
+   * OSPF side); `downlink`: the one shared with its real servers; or an interface name.
+   */
+  interface?: string;
+}
+
+export const ACTIONS = [
+  'link-down', // ip link set IF down: carrier loss, OSPF notices at once
+  'link-up',
+  'silent-failure', // drop every packet on IF, carrier stays up: only OSPF's dead timer notices
+  'silent-restore',
+  'kill', // SIGKILL a daemon
+  'start', // start a killed daemon again, as `up` started it
+  'pause', // SIGSTOP a daemon (a hung process)
+  'resume', // SIGCONT
+  'node-stop', // every daemon of the node killed and every interface down
+  'node-start',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const DAEMONS = ['zebra', 'ospfd', 'nginx', 'keepalived', 'healthd', 'dataplane'] as const;
+/** `dataplane` = whichever director daemon runs (keepalived on ipvs, healthd on the fallback). */
+export type DaemonName = (typeof DAEMONS)[number];
+
+export interface TimelineStepFile {
+  /** Seconds from the start of traffic. */
+  at: number;
+  action: Action;
+  target: TargetSelector;
+  /** For kill/start/pause/resume. */
+  daemon?: DaemonName;
+}
+
+export interface TrafficFile {
+  /** Client nodes that send (default: every client). */
+  from?: NodeSelector;
+  /** Service name (default: the lab's first service). */
+  service?: string;
+  /** New TCP connections per second, per client. */
+  rate: number;
+  /** Per-request deadline, ms (default 1000). */
+  timeout_ms?: number;
+}
+
+export interface LongLivedFile {
+  from?: NodeSelector;
+  service?: string;
+  /** Connections held open per client. */
+  connections: number;
+  /** A request on each connection this often, ms (default 200). */
+  heartbeat_ms?: number;
+}
+
+export interface ExperimentFile {
+  name: string;
+  description?: string;
+  /** Lab used when `--lab` is not given. */
+  lab?: string;
+  /** Seconds of traffic; the timeline runs inside it. */
+  duration: number;
+  traffic?: TrafficFile[];
+  long_lived?: LongLivedFile[];
+  timeline?: TimelineStepFile[];
+  /** Assertions, e.g. "outage_s <= 5", "nexthops.during == 1" (see FIGURE_NAMES). */
+  expect?: string[];
+  /** Seed for every random choice (default fixed, recorded in the manifest). */
+  seed?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Records of a run (raw data; results.json embeds them or points at them)
+// ---------------------------------------------------------------------------
+
+export type RequestOutcome = 'ok' | 'refused' | 'reset' | 'timeout' | 'error';
+
+/** One request on a new TCP connection. Written as NDJSON by the traffic generator. */
+export interface RequestRecord {
+  /** Start (connect() called), epoch ms. */
+  t: number;
+  client: string;
+  /** Until the response was complete, or the failure, ms. */
+  latencyMs: number;
+  outcome: RequestOutcome;
+  /** X-Real-Server of the answer, when ok. */
+  server?: string;
+  /** Source port (what the L4 ECMP hash saw). */
+  localPort?: number;
+  /** HTTP status when a response came (a 5xx counts as 'error'). */
+  status?: number;
+}
+
+export type LongLivedBreak = 'rst' | 'timeout' | 'server-changed' | 'closed';
+
+export interface LongLivedEvent {
+  t: number;
+  client: string;
+  /** Connection number within the client. */
+  connection: number;
+  kind: 'open' | 'break' | 'reopen';
+  breakKind?: LongLivedBreak;
+  server?: string;
+}
+
+/** A timeline step as it was carried out. */
+export interface ActionRecord {
+  /** Index in the experiment's timeline. */
+  step: number;
+  action: Action;
+  /** Resolved: node name, interface, daemon. */
+  node: string;
+  interface?: string;
+  daemon?: string;
+  /** When it was planned (epoch ms), and when the command started and returned. */
+  plannedAt: number;
+  startedAt: number;
+  doneAt: number;
+  ok: boolean;
+  detail: string;
+}
+
+/** A change of the kernel routing table seen by `ip monitor route` on a router. */
+export interface RouteEvent {
+  t: number;
+  node: string;
+  /** Prefix, e.g. 10.0.1.100/32. */
+  prefix: string;
+  kind: 'add' | 'del' | 'change';
+  nextHops: string[];
+  raw: string;
+}
+
+/** One timestamped line of a daemon's log. */
+export interface LogLine {
+  t: number;
+  node: string;
+  daemon: string;
+  text: string;
+}
+
+export type Phase = 'before' | 'during' | 'after';
+
+/**
+ * State captured on the nodes at one moment: `start` when the traffic starts, `before`
+ * just before the first timeline step, `during` just before the last step (or near the end
+ * when there is only one), `after` once the traffic has ended. Counter deltas between them
+ * give each phase's per-director hits.
+ */
+export interface Snapshot {
+  phase: Phase | 'start';
+  t: number;
+  routers: Record<
+    string,
+    {
+      /** `ip -j route` of the main table. */
+      fib: unknown[];
+      /** FRR `show ip route json`. */
+      rib: unknown;
+      ospfNeighbors: Array<{ routerId: string; address: string; state: string; iface: string }>;
+      /** Next hops of each service VIP/32 in the kernel. */
+      vipNextHops: Record<string, string[]>;
+    }
+  >;
+  directors: Record<
+    string,
+    {
+      /** service -> connections accepted so far (IPVS Conns or nft counter). */
+      services: Record<string, number>;
+      /** service -> real server -> connections scheduled so far. */
+      realServers: Record<string, Record<string, number>>;
+      /** Raw `ipvsadm -Ln --stats` or `nft -j list counters` output. */
+      raw: string;
+    }
+  >;
+}
+
+// ---------------------------------------------------------------------------
+// Figures (results.json "figures"); every one states how it was obtained
+// ---------------------------------------------------------------------------
+
+export interface Figure {
+  value: number | null;
+  unit: 's' | 'ms' | 'ratio' | 'count' | 'p-value' | 'next hops';
+  /** How it was computed, from which records. */
+  method: string;
+  /** Smallest difference the method can see, in `unit` (e.g. 0.001 s for FRR's ms logs). */
+  resolution: number | null;
+  /** Why value is null, when it is. */
+  note?: string;
+}
+
+/** Names an `expect:` line may use (figures, plus per-phase next hops). */
+export const FIGURE_NAMES = [
+  'requests_total',
+  'requests_failed',
+  'success_ratio',
+  'failed_refused',
+  'failed_reset',
+  'failed_timeout',
+  'failed_error',
+  'outage_s', // first to last failed request around the first event
+  'longest_gap_s', // longest stretch with no successful request from any client
+  'ospf_detection_s', // event -> FRR logs the neighbour Down
+  'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)
+  'route_restoration_s', // restore event -> VIP route has all next hops again
+  'hc_removal_s', // real-server failure -> every director stopped sending to it
+  'chi2_p', // hits per real server vs configured weights
+  'long_lived_broken',
+  'servers_after', // distinct real servers answering in the after phase
+  'directors_after', // directors with new connections in the after phase
+  'nexthops.before',
+  'nexthops.during',
+  'nexthops.after',
+] as const;
+export type FigureName = (typeof FIGURE_NAMES)[number];
+
+export interface AssertionResult {
+  expression: string;
+  figure: string;
+  op: '<' | '<=' | '==' | '!=' | '>=' | '>';
+  expected: number;
+  actual: number | null;
+  passed: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// results.json (versioned; documented in docs/results-schema.md)
+// ---------------------------------------------------------------------------
+
+export const RESULTS_SCHEMA = 'lvslab.results/v1';
+
+export interface Manifest {
+  lvslab: string;
+  frr?: string;
+  keepalived?: string;
+  nginx?: string;
+  kernel: string;
+  node: string;
+  runtime: string;
+  dataplane: 'ipvs' | 'nftables';
+  dataplaneDetail: string;
+  /** Seed of every random choice in the run. */
+  seed: number;
+  labFile: string;
+  labSha256: string;
+  experimentFile: string;
+  experimentSha256: string;
+  host: { cpus: number; hostname: string };
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Counts in one bucket of the timeline. */
+export interface TimeBucket {
+  /** Bucket start, seconds since traffic start. */
+  t: number;
+  ok: number;
+  failed: number;
+  /** ok answers per real server. */
+  byServer: Record<string, number>;
+}
+
+export interface Hits {
+  /** ok answers per real server, as the clients saw them. */
+  perRealServer: Record<string, number>;
+  /** New connections per director, from IPVS/nft counter deltas over the traffic window. */
+  perDirector: Record<string, number>;
+  /** Configured share of each real server (its weight / sum of weights). */
+  expectedShare: Record<string, number>;
+  perPhase: Record<Phase, { perRealServer: Record<string, number>; perDirector: Record<string, number> }>;
+}
+
+/** Client-side counts against the directors' counters and the real servers' access logs. */
+export interface CrossCheck {
+  clientOk: Record<string, number>;
+  directorCounters: Record<string, number>;
+  nginxLog: Record<string, number>;
+  agree: boolean;
+  note: string;
+}
+
+export interface RunResults {
+  schema: typeof RESULTS_SCHEMA;
+  experiment: { name: string; description: string; file: string };
+  lab: { name: string; instance: string; file: string; runtime: string; dataplane: 'ipvs' | 'nftables' };
+  manifest: Manifest;
+  /** 1-based run number with --repeat; 1 otherwise. */
+  run: number;
+  /** Epoch ms; phases: before = [trafficStart, first event), during = [first event, last event), after = [last event, trafficEnd]. */
+  trafficStart: number;
+  trafficEnd: number;
+  timeline: ActionRecord[];
+  figures: Record<FigureName, Figure>;
+  hits: Hits;
+  perSecond: TimeBucket[];
+  per100ms: TimeBucket[];
+  snapshots: Snapshot[];
+  routeEvents: RouteEvent[];
+  /** Daemon log lines inside the traffic window (plus a margin). */
+  logs: LogLine[];
+  longLived: LongLivedEvent[];
+  assertions: AssertionResult[];
+  crossCheck: CrossCheck;
+  /** Raw request records, NDJSON, relative to the run directory. */
+  requestsFile: string;
+}
+
+/** DIR/results.json of a `--repeat K` run: every run plus order statistics per figure. */
+export interface RepeatResults {
+  schema: typeof RESULTS_SCHEMA;
+  experiment: RunResults['experiment'];
+  lab: RunResults['lab'];
+  runs: Array<{ run: number; dir: string; passed: boolean }>;
+  aggregate: Record<string, { n: number; median: number | null; p95: number | null; min: number | null; max: number | null; unit: string }>;
+}

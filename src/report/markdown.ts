@@ -1,0 +1,363 @@
+// report.md: one run's results as Markdown, readable as plain text and on a forge.
+import type { Figure, RepeatResults, RunResults } from '../experiment/types.js';
+import {
+  PHASES,
+  actionLabel,
+  durationOf,
+  failedElements,
+  fibLine,
+  hopLabel,
+  nodeByAddress,
+  phaseWindows,
+  verdictOf,
+  vipRoutes,
+} from './analysis.js';
+import {
+  decimalsFor,
+  fmtCount,
+  fmtIso,
+  fmtMs,
+  fmtNumber,
+  fmtPercent,
+  fmtRel,
+  mdCode,
+  mdTable,
+  mdText,
+} from './format.js';
+import { isRepeatResults } from './kinds.js';
+import { renderRepeatMarkdown } from './repeat.js';
+import { topologyOf, type RunResultsWithTopology } from './topology.js';
+
+/** The loud notice every report carries when the run did not use kernel IPVS. */
+export const FALLBACK_NOTICE =
+  'This run used the nftables FALLBACK dataplane, not kernel IPVS: the host kernel has no IP_VS. ' +
+  'Figures describe lvslab\'s nftables imitation of IPVS; confirm them with the ipvs dataplane before trusting them for production.';
+
+export function figureValue(f: Figure | undefined): string {
+  if (!f) return '—';
+  if (f.value === null) return '—';
+  if (f.unit === 'count') return fmtCount(f.value);
+  return fmtNumber(f.value, decimalsFor(f.resolution, f.unit === 'ratio' || f.unit === 'p-value' ? 4 : 3));
+}
+
+export function figureWithUnit(f: Figure | undefined): string {
+  if (!f || f.value === null) return '—';
+  const unit = f.unit === 'count' || f.unit === 'ratio' || f.unit === 'p-value' ? '' : ` ${f.unit}`;
+  return `${figureValue(f)}${unit}`;
+}
+
+export function renderMarkdown(results: RunResults | RepeatResults, runs: RunResults[] = []): string {
+  if (isRepeatResults(results)) return renderRepeatMarkdown(results, runs);
+  return renderRunMarkdown(results);
+}
+
+function renderRunMarkdown(results: RunResultsWithTopology): string {
+  const out: string[] = [];
+  const verdict = verdictOf(results);
+  const { topology } = topologyOf(results);
+  const names = nodeByAddress(topology);
+  const rel = (t: number): string => fmtRel(t, results.trafficStart);
+
+  out.push(`# Experiment ${mdText(results.experiment.name)}: run ${results.run}`, '');
+  if (results.experiment.description) out.push(`> ${mdText(results.experiment.description)}`, '');
+  out.push(`**Result: ${verdict.passed ? 'PASSED' : 'FAILED'}** (${verdict.text})`, '');
+  if (results.lab.dataplane === 'nftables') {
+    out.push(`> **⚠ FALLBACK DATAPLANE: nftables, NOT kernel IPVS.** ${mdText(FALLBACK_NOTICE)}`, '>', `> ${mdText(results.manifest.dataplaneDetail)}`, '');
+  }
+  const ospf = topology.ospf ? `hello ${topology.ospf.hello} s, dead ${topology.ospf.dead} s` : undefined;
+  out.push(
+    mdTable(
+      ['', ''],
+      [
+        ['lab', `${mdText(results.lab.name)} (instance ${mdText(results.lab.instance)}, ${mdCode(results.lab.file)})`],
+        ['runtime', mdText(results.lab.runtime)],
+        ['dataplane', results.lab.dataplane === 'nftables' ? '**nftables (fallback, not kernel IPVS)**' : 'ipvs (kernel IPVS)'],
+        ...(ospf ? [['OSPF timers', ospf]] : []),
+        ['experiment file', mdCode(results.experiment.file)],
+        ['traffic', `${fmtIso(results.trafficStart)} for ${fmtNumber(durationOf(results), 1)} s`],
+      ],
+    ),
+    '',
+  );
+
+  out.push('## Assertions', '');
+  if (results.assertions.length === 0) out.push('The experiment has no `expect:` lines.', '');
+  else {
+    out.push(
+      mdTable(
+        ['result', 'assertion', 'actual', 'expected'],
+        results.assertions.map((a) => [
+          a.passed ? 'PASS' : '**FAIL**',
+          mdCode(a.expression),
+          a.actual === null ? '— (no value)' : figureWithUnit({ ...figureOf(results, a.figure), value: a.actual }),
+          `${mdText(a.op)} ${mdText(String(a.expected))}`,
+        ]),
+      ),
+      '',
+    );
+  }
+
+  out.push('## Figures', '');
+  out.push(
+    mdTable(
+      ['figure', 'value', 'unit', 'resolution', 'method'],
+      Object.entries(results.figures).map(([name, f]) => [
+        mdCode(name),
+        figureValue(f),
+        mdText(f.unit),
+        f.resolution === null ? '—' : mdText(String(f.resolution)),
+        mdText(f.method) + (f.note ? ` *(${mdText(f.note)})*` : ''),
+      ]),
+      ['l', 'r', 'l', 'r', 'l'],
+    ),
+    '',
+  );
+
+  out.push('## Hits', '', '### Per real server (ok answers the clients saw)', '');
+  const rsNames = unionKeys(results.hits.perRealServer, results.hits.expectedShare);
+  const rsTotal = sum(Object.values(results.hits.perRealServer));
+  out.push(
+    mdTable(
+      ['real server', 'hits', 'share', 'expected share', 'difference'],
+      rsNames.map((rs) => {
+        const hits = results.hits.perRealServer[rs] ?? 0;
+        const share = rsTotal > 0 ? hits / rsTotal : null;
+        const expected = results.hits.expectedShare[rs];
+        const diff = share !== null && expected !== undefined ? `${((share - expected) * 100).toFixed(2)} pp` : '—';
+        return [mdText(rs), fmtCount(hits), fmtPercent(share), fmtPercent(expected), diff];
+      }),
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    '### Per director (new connections, counter deltas)',
+    '',
+  );
+  const dirTotal = sum(Object.values(results.hits.perDirector));
+  const dirNames = Object.keys(results.hits.perDirector);
+  out.push(
+    mdTable(
+      ['director', 'connections', 'share', 'even split'],
+      dirNames.map((d) => {
+        const n = results.hits.perDirector[d] ?? 0;
+        return [mdText(d), fmtCount(n), fmtPercent(dirTotal > 0 ? n / dirTotal : null), fmtPercent(1 / dirNames.length)];
+      }),
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
+    '### Per phase',
+    '',
+  );
+  const windows = phaseWindows(results);
+  const phaseCols = [...rsNames, ...dirNames];
+  out.push(
+    mdTable(
+      ['phase', 'window', ...phaseCols.map(mdText)],
+      PHASES.map((ph) => {
+        const p = results.hits.perPhase[ph];
+        return [
+          ph,
+          `${fmtNumber(windows[ph][0], 1)}–${fmtNumber(windows[ph][1], 1)} s`,
+          ...rsNames.map((rs) => fmtCount(p?.perRealServer[rs] ?? 0)),
+          ...dirNames.map((d) => fmtCount(p?.perDirector[d] ?? 0)),
+        ];
+      }),
+      ['l', 'l', ...phaseCols.map(() => 'r' as const)],
+    ),
+    '',
+  );
+
+  out.push('## Router VIP routes', '');
+  const routes = vipRoutes(results, topology);
+  if (routes.length === 0) out.push('No router snapshot recorded a VIP route.', '');
+  else {
+    out.push(
+      mdTable(
+        ['router', 'VIP', ...PHASES],
+        routes.map((r) => {
+          const before = r.hops.before ?? [];
+          return [
+            mdText(r.router),
+            `${mdText(r.service)}${r.prefix ? ` ${mdCode(r.prefix)}` : ''}`,
+            ...PHASES.map((ph) => {
+              const hops = r.hops[ph];
+              if (!hops) return '(no snapshot)';
+              const shown = hops.map((h) => mdText(hopLabel(h, names)));
+              const missing = before.filter((h) => !hops.includes(h)).map((h) => `~~${mdText(hopLabel(h, names))}~~ **missing**`);
+              const added = ph === 'before' ? [] : hops.filter((h) => !before.includes(h));
+              return `${hops.length} next hop${hops.length === 1 ? '' : 's'}: ${[...shown.map((s, i) => (added.includes(hops[i]!) ? `${s} **new**` : s)), ...missing].join(', ') || 'none'}`;
+            }),
+          ];
+        }),
+      ),
+      '',
+    );
+    for (const snap of results.snapshots) {
+      for (const [router, state] of Object.entries(snap.routers)) {
+        const lines = (state.fib ?? []).map(fibLine).filter((l) => l !== undefined);
+        out.push(`<details><summary>${mdText(router)} kernel FIB, ${snap.phase} (${rel(snap.t)})</summary>`, '', '```');
+        for (const l of lines) {
+          out.push(fence(`${l.dst} ${l.head}`.trim()));
+          if (l.hops.length > 1) for (const h of l.hops) out.push(fence(`\tnexthop ${h}`));
+          else if (l.hops[0]) out.push(fence(`\t${l.hops[0]}`));
+        }
+        out.push('```', '', '</details>', '');
+      }
+    }
+    out.push(
+      mdTable(
+        ['router', 'OSPF neighbour', ...PHASES],
+        ospfNeighbourRows(results).map((r) => [
+          mdText(r.router),
+          mdText(r.neighbour),
+          ...PHASES.map((ph) => (r.states[ph] === undefined ? (r.seen[ph] ? '**gone**' : '—') : mdText(r.states[ph]))),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  out.push('## Timeline', '');
+  const failed = failedElements(results);
+  if (failed.length > 0) {
+    for (const f of failed) {
+      const what = [f.node, f.interface ?? f.daemon].filter(Boolean).join(' ');
+      out.push(
+        `- **${mdText(what)}** ${mdText(f.action)} from ${fmtNumber(f.from, 3)} s ` +
+          (f.to === null ? 'to the end of the run' : `to ${fmtNumber(f.to, 3)} s (${mdText(f.repairedBy ?? '')}), ${fmtNumber(f.to - f.from, 3)} s`),
+      );
+    }
+    out.push('');
+  }
+  if (results.timeline.length === 0) out.push('The experiment has no timeline.', '');
+  else {
+    out.push(
+      mdTable(
+        ['step', 'planned', 'started', 'took', 'action', 'ok', 'detail'],
+        results.timeline.map((a) => [
+          String(a.step),
+          rel(a.plannedAt),
+          rel(a.startedAt),
+          fmtMs(a.doneAt - a.startedAt),
+          mdCode(actionLabel(a)),
+          a.ok ? 'ok' : '**FAILED**',
+          mdText(a.detail),
+        ]),
+        ['r', 'r', 'r', 'r', 'l', 'l', 'l'],
+      ),
+      '',
+    );
+  }
+  out.push('### Chronology (actions, route changes, daemon logs)', '');
+  const chronology = [
+    ...results.timeline.map((a) => ({ t: a.startedAt, who: 'lvslab', what: `${actionLabel(a)}${a.ok ? '' : ' (FAILED)'}` })),
+    ...results.routeEvents.map((e) => ({
+      t: e.t,
+      who: `${e.node} ip monitor`,
+      what: `${e.kind} ${e.prefix}: ${e.nextHops.length} next hop${e.nextHops.length === 1 ? '' : 's'} ${e.nextHops.map((h) => hopLabel(h, names)).join(', ')}`,
+    })),
+    ...results.logs.map((l) => ({ t: l.t, who: `${l.node} ${l.daemon}`, what: l.text })),
+  ].sort((a, b) => a.t - b.t);
+  if (chronology.length === 0) out.push('Nothing was recorded.', '');
+  else {
+    out.push(
+      mdTable(
+        ['time', 'source', 'event'],
+        chronology.map((c) => [rel(c.t), mdText(c.who), mdCode(c.what)]),
+        ['r', 'l', 'l'],
+      ),
+      '',
+    );
+  }
+
+  out.push('## Cross-check', '');
+  const cc = results.crossCheck;
+  out.push(
+    `Counts ${cc.agree ? '**agree**' : '**DISAGREE**'}: ${mdText(cc.note)}`,
+    '',
+    mdTable(
+      ['source', 'counts', 'total'],
+      [
+        ['clients (ok answers)', countsText(cc.clientOk), fmtCount(sum(Object.values(cc.clientOk)))],
+        ['directors (counters)', countsText(cc.directorCounters), fmtCount(sum(Object.values(cc.directorCounters)))],
+        ['nginx access logs', countsText(cc.nginxLog), fmtCount(sum(Object.values(cc.nginxLog)))],
+      ],
+      ['l', 'l', 'r'],
+    ),
+    '',
+  );
+
+  out.push('## Manifest', '');
+  out.push(mdTable(['', ''], manifestRows(results).map(([k, v]) => [mdText(k), mdText(v)])), '');
+  out.push(`Raw request records: ${mdCode(results.requestsFile)}`, '');
+  return out.join('\n');
+}
+
+/** Manifest as label/value pairs (shared with the HTML report). */
+export function manifestRows(results: RunResults): Array<[string, string]> {
+  const m = results.manifest;
+  const rows: Array<[string, string | undefined]> = [
+    ['lvslab', m.lvslab],
+    ['FRR', m.frr],
+    ['keepalived', m.keepalived],
+    ['nginx', m.nginx],
+    ['kernel', m.kernel],
+    ['Node.js', m.node],
+    ['runtime', m.runtime],
+    ['dataplane', m.dataplane === 'nftables' ? 'nftables (fallback, not kernel IPVS)' : m.dataplane],
+    ['dataplane detail', m.dataplaneDetail],
+    ['seed', String(m.seed)],
+    ['lab file', `${m.labFile} (sha256 ${m.labSha256})`],
+    ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
+    ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
+    ['started', m.startedAt],
+    ['finished', m.finishedAt],
+    ['run', String(results.run)],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
+}
+
+export interface NeighbourRow {
+  router: string;
+  neighbour: string;
+  states: Partial<Record<(typeof PHASES)[number], string>>;
+  /** Phases with a snapshot of this router (so a missing neighbour means gone). */
+  seen: Partial<Record<(typeof PHASES)[number], boolean>>;
+}
+
+export function ospfNeighbourRows(results: RunResults): NeighbourRow[] {
+  const rows = new Map<string, NeighbourRow>();
+  for (const snap of results.snapshots) {
+    for (const [router, state] of Object.entries(snap.routers)) {
+      for (const n of state.ospfNeighbors ?? []) {
+        const key = `${router}\u0000${n.routerId}`;
+        const row = rows.get(key) ?? { router, neighbour: `${n.routerId} via ${n.iface}`, states: {}, seen: {} };
+        row.states[snap.phase] = n.state;
+        rows.set(key, row);
+      }
+    }
+  }
+  for (const row of rows.values()) {
+    for (const snap of results.snapshots) if (snap.routers[row.router]) row.seen[snap.phase] = true;
+  }
+  return [...rows.values()];
+}
+
+function figureOf(results: RunResults, name: string): Figure {
+  return (results.figures as Record<string, Figure>)[name] ?? { value: null, unit: 'count', method: '', resolution: null };
+}
+
+function countsText(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? '—' : entries.map(([k, v]) => `${mdText(k)} ${fmtCount(v)}`).join(', ');
+}
+
+/** A line inside a fenced block must not close the fence. */
+const fence = (line: string): string => line.replace(/```/g, "'''");
+
+export const sum = (xs: number[]): number => xs.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+
+export function unionKeys(...records: Array<Record<string, unknown>>): string[] {
+  const keys: string[] = [];
+  for (const r of records) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
+  return keys;
+}

@@ -1,0 +1,103 @@
+// The lab's shape as the reports need it to draw the topology.
+//
+// RunResults (src/experiment/types.ts) records what happened, not what the lab looks
+// like, so the drawing needs an extra, optional `topology` field in results.json. It is
+// typed here until the experiment contract adopts it; `topologyFromLab` builds it from
+// the ResolvedLab a run used. Without it, `topologyOf` falls back to what the records
+// name (routers and directors from the snapshots, real servers from the hits) on one
+// implied segment, and says so.
+import type { ResolvedLab, Role } from '../model/types.js';
+import type { RunResults } from '../experiment/types.js';
+
+export interface TopologyInterface {
+  name: string;
+  /** Host address, without prefix. */
+  address: string;
+  /** Exactly one of segment / link. */
+  segment?: string;
+  link?: string;
+}
+
+export interface TopologyNode {
+  name: string;
+  role: Role;
+  interfaces: TopologyInterface[];
+  /** CIDRs on lo (VIPs). */
+  loopbacks: string[];
+}
+
+export interface TopologyService {
+  name: string;
+  vip: string;
+  port: number;
+  protocol: string;
+  scheduler: string;
+  forwarding: string;
+  directors: string[];
+  realServers: Array<{ node: string; weight: number }>;
+}
+
+export interface ResultsTopology {
+  nodes: TopologyNode[];
+  segments: Array<{ name: string; subnet: string }>;
+  links: Array<{ name: string; subnet: string }>;
+  services: TopologyService[];
+  /** The lab-wide OSPF timers (what a failover run mostly depends on). */
+  ospf?: { hello: number; dead: number };
+}
+
+/** RunResults plus the proposed optional `topology` field. */
+export type RunResultsWithTopology = RunResults & { topology?: ResultsTopology };
+
+/** The `topology` field for results.json, from the lab a run used. */
+export function topologyFromLab(lab: ResolvedLab): ResultsTopology {
+  return {
+    nodes: lab.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      interfaces: n.interfaces.map((i) => ({
+        name: i.name,
+        address: i.address,
+        ...(i.attachment.kind === 'segment' ? { segment: i.attachment.segment } : { link: i.attachment.link }),
+      })),
+      loopbacks: [...n.loopbacks],
+    })),
+    segments: lab.segments.map((s) => ({ name: s.name, subnet: s.subnet })),
+    links: lab.links.map((l) => ({ name: l.name, subnet: l.subnet })),
+    services: lab.services.map((s) => ({
+      name: s.name,
+      vip: s.vip,
+      port: s.port,
+      protocol: s.protocol,
+      scheduler: s.scheduler,
+      forwarding: s.forwarding,
+      directors: [...s.directors],
+      realServers: s.realServers.map((r) => ({ node: r.node, weight: r.weight })),
+    })),
+    ospf: { hello: lab.ospf.hello, dead: lab.ospf.dead },
+  };
+}
+
+export interface TopologyView {
+  topology: ResultsTopology;
+  /** False when drawn from the records because results.json has no `topology`. */
+  recorded: boolean;
+}
+
+/** The recorded topology, or a best effort from the records (one implied segment). */
+export function topologyOf(results: RunResultsWithTopology): TopologyView {
+  if (results.topology && Array.isArray(results.topology.nodes)) return { topology: results.topology, recorded: true };
+  const nodes: TopologyNode[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, role: Role): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    nodes.push({ name, role, interfaces: [{ name: 'eth0', address: '', segment: 'lab' }], loopbacks: [] });
+  };
+  for (const s of results.snapshots) for (const r of Object.keys(s.routers)) add(r, 'router');
+  for (const s of results.snapshots) for (const d of Object.keys(s.directors)) add(d, 'director');
+  for (const d of Object.keys(results.hits.perDirector)) add(d, 'director');
+  for (const rs of Object.keys(results.hits.expectedShare)) add(rs, 'realserver');
+  for (const rs of Object.keys(results.hits.perRealServer)) add(rs, 'realserver');
+  return { topology: { nodes, segments: [{ name: 'lab', subnet: '' }], links: [], services: [] }, recorded: false };
+}
