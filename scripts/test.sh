@@ -33,7 +33,7 @@ if [ "$host" = 1 ]; then
   npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
 fi
 if [ "$vm" = 1 ]; then
-  scripts/test-vm.sh test/e2e --reporter=default --reporter=json --outputFile=.test-results/vm.json || status=$?
+  scripts/test-vm.sh test/e2e test/vm --reporter=default --reporter=json --outputFile=.test-results/vm.json || status=$?
 fi
 
 # One closing line over both runs, in the plain form CI reads.

@@ -18,7 +18,11 @@
 #   VM_CACHE     kernel/initramfs cache (default /var/cache/lvslab-vm); rebuilt when the kernel
 #                package or the module lists below change (see the stamp file in it)
 #   VM_ENV       extra variable names to copy into the guest; LVSLAB_* and CI always are
-#   VM_DEBUG=1   also stream the guest's kernel console to stderr
+#   VM_BOOT_TIMEOUT  seconds the guest may take to boot before it is killed and booted once
+#                more (default 180)
+#   VM_KERNEL_PKG  kernel package to use instead of the one linux-image-amd64 depends on
+#   VM_DEBUG=1   also stream the guest's kernel console to stderr (it is always shown when the
+#                VM fails)
 # Needs root and: qemu-system-x86 busybox-static cpio kmod xz-utils (scripts/install-deps.sh --vm).
 set -euo pipefail
 
@@ -170,7 +174,13 @@ exec 9> "$CACHE/lock"
 flock -x 9
 if kernel=$(wanted_kernel); then
   if [ ! -f "$CACHE/stamp" ] || [ "$(stamp_for "$kernel")" != "$(cat "$CACHE/stamp")" ]; then
-    build_cache "$kernel"
+    # In a subshell, so that a failed download can fall back to the kernel cached before
+    # (set -e stays in force inside: the subshell is not part of a condition).
+    set +e; ( set -e; build_cache "$kernel" ); built=$?; set -e
+    if [ "$built" != 0 ]; then
+      [ -f "$CACHE/stamp" ] || exit "$built"
+      note "could not build the cache for $kernel; using the cached kernel $(cat "$CACHE/kver")"
+    fi
   fi
 elif [ -f "$CACHE/stamp" ]; then
   note "apt cannot tell which kernel linux-image-amd64 wants; using the cached $(cat "$CACHE/kver")"
@@ -221,7 +231,7 @@ cp "$CACHE/lab-modules" "$CTL/lab-modules"
 cat > "$CTL/guest-init.sh" <<'GUEST'
 . /ctl/params
 [ "${DEBUG:-0}" = 1 ] && set -x
-fail() { echo "vm-init: $*"; echo 125 > /ctl/rc; poweroff -f; }
+fail() { echo "vm-init: $*"; poweroff -f; }
 O=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o "$O,ro,cache=loose" hostroot /lower || fail "cannot mount the host root"
 mount -t tmpfs -o mode=755 tmpfs /ovl && mkdir -p /ovl/upper /ovl/work
@@ -239,8 +249,12 @@ if [ "$WORKDIR" != / ]; then
   mount -t 9p -o "$O,cache=loose" work "/host$WORKDIR" || fail "cannot mount $WORKDIR"
 fi
 # The cached module tree, where kmod inside the guest looks for it.
-mkdir -p "/host/lib/modules/$KVER" && mount --bind "/host$MODULES_DIR" "/host/lib/modules/$KVER" ||
+mkdir -p "/host/lib/modules/$KVER" && mount --bind "/lower$MODULES_DIR" "/host/lib/modules/$KVER" ||
   fail "cannot bind the module tree"
+# The kernel runs its module loader (autoload: "ip link add type bond", nft expressions, tc
+# qdiscs...) in PID 1's root, which is this initramfs: point it at kmod inside /host instead.
+printf '#!/bin/sh\nexec /bin/chroot /host /sbin/modprobe "$@"\n' > /bin/lvslab-modprobe
+chmod 755 /bin/lvslab-modprobe && echo /bin/lvslab-modprobe > /host/proc/sys/kernel/modprobe
 hostname "$HOSTNAME_IN_VM"
 echo "lvslab-vm: host root ready" > /dev/kmsg
 # PID 1 stays busybox sh, which reaps orphaned daemons while it waits.
@@ -255,7 +269,11 @@ C=/run/lvslab-vm
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 exec > "$C/stdout" 2> "$C/stderr" < /dev/null
 . "$C/params"
-echo "lvslab-vm: stage 2 (host userland)" > /dev/kmsg
+# Progress marks go straight to the console (the kernel's own messages are cut down to errors
+# below, so that a lab that logs every packet cannot slow the guest down on the serial line).
+mark() { printf '[%s] lvslab-vm: %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" > /dev/console; }
+mark "stage 2 (host userland)"
+dmesg -n 4
 # Host wall-clock time: a file just created on the host share carries the host's current mtime.
 : > "$C/clock" && date -s "@$(stat -c %.9Y "$C/clock")" > /dev/null
 ip link set lo up
@@ -269,45 +287,77 @@ if command -v systemd-tmpfiles > /dev/null; then
   systemd-tmpfiles --create --prefix=/run > /dev/null 2>&1 || true
 fi
 getent passwd frr > /dev/null && install -d -o frr -g frr -m 755 /run/frr
-echo "lvslab-vm: loading lab modules" > /dev/kmsg
+mark "loading lab modules"
+: > "$C/booted"  # tells the host's boot watchdog that the guest is up
 mapfile -t modules < "$C/lab-modules"
 if ! modprobe -a -q "${modules[@]}" 2> /dev/null; then
   failed=()
   for m in "${modules[@]}"; do modprobe -q "$m" 2> /dev/null || failed+=("$m"); done
   echo "vm-run: modules that did not load: ${failed[*]}" >&2
 fi
-echo "lvslab-vm: starting the command" > /dev/kmsg
+mark "starting the command"
 env -i PATH="$PATH" HOME=/root TERM=dumb \
   LANG=C.UTF-8 USER=root LOGNAME=root SHELL=/bin/bash /bin/bash "$C/cmd.sh"
 status=$?
-echo "lvslab-vm: command exited with status $status" > /dev/kmsg
+mark "command exited with status $status"
 echo $status > "$C/rc"
 STAGE2
 
-: > "$CTL/stdout"; : > "$CTL/stderr"; : > "$CTL/console.log"
 V=security_model=none,multidevs=remap
-KERNEL_VERBOSITY="loglevel=7"
-if [ "${VM_DEBUG:-0}" = 1 ]; then KERNEL_VERBOSITY=""; echo "DEBUG=1" >> "$CTL/params"; fi
-start_ms=$(($(date +%s%N) / 1000000))
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-  -nodefaults -no-user-config -machine q35 -accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP" \
-  -display none -monitor none -no-reboot -nic none -serial "file:$CTL/console.log" \
-  -kernel "$CACHE/vmlinux" -initrd "$CACHE/initramfs.cpio.gz" \
-  -append "console=ttyS0 $KERNEL_VERBOSITY panic=-1 mitigations=off tsc=reliable" \
-  -virtfs "local,path=/,mount_tag=hostroot,readonly=on,$V" \
-  -virtfs "local,path=$CTL,mount_tag=ctl,security_model=none" \
-  -virtfs "local,path=$PWD,mount_tag=work,$V" < /dev/null &
-QEMU_PID=$!
-tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stdout" &
-tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stderr" >&2 &
-[ "${VM_DEBUG:-0}" = 1 ] && tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/console.log" >&2 &
-qemu_status=0
-wait "$QEMU_PID" || qemu_status=$?
-QEMU_PID=
-wait  # the tails finish once they have printed everything
-elapsed_ms=$(($(date +%s%N) / 1000000 - start_ms))
+# QEMU option values escape a comma by doubling it.
+qemu_path() { printf '%s' "${1//,/,,}"; }
+[ "${VM_DEBUG:-0}" = 1 ] && echo "DEBUG=1" >> "$CTL/params"
+BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+run_start_ms=$(now_ms)
+
+# Boots the VM once, streaming the command's output; sets qemu_status (124: VM_TIMEOUT, 200: the
+# guest did not reach the point where the command starts within BOOT_TIMEOUT).
+boot_vm() {
+  local left=$(( TIMEOUT - ($(now_ms) - run_start_ms) / 1000 )) deadline
+  [ "$left" -gt 0 ] || { qemu_status=124; return; }
+  rm -f "$CTL/booted" "$CTL/rc"; : > "$CTL/stdout"; : > "$CTL/stderr"; : > "$CTL/console.log"
+  timeout -k 10 "$left" qemu-system-x86_64 \
+    -nodefaults -no-user-config -machine q35 -accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP" \
+    -display none -monitor none -no-reboot -nic none -serial "file:$(qemu_path "$CTL")/console.log" \
+    -kernel "$CACHE/vmlinux" -initrd "$(qemu_path "$CACHE")/initramfs.cpio.gz" \
+    -append "console=ttyS0 loglevel=7 panic=-1 mitigations=off tsc=reliable" \
+    -virtfs "local,path=/,mount_tag=hostroot,readonly=on,$V" \
+    -virtfs "local,path=$(qemu_path "$CTL"),mount_tag=ctl,security_model=none" \
+    -virtfs "local,path=$(qemu_path "$PWD"),mount_tag=work,$V" < /dev/null &
+  QEMU_PID=$!
+  tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stdout" &
+  tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/stderr" >&2 &
+  [ "${VM_DEBUG:-0}" = 1 ] && tail -s 0.2 -n +1 -f --pid="$QEMU_PID" "$CTL/console.log" >&2 &
+  # Boot watchdog: a guest stuck before the command started is killed (and retried by the caller).
+  deadline=$(( $(now_ms) + BOOT_TIMEOUT * 1000 ))
+  qemu_status=
+  while [ ! -e "$CTL/booted" ] && kill -0 "$QEMU_PID" 2>/dev/null; do
+    if [ "$(now_ms)" -ge "$deadline" ]; then
+      kill "$QEMU_PID" 2>/dev/null; qemu_status=200; break
+    fi
+    sleep 0.2
+  done
+  local status=0
+  wait "$QEMU_PID" || status=$?
+  QEMU_PID=
+  wait  # the tails end once they have printed everything
+  [ -n "$qemu_status" ] || qemu_status=$status
+}
+
+for attempt in 1 2; do
+  boot_vm
+  [ "$qemu_status" = 200 ] || break
+  note "the guest did not boot within ${BOOT_TIMEOUT}s (attempt $attempt); last console lines:"
+  tail -n 15 "$CTL/console.log" >&2
+done
+elapsed_ms=$(( $(now_ms) - run_start_ms ))
 [ "${VM_DEBUG:-0}" = 1 ] && note "VM ran $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000)))s"
 
+if [ "$qemu_status" = 200 ]; then
+  note "giving up: the guest did not boot twice in a row"
+  exit 125
+fi
 if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
   note "timed out after ${TIMEOUT}s (VM_TIMEOUT); last console lines:"
   tail -n 20 "$CTL/console.log" >&2

@@ -19,7 +19,7 @@ export function formatRunSummary(result: RunExperimentResult): string {
   } else {
     const rows = [['FIGURE', 'VALUE', 'UNIT', 'RESOLUTION']];
     for (const [name, f] of Object.entries(first.figures)) {
-      rows.push([name, f.value === null ? `n/a${f.note ? ` (${f.note})` : ''}` : fmt(f.value), f.unit, f.resolution === null ? '' : String(f.resolution)]);
+      rows.push([name, f.value === null ? `n/a${f.note ? ` (${f.note})` : ''}` : fmt(f.value), f.unit, f.resolution === null ? '' : String(Number(f.resolution.toPrecision(2)))]);
     }
     lines.push(table(rows));
   }

@@ -4,6 +4,7 @@ import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { countNextHops, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
 import type { Snapshot } from './types.js';
+import { pollUntil } from '../util/poll.js';
 
 export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane, phase: Snapshot['phase']): Promise<Snapshot> {
   const t = Date.now();
@@ -69,4 +70,32 @@ export async function startRouteMonitors(runtime: Runtime, lab: ResolvedLab, run
       if (pid && /^\d+$/.test(pid)) await runtime.exec(lab.instance, r.name, ['kill', pid]);
     }
   };
+}
+
+/**
+ * Kernel IPVS publishes its counters from an estimator that runs about every 2 s. Before
+ * the final snapshot, wait until the directors' totals stop moving over more than one
+ * estimator period (the fallback's nft counters are exact at once).
+ */
+export async function settleCounters(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<void> {
+  if (dataplane !== 'ipvs') return;
+  const directors = lab.nodes.filter((n) => n.role === 'director' && n.directs.length > 0);
+  const total = async () => {
+    let sum = 0;
+    for (const d of directors) for (const v of (await readDirectorConnections(runtime, lab, dataplane, d.name)).services.values()) sum += v;
+    return sum;
+  };
+  let last = await total();
+  let stableSince = Date.now();
+  await pollUntil(
+    async () => {
+      const now = await total();
+      if (now !== last) {
+        last = now;
+        stableSince = Date.now();
+      }
+      return { done: Date.now() - stableSince >= 2200, value: now };
+    },
+    { timeoutMs: 8000, intervalMs: 300 },
+  );
 }

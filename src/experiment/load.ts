@@ -12,6 +12,7 @@ import { checkWithValidator, compileSchema, type JsonSchema } from '../model/sch
 import { issueToProblem, parseYamlWithPositions } from '../model/yaml-source.js';
 import type { ValidateFunction } from 'ajv';
 import type { ExperimentFile } from './types.js';
+import { AssertionSyntaxError, parseAssertion } from '../figures/assertions.js';
 
 export const EXPERIMENT_SCHEMA_URL = new URL('../../schema/experiment.schema.json', import.meta.url);
 
@@ -77,6 +78,14 @@ function checkExperiment(exp: ExperimentFile): LabIssue[] {
     if (!DAEMON_ACTIONS.has(step.action) && step.daemon) err(['timeline', i, 'daemon'], `action ${step.action} takes no daemon`, `daemon only with ${[...DAEMON_ACTIONS].join(', ')}`);
     if (LINK_ACTIONS.has(step.action) && !step.target.interface) err(['timeline', i, 'target'], `action ${step.action} needs target.interface`, 'uplink, downlink or an interface name');
     if (!step.target.role && !step.target.node) err(['timeline', i, 'target'], 'the target names no node', 'role (with index when the lab has several), or node');
+  });
+  (exp.expect ?? []).forEach((line, i) => {
+    try {
+      parseAssertion(line);
+    } catch (e) {
+      const message = e instanceof AssertionSyntaxError ? e.reason : String(e);
+      err(['expect', i], message);
+    }
   });
   if ((exp.traffic ?? []).length === 0 && (exp.long_lived ?? []).length === 0) {
     err([], 'the experiment sends no traffic', 'a traffic: and/or long_lived: list');

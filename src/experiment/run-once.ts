@@ -9,7 +9,7 @@ import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
-import { routeMonitorFiles, startRouteMonitors, takeSnapshot } from './collect.js';
+import { routeMonitorFiles, settleCounters, startRouteMonitors, takeSnapshot } from './collect.js';
 import type { ActionRecord, Snapshot } from './types.js';
 
 /** Time given to the generators' processes to start before the common first tick. */
@@ -72,8 +72,10 @@ export async function runOnce(
         logFile: files.log,
       });
     }
-    await waitUntil(trafficStart);
+    // The start snapshot must precede the first connection: whole-run counter deltas begin here.
+    await waitUntil(trafficStart - SNAPSHOT_LEAD_MS);
     snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
+    await waitUntil(trafficStart);
     progress({ kind: 'traffic-start', text: `traffic started from ${jobs.map((j) => j.client).join(', ')}`, t: Date.now() });
 
     const steps = exp.steps;
@@ -114,6 +116,7 @@ export async function runOnce(
     );
     if (!done.ok) throw new LvslabError(`traffic generators did not finish (see ${jobs.map((j) => generatorFiles(j.dir, j.client).log).join(', ')})`);
     progress({ kind: 'traffic-end', text: 'traffic ended', t: Date.now() });
+    await settleCounters(runtime, lab, dataplane);
     snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'after'));
   } finally {
     await stopMonitors();

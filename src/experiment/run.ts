@@ -93,8 +93,8 @@ export async function runExperiment(runtime: Runtime, opts: RunExperimentOptions
     }
     let repeat: RepeatResults | undefined;
     if (opts.repeat > 1) {
-      repeat = aggregateRepeat(runs, dir);
-      await writeRepeatReports(dir, repeat, runs);
+      repeat = aggregateRepeat(runs);
+      await writeRepeatReports(dir, repeat);
     }
     const passed = runs.every((r) => r.assertions.every((a) => a.passed));
     return { dir, runs, repeat, passed };

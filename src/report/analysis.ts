@@ -1,11 +1,25 @@
 // What every report format shows, derived once from RunResults: the verdict, the events
 // on the time axis, which element was failed and when, and the routers' VIP next hops
 // per phase. Pure functions; times are seconds since traffic start.
-import type { Action, ActionRecord, Phase, RunResults } from '../experiment/types.js';
+import type { Action, ActionRecord, Phase, RunResults, Snapshot } from '../experiment/types.js';
 import { relSeconds } from './format.js';
 import type { ResultsTopology } from './topology.js';
 
 export const PHASES: readonly Phase[] = ['before', 'during', 'after'];
+
+export type SnapshotPhase = Snapshot['phase'];
+/** Snapshot moments in time order: traffic start, before the first step, before the last step, after the traffic. */
+export const SNAPSHOT_PHASES: readonly SnapshotPhase[] = ['start', 'before', 'during', 'after'];
+
+/** The snapshot phases a run has, in time order. */
+export function snapshotPhases(results: RunResults): SnapshotPhase[] {
+  return SNAPSHOT_PHASES.filter((p) => results.snapshots.some((s) => s.phase === p));
+}
+
+/** The phase other snapshots are compared with: before the first step (else the start). */
+export function referencePhase(phases: readonly SnapshotPhase[]): SnapshotPhase | undefined {
+  return phases.includes('before') ? 'before' : phases[0];
+}
 
 export interface Verdict {
   passed: boolean;
@@ -118,8 +132,8 @@ export interface VipRoute {
   service: string;
   /** VIP prefix when the topology names it. */
   prefix?: string;
-  /** undefined when that phase has no snapshot. */
-  hops: Record<Phase, string[] | undefined>;
+  /** Absent when that phase has no snapshot (or no route for this service in it). */
+  hops: Partial<Record<SnapshotPhase, string[]>>;
 }
 
 /** Each router's next hops for each service VIP, per phase snapshot. */
@@ -132,7 +146,7 @@ export function vipRoutes(results: RunResults, topology?: ResultsTopology): VipR
         let row = rows.get(key);
         if (!row) {
           const vip = topology?.services.find((s) => s.name === service)?.vip;
-          row = { router, service, ...(vip ? { prefix: `${vip}/32` } : {}), hops: { before: undefined, during: undefined, after: undefined } };
+          row = { router, service, ...(vip ? { prefix: `${vip}/32` } : {}), hops: {} };
           rows.set(key, row);
         }
         row.hops[snap.phase] = [...hops];
@@ -164,7 +178,7 @@ export function nextHopTimeline(results: RunResults, topology?: ResultsTopology)
   if (!route && !prefix) return undefined;
   const mine = events.filter((e) => e.prefix === prefix).sort((a, b) => a.t - b.t);
   const end = durationOf(results);
-  const start = route?.hops.before?.length ?? null;
+  const start = (route?.hops.start ?? route?.hops.before)?.length ?? null;
   const steps: HopStep[] = [];
   let from = 0;
   let count: number | null = start;

@@ -28,7 +28,9 @@ export const escapeXml = escapeHtml;
 export function mdText(value: unknown): string {
   return String(value)
     .replace(/\r?\n/g, ' ')
-    .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    // `#` only makes a heading at the start of a line.
+    .replace(/^#/, '\\#')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');

@@ -9,6 +9,8 @@ import {
   hopLabel,
   nodeByAddress,
   phaseWindows,
+  referencePhase,
+  snapshotPhases,
   verdictOf,
   vipRoutes,
 } from './analysis.js';
@@ -24,27 +26,10 @@ import {
   mdTable,
   mdText,
 } from './format.js';
+import { FALLBACK_NOTICE, figureValue, figureWithUnit, manifestRows, ospfNeighbourRows, sum, unionKeys } from './common.js';
 import { isRepeatResults } from './kinds.js';
 import { renderRepeatMarkdown } from './repeat.js';
 import { topologyOf, type RunResultsWithTopology } from './topology.js';
-
-/** The loud notice every report carries when the run did not use kernel IPVS. */
-export const FALLBACK_NOTICE =
-  'This run used the nftables FALLBACK dataplane, not kernel IPVS: the host kernel has no IP_VS. ' +
-  'Figures describe lvslab\'s nftables imitation of IPVS; confirm them with the ipvs dataplane before trusting them for production.';
-
-export function figureValue(f: Figure | undefined): string {
-  if (!f) return '—';
-  if (f.value === null) return '—';
-  if (f.unit === 'count') return fmtCount(f.value);
-  return fmtNumber(f.value, decimalsFor(f.resolution, f.unit === 'ratio' || f.unit === 'p-value' ? 4 : 3));
-}
-
-export function figureWithUnit(f: Figure | undefined): string {
-  if (!f || f.value === null) return '—';
-  const unit = f.unit === 'count' || f.unit === 'ratio' || f.unit === 'p-value' ? '' : ` ${f.unit}`;
-  return `${figureValue(f)}${unit}`;
-}
 
 export function renderMarkdown(results: RunResults | RepeatResults, runs: RunResults[] = []): string {
   if (isRepeatResults(results)) return renderRepeatMarkdown(results, runs);
@@ -90,7 +75,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
           a.passed ? 'PASS' : '**FAIL**',
           mdCode(a.expression),
           a.actual === null ? '— (no value)' : figureWithUnit({ ...figureOf(results, a.figure), value: a.actual }),
-          `${mdText(a.op)} ${mdText(String(a.expected))}`,
+          mdCode(`${a.op} ${a.expected}`),
         ]),
       ),
       '',
@@ -168,23 +153,28 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
 
   out.push('## Router VIP routes', '');
   const routes = vipRoutes(results, topology);
+  const snapPhases = snapshotPhases(results);
+  const ref = referencePhase(snapPhases);
+  const phaseHead = snapPhases.map((ph) => `${ph} (${rel(results.snapshots.find((s) => s.phase === ph)!.t)})`);
   if (routes.length === 0) out.push('No router snapshot recorded a VIP route.', '');
   else {
     out.push(
+      `Next hops of each VIP in the router's kernel at each snapshot; compared with the ${ref ?? 'first'} snapshot.`,
+      '',
       mdTable(
-        ['router', 'VIP', ...PHASES],
+        ['router', 'VIP', ...phaseHead],
         routes.map((r) => {
-          const before = r.hops.before ?? [];
+          const base = (ref ? r.hops[ref] : undefined) ?? [];
           return [
             mdText(r.router),
             `${mdText(r.service)}${r.prefix ? ` ${mdCode(r.prefix)}` : ''}`,
-            ...PHASES.map((ph) => {
+            ...snapPhases.map((ph) => {
               const hops = r.hops[ph];
-              if (!hops) return '(no snapshot)';
-              const shown = hops.map((h) => mdText(hopLabel(h, names)));
-              const missing = before.filter((h) => !hops.includes(h)).map((h) => `~~${mdText(hopLabel(h, names))}~~ **missing**`);
-              const added = ph === 'before' ? [] : hops.filter((h) => !before.includes(h));
-              return `${hops.length} next hop${hops.length === 1 ? '' : 's'}: ${[...shown.map((s, i) => (added.includes(hops[i]!) ? `${s} **new**` : s)), ...missing].join(', ') || 'none'}`;
+              if (!hops) return '(no route)';
+              const isRef = ph === ref;
+              const shown = hops.map((h) => `${mdText(hopLabel(h, names))}${!isRef && !base.includes(h) ? ' **new**' : ''}`);
+              const missing = isRef ? [] : base.filter((h) => !hops.includes(h)).map((h) => `~~${mdText(hopLabel(h, names))}~~ **missing**`);
+              return `${hops.length} next hop${hops.length === 1 ? '' : 's'}: ${[...shown, ...missing].join(', ') || 'none'}`;
             }),
           ];
         }),
@@ -196,20 +186,23 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
         const lines = (state.fib ?? []).map(fibLine).filter((l) => l !== undefined);
         out.push(`<details><summary>${mdText(router)} kernel FIB, ${snap.phase} (${rel(snap.t)})</summary>`, '', '```');
         for (const l of lines) {
-          out.push(fence(`${l.dst} ${l.head}`.trim()));
-          if (l.hops.length > 1) for (const h of l.hops) out.push(fence(`\tnexthop ${h}`));
-          else if (l.hops[0]) out.push(fence(`\t${l.hops[0]}`));
+          // As `ip route` prints it: a single hop inline, several as nexthop lines.
+          if (l.hops.length === 1) out.push(fence(`${l.dst} ${l.hops[0]} ${l.head}`.trim()));
+          else {
+            out.push(fence(`${l.dst} ${l.head}`.trim()));
+            for (const h of l.hops) out.push(fence(`\tnexthop ${h}`));
+          }
         }
         out.push('```', '', '</details>', '');
       }
     }
     out.push(
       mdTable(
-        ['router', 'OSPF neighbour', ...PHASES],
+        ['router', 'OSPF neighbour', ...snapPhases],
         ospfNeighbourRows(results).map((r) => [
           mdText(r.router),
           mdText(r.neighbour),
-          ...PHASES.map((ph) => (r.states[ph] === undefined ? (r.seen[ph] ? '**gone**' : '—') : mdText(r.states[ph]))),
+          ...snapPhases.map((ph) => (r.states[ph] === undefined ? (r.seen[ph] ? '**gone**' : '—') : mdText(r.states[ph]))),
         ]),
       ),
       '',
@@ -292,56 +285,6 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
   return out.join('\n');
 }
 
-/** Manifest as label/value pairs (shared with the HTML report). */
-export function manifestRows(results: RunResults): Array<[string, string]> {
-  const m = results.manifest;
-  const rows: Array<[string, string | undefined]> = [
-    ['lvslab', m.lvslab],
-    ['FRR', m.frr],
-    ['keepalived', m.keepalived],
-    ['nginx', m.nginx],
-    ['kernel', m.kernel],
-    ['Node.js', m.node],
-    ['runtime', m.runtime],
-    ['dataplane', m.dataplane === 'nftables' ? 'nftables (fallback, not kernel IPVS)' : m.dataplane],
-    ['dataplane detail', m.dataplaneDetail],
-    ['seed', String(m.seed)],
-    ['lab file', `${m.labFile} (sha256 ${m.labSha256})`],
-    ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
-    ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
-    ['started', m.startedAt],
-    ['finished', m.finishedAt],
-    ['run', String(results.run)],
-  ];
-  return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
-}
-
-export interface NeighbourRow {
-  router: string;
-  neighbour: string;
-  states: Partial<Record<(typeof PHASES)[number], string>>;
-  /** Phases with a snapshot of this router (so a missing neighbour means gone). */
-  seen: Partial<Record<(typeof PHASES)[number], boolean>>;
-}
-
-export function ospfNeighbourRows(results: RunResults): NeighbourRow[] {
-  const rows = new Map<string, NeighbourRow>();
-  for (const snap of results.snapshots) {
-    for (const [router, state] of Object.entries(snap.routers)) {
-      for (const n of state.ospfNeighbors ?? []) {
-        const key = `${router}\u0000${n.routerId}`;
-        const row = rows.get(key) ?? { router, neighbour: `${n.routerId} via ${n.iface}`, states: {}, seen: {} };
-        row.states[snap.phase] = n.state;
-        rows.set(key, row);
-      }
-    }
-  }
-  for (const row of rows.values()) {
-    for (const snap of results.snapshots) if (snap.routers[row.router]) row.seen[snap.phase] = true;
-  }
-  return [...rows.values()];
-}
-
 function figureOf(results: RunResults, name: string): Figure {
   return (results.figures as Record<string, Figure>)[name] ?? { value: null, unit: 'count', method: '', resolution: null };
 }
@@ -354,10 +297,3 @@ function countsText(counts: Record<string, number>): string {
 /** A line inside a fenced block must not close the fence. */
 const fence = (line: string): string => line.replace(/```/g, "'''");
 
-export const sum = (xs: number[]): number => xs.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
-
-export function unionKeys(...records: Array<Record<string, unknown>>): string[] {
-  const keys: string[] = [];
-  for (const r of records) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
-  return keys;
-}

@@ -13,3 +13,20 @@ export function nowMs(): number {
 export function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/**
+ * Calls `fn` once `durationMs` have passed since `fromMs` (epoch ms, nowMs() clock).
+ * Node's timers count from the event loop's cached time, which can lag the precise clock
+ * by a millisecond, so a plain setTimeout may fire slightly early by nowMs(); this one
+ * waits out the rest, so a deadline never expires before it is due.
+ */
+export function setDeadline(fromMs: number, durationMs: number, fn: () => void): { clear(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = fromMs + durationMs - nowMs();
+    if (left <= 0) fn();
+    else timer = setTimeout(arm, Math.ceil(left));
+  };
+  timer = setTimeout(arm, Math.ceil(Math.max(0, fromMs + durationMs - nowMs())));
+  return { clear: () => clearTimeout(timer) };
+}

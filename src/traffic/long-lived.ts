@@ -15,7 +15,7 @@
 import { connect, type Socket } from 'node:net';
 import type { LongLivedBreak, LongLivedEvent } from '../experiment/types.js';
 import { breakOfError } from './classify.js';
-import { nowMs, round3 } from './clock.js';
+import { nowMs, round3, setDeadline } from './clock.js';
 import { ResponseParser } from './http-response.js';
 import { SERVER_HEADER } from './one-shot.js';
 
@@ -54,7 +54,7 @@ export class LongLivedConnection {
   /** Next heartbeat or next connection attempt. */
   private timer: NodeJS.Timeout | undefined;
   /** Deadline of the outstanding request. */
-  private deadline: NodeJS.Timeout | undefined;
+  private deadline: { clear(): void } | undefined;
   private stopped = false;
 
   constructor(
@@ -71,7 +71,7 @@ export class LongLivedConnection {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.deadline);
+    this.deadline?.clear();
     const s = this.socket;
     this.socket = undefined;
     s?.destroy();
@@ -97,7 +97,7 @@ export class LongLivedConnection {
     this.lastSendAt = nowMs();
     this.hooks.heartbeatSent();
     s.write(this.target.request);
-    this.deadline = setTimeout(() => this.onTimeout(s), this.target.timeoutMs);
+    this.deadline = setDeadline(this.lastSendAt, this.target.timeoutMs, () => this.onTimeout(s));
   }
 
   private onData(s: Socket, chunk: Buffer): void {
@@ -106,7 +106,7 @@ export class LongLivedConnection {
     if (state === 'error') return this.lost(s, 'closed', `unreadable answer: ${this.parser.error}`);
     if (state !== 'complete') return;
 
-    clearTimeout(this.deadline);
+    this.deadline?.clear();
     this.hooks.heartbeatAnswered();
     const server = this.parser.header(SERVER_HEADER);
     const keepAlive = this.parser.head!.keepAlive;
@@ -155,7 +155,7 @@ export class LongLivedConnection {
 
   /** Drops `s` and tries a new connection, no sooner than one heartbeat after the last try. */
   private retry(s: Socket): void {
-    clearTimeout(this.deadline);
+    this.deadline?.clear();
     clearTimeout(this.timer);
     this.socket = undefined;
     s.destroy();

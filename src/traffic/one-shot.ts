@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import type { RequestOutcome, RequestRecord } from '../experiment/types.js';
 import { outcomeOfError, outcomeOfStatus } from './classify.js';
-import { nowMs, round3 } from './clock.js';
+import { nowMs, round3, setDeadline } from './clock.js';
 import { ResponseParser } from './http-response.js';
 
 /** Header naming the real server (src/render/nginx.ts REAL_SERVER_HEADER). */
@@ -69,19 +69,19 @@ export function startOneShot(target: OneShotTarget, events: OneShotEvents): OneS
 
   // One timer: the answer's deadline, then (once answered) how long the server may take
   // to close before we close ourselves.
-  let timer = setTimeout(() => {
+  let timer = setDeadline(t, target.timeoutMs, () => {
     notePort();
     finish('timeout');
     socket.destroy();
-  }, target.timeoutMs);
+  });
 
   socket.on('connect', notePort);
   socket.on('data', (chunk: Buffer) => {
     const state = parser.push(chunk);
     if (state === 'complete' && !recorded) {
       finish(outcomeOfStatus(parser.head!.status));
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), target.timeoutMs);
+      timer.clear();
+      timer = setDeadline(nowMs(), target.timeoutMs, () => socket.destroy());
     } else if (state === 'error') {
       finish('error');
       socket.destroy();
@@ -94,7 +94,7 @@ export function startOneShot(target: OneShotTarget, events: OneShotEvents): OneS
   });
   socket.on('error', (err: NodeJS.ErrnoException) => finish(outcomeOfError(err.code)));
   socket.on('close', () => {
-    clearTimeout(timer);
+    timer.clear();
     finish('reset'); // closed with neither an answer, an error nor a FIN: cannot happen, but never lose a record
     events.closed();
   });
@@ -104,7 +104,7 @@ export function startOneShot(target: OneShotTarget, events: OneShotEvents): OneS
     t,
     abort(): void {
       if (!recorded) aborted = true;
-      clearTimeout(timer);
+      timer.clear();
       socket.destroy();
     },
   };

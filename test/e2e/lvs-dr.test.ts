@@ -5,7 +5,7 @@ import { NetnsRuntime } from '../../src/runtime/netns/netns-runtime.js';
 import { loadLabFile } from '../../src/model/load.js';
 import { readDirectorConnections } from '../../src/lab/observe.js';
 import type { ResolvedLab } from '../../src/model/types.js';
-import { expectedDataplane, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, type HostSnapshot } from './support.js';
 
 const INSTANCE = 'e2e-dr';
 const runtime = new NetnsRuntime();
@@ -36,7 +36,10 @@ describe('lvs-dr on netns', () => {
     const counts0 = await readDirectorConnections(runtime, lab, dataplane, 'director');
     // 60 consecutive new connections = 10 whole wrr cycles of 1+1+2+2: the split is exact.
     const tally = await requestLoop(INSTANCE, 'client', 'http://192.168.30.254/', 60);
-    const counts1 = await readDirectorConnections(runtime, lab, dataplane, 'director');
+    const counts1 = await pollCounters(
+      () => readDirectorConnections(runtime, lab, dataplane, 'director'),
+      (now) => now.services.get('web')! - counts0.services.get('web')! >= 60,
+    );
     expect(tally.failures).toBe(0);
     expect(tally.hits).toEqual({ rs1: 10, rs2: 10, rs3: 20, rs4: 20 });
     expect(counts1.services.get('web')! - counts0.services.get('web')!).toBe(60);

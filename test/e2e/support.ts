@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../../src/util/exec.js';
 import { detectIpvs } from '../../src/dataplane/detect.js';
+import { pollUntil } from '../../src/util/poll.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}dist/cli/main.js`;
@@ -98,6 +99,19 @@ export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: 
     if (fresh.length > 0) out[key] = fresh;
   }
   return out;
+}
+
+/**
+ * Reads director counters until `done` holds. Kernel IPVS publishes its statistics
+ * (`ipvsadm --stats`) from an estimator that runs about every 2 s, so a reading taken right
+ * after the requests can lag; the fallback's nft counters are immediate.
+ */
+export async function pollCounters<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 6000): Promise<T> {
+  const r = await pollUntil(async () => {
+    const value = await read();
+    return { done: done(value), value };
+  }, { timeoutMs, intervalMs: 250 });
+  return r.value as T;
 }
 
 export interface RequestTally {

@@ -1,0 +1,24 @@
+// Figures of experiment runs: pure functions of the raw records (src/experiment/types.ts).
+// Each Figure's `method` states the records used and the numbers found; in short:
+//
+//  requests_* / failed_* / success_ratio  counts over every RequestRecord of the run
+//  outage_s             start of the first to the last failed request at/after the first
+//                       failure step and before the next step (0 when none failed)
+//  longest_gap_s        longest time between two consecutive ok request starts, all clients
+//  ospf_detection_s     first failure step on a VIP announcer -> first router ospfd line
+//                       saying that neighbour went Down/Deleted
+//  route_withdrawal_s   same step -> RouteEvent where the VIP/32 lost the announcer (latest router)
+//  route_restoration_s  its restore step -> RouteEvent with every earlier next hop back
+//  hc_removal_s         first real-server failure -> last director logging Removing/Disabling it
+//  chi2_p               Pearson goodness of fit of ok answers per server vs weights (> 0)
+//  long_lived_broken    LongLivedEvent breaks
+//  servers_after        distinct servers with ok answers in [last step, traffic end]
+//  directors_after      directors whose connection counter grew in the after phase
+//  nexthops.<phase>     VIP next hops of the first router in that phase's snapshot
+//
+// Step times are ActionRecord.startedAt; resolutions add how long the step's command took.
+export { computeFigures, type ComputedFigures } from './compute.js';
+export { type FigureInput, experimentService, phaseRanges } from './context.js';
+export { parseAssertion, evaluateAssertions, compare, AssertionSyntaxError, ASSERTION_OPS, type Assertion, type AssertionOp } from './assertions.js';
+export { aggregateRuns, nearestRank } from './aggregate.js';
+export { chiSquarePValue, regularizedGammaP, regularizedGammaQ, lnGamma, pearsonGoodnessOfFit } from './chi2.js';

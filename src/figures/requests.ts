@@ -1,0 +1,119 @@
+// Figures from the clients' request records: counts, the outage around the first failure,
+// and the longest stretch without a successful answer.
+import type { Figure, RequestOutcome, RequestRecord } from '../experiment/types.js';
+import { FAILURE_ACTIONS, type RunContext, describeStep, eventTime, median, rel } from './context.js';
+import { absent, figure } from './figure.js';
+
+export type RequestFigureName =
+  | 'requests_total'
+  | 'requests_failed'
+  | 'success_ratio'
+  | 'failed_refused'
+  | 'failed_reset'
+  | 'failed_timeout'
+  | 'failed_error'
+  | 'outage_s'
+  | 'longest_gap_s';
+
+const FAILED_KINDS: Array<Exclude<RequestOutcome, 'ok'>> = ['refused', 'reset', 'timeout', 'error'];
+
+/**
+ * Median time between two consecutive request starts, all clients merged, in s: how
+ * finely the request stream samples the service (a loop at R req/s cannot place an outage's
+ * edges better than 1/R s). null with fewer than two requests.
+ */
+export function requestSpacingS(requests: RequestRecord[]): number | null {
+  if (requests.length < 2) return null;
+  const gaps: number[] = [];
+  for (let i = 1; i < requests.length; i++) gaps.push(requests[i]!.t - requests[i - 1]!.t);
+  return median(gaps)! / 1000;
+}
+
+export function requestFigures(ctx: RunContext): Record<RequestFigureName, Figure> {
+  const requests = ctx.requests;
+  const total = requests.length;
+  const failed = requests.filter((r) => r.outcome !== 'ok').length;
+  const source = `RequestRecord of every client (${total} requests)`;
+  const byKind = Object.fromEntries(
+    FAILED_KINDS.map((kind) => {
+      const n = requests.filter((r) => r.outcome === kind).length;
+      return [`failed_${kind}`, figure(n, 'count', `Requests whose outcome is '${kind}', counted over every ${source}.`, 1)];
+    }),
+  ) as Record<`failed_${Exclude<RequestOutcome, 'ok'>}`, Figure>;
+
+  return {
+    requests_total: figure(total, 'count', `Number of short-lived requests started during the run: every ${source}.`, 1),
+    requests_failed: figure(failed, 'count', `Requests whose outcome is not 'ok' (refused, reset, timeout, error), over every ${source}.`, 1),
+    success_ratio:
+      total === 0
+        ? absent('ratio', `ok requests / all requests over every ${source}.`, 'no request was recorded')
+        : figure((total - failed) / total, 'ratio', `ok requests / all requests over every ${source}.`, 1 / total),
+    ...byKind,
+    outage_s: outage(ctx),
+    longest_gap_s: longestGap(ctx),
+  };
+}
+
+function outage(ctx: RunContext): Figure {
+  const spacing = requestSpacingS(ctx.requests);
+  const firstFailure = ctx.events.find((a) => FAILURE_ACTIONS.has(a.action));
+  let from = -Infinity;
+  let to = Infinity;
+  let window: string;
+  if (firstFailure) {
+    from = eventTime(firstFailure);
+    const next = ctx.events.find((a) => eventTime(a) > from);
+    to = next ? eventTime(next) : Infinity;
+    window = `at/after the first failure event, ${describeStep(ctx, firstFailure)}, and before ${next ? describeStep(ctx, next) : 'the end of the run'}`;
+  } else {
+    window = 'anywhere in the run (its timeline has no failure event)';
+  }
+  const failures = ctx.requests.filter((r) => r.outcome !== 'ok' && r.t >= from && r.t < to);
+  const outside = ctx.requests.filter((r) => r.outcome !== 'ok').length - failures.length;
+  const outsideText = outside > 0 ? ` ${outside} failed request(s) outside that window are not part of it.` : '';
+  const sampling = spacing === null ? '' : ` Requests start every ${formatS(spacing)} (median, all clients merged), so each edge is known to one request interval.`;
+  if (failures.length === 0) {
+    return figure(0, 's', `No request failed ${window} (RequestRecord.outcome of every client), so the outage is 0.${sampling}${outsideText}`, spacing);
+  }
+  const first = failures[0]!;
+  const last = failures[failures.length - 1]!;
+  return figure(
+    (last.t - first.t) / 1000,
+    's',
+    `Start of the first failed request (${rel(ctx, first.t)}) to the start of the last failed request (${rel(ctx, last.t)}) ${window}: ` +
+      `${failures.length} failed requests of all clients merged (RequestRecord.t, outcome != ok).${sampling}${outsideText}`,
+    spacing,
+  );
+}
+
+function longestGap(ctx: RunContext): Figure {
+  const spacing = requestSpacingS(ctx.requests);
+  const method = 'Longest time between the starts of two consecutive successful requests, all clients merged (RequestRecord.t, outcome ok)';
+  const ok = ctx.requests.filter((r) => r.outcome === 'ok');
+  if (ok.length === 0) return absent('s', `${method}.`, 'no request succeeded');
+  // Failed requests before the first / after the last success also bound a stretch without service.
+  const firstStart = ctx.requests[0]!.t;
+  const lastStart = ctx.requests[ctx.requests.length - 1]!.t;
+  const edges = [firstStart, ...ok.map((r) => r.t), lastStart];
+  let longest = 0;
+  let at = firstStart;
+  for (let i = 1; i < edges.length; i++) {
+    const gap = edges[i]! - edges[i - 1]!;
+    if (gap > longest) {
+      longest = gap;
+      at = edges[i - 1]!;
+    }
+  }
+  return figure(
+    longest / 1000,
+    's',
+    `${method}; stretches from the first request to the first success and from the last success to the last request count too. ` +
+      `The longest began at ${rel(ctx, at)}.` +
+      (spacing === null ? '' : ` Requests start every ${formatS(spacing)} (median), the smallest gap this can see.`),
+    spacing,
+  );
+}
+
+function formatS(seconds: number): string {
+  return seconds >= 0.1 ? `${Number(seconds.toFixed(3))} s` : `${Number((seconds * 1000).toFixed(3))} ms`;
+}

@@ -1,0 +1,95 @@
+// Pieces every report format shares: the fallback notice, figure values, the manifest
+// and OSPF neighbour rows, small collection helpers.
+import type { Figure, RunResults } from '../experiment/types.js';
+import type { SnapshotPhase } from './analysis.js';
+import { decimalsFor, escapeHtml, fmtCount, fmtNumber } from './format.js';
+
+/** The loud notice every report carries when the run did not use kernel IPVS. */
+export const FALLBACK_NOTICE =
+  "The nftables fallback is lvslab's imitation of IPVS, used because the host kernel has no IP_VS. " +
+  'Its figures describe that imitation: confirm them with the ipvs dataplane (kernel IPVS) before relying on them.';
+
+export function figureValue(f: Figure | undefined): string {
+  if (!f) return '—';
+  if (f.value === null) return '—';
+  if (f.unit === 'count') return fmtCount(f.value);
+  return fmtNumber(f.value, decimalsFor(f.resolution, f.unit === 'ratio' || f.unit === 'p-value' ? 4 : 3));
+}
+
+export function figureWithUnit(f: Figure | undefined): string {
+  if (!f || f.value === null) return '—';
+  const unit =
+    f.unit === 'count' || f.unit === 'ratio' || f.unit === 'p-value' ? '' : f.unit === 'next hops' && f.value === 1 ? ' next hop' : ` ${f.unit}`;
+  return `${figureValue(f)}${unit}`;
+}
+
+/** The "nftables fallback" banner (shared with the compare and repeat pages). */
+export function fallbackBanner(detail: string): string {
+  return `<div class="fallback" role="alert"><strong>⚠ FALLBACK DATAPLANE: nftables, NOT kernel IPVS</strong>${escapeHtml(FALLBACK_NOTICE)}${detail
+    .split('\n')
+    .map((line) => `<br/><span class="mono">${escapeHtml(line)}</span>`)
+    .join('')}</div>`;
+}
+
+export function unitSuffix(f: Figure): string {
+  if (f.unit === 'count' || f.unit === 'ratio') return '';
+  return f.unit === 'next hops' && f.value === 1 ? 'next hop' : f.unit;
+}
+
+/** Manifest as label/value pairs (shared with the HTML report). */
+export function manifestRows(results: RunResults): Array<[string, string]> {
+  const m = results.manifest;
+  const rows: Array<[string, string | undefined]> = [
+    ['lvslab', m.lvslab],
+    ['FRR', m.frr],
+    ['keepalived', m.keepalived],
+    ['nginx', m.nginx],
+    ['kernel', m.kernel],
+    ['Node.js', m.node],
+    ['runtime', m.runtime],
+    ['dataplane', m.dataplane === 'nftables' ? 'nftables (fallback, not kernel IPVS)' : m.dataplane],
+    ['dataplane detail', m.dataplaneDetail],
+    ['seed', String(m.seed)],
+    ['lab file', `${m.labFile} (sha256 ${m.labSha256})`],
+    ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
+    ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
+    ['started', m.startedAt],
+    ['finished', m.finishedAt],
+    ['run', String(results.run)],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
+}
+
+export interface NeighbourRow {
+  router: string;
+  neighbour: string;
+  states: Partial<Record<SnapshotPhase, string>>;
+  /** Phases with a snapshot of this router (so a missing neighbour means gone). */
+  seen: Partial<Record<SnapshotPhase, boolean>>;
+}
+
+export function ospfNeighbourRows(results: RunResults): NeighbourRow[] {
+  const rows = new Map<string, NeighbourRow>();
+  for (const snap of results.snapshots) {
+    for (const [router, state] of Object.entries(snap.routers)) {
+      for (const n of state.ospfNeighbors ?? []) {
+        const key = `${router}\u0000${n.routerId}`;
+        const row = rows.get(key) ?? { router, neighbour: `${n.routerId} via ${n.iface}`, states: {}, seen: {} };
+        row.states[snap.phase] = n.state;
+        rows.set(key, row);
+      }
+    }
+  }
+  for (const row of rows.values()) {
+    for (const snap of results.snapshots) if (snap.routers[row.router]) row.seen[snap.phase] = true;
+  }
+  return [...rows.values()];
+}
+
+export const sum = (xs: number[]): number => xs.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+
+export function unionKeys(...records: Array<Record<string, unknown>>): string[] {
+  const keys: string[] = [];
+  for (const r of records) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
+  return keys;
+}

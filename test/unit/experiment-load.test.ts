@@ -1,0 +1,115 @@
+// Experiment files: every built-in one loads and binds to ospf-ecmp; role-based targets
+// resolve to the lab's nodes; what a lab cannot provide, and every mistake in a file, is
+// reported with line and column before anything runs.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { loadLabFile } from '../../src/model/load.js';
+import { LabValidationError } from '../../src/model/problems.js';
+import { loadExperimentFile, loadExperimentText } from '../../src/experiment/load.js';
+import { bindExperiment } from '../../src/experiment/bind.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const experiments = readdirSync(`${REPO}experiments`).filter((f) => f.endsWith('.yaml'));
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof LabValidationError) return e.message.split('\n').slice(1);
+    throw e;
+  }
+  throw new Error('expected a LabValidationError');
+}
+
+describe('built-in experiments', () => {
+  test.each(experiments)('%s loads and binds to ospf-ecmp on both dataplanes', async (file) => {
+    const loaded = await loadExperimentFile(`${REPO}experiments/${file}`);
+    const lab = await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`);
+    for (const dataplane of ['ipvs', 'nftables'] as const) {
+      const bound = bindExperiment(loaded, lab, dataplane);
+      expect(bound.traffic.map((t) => t.client).sort()).toEqual(['client1', 'client2']);
+      expect(bound.service.name).toBe('web');
+    }
+  });
+
+  test('failover-test: "the uplink of the second director" is lb2:eth0', async () => {
+    const loaded = await loadExperimentFile(`${REPO}experiments/failover-test.yaml`);
+    const bound = bindExperiment(loaded, await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`), 'nftables');
+    expect(bound.steps.map((s) => [s.at, s.action, s.node.name, s.iface])).toEqual([
+      [10, 'silent-failure', 'lb2', 'eth0'],
+      [25, 'silent-restore', 'lb2', 'eth0'],
+    ]);
+    expect(bound.longLived).toHaveLength(2);
+  });
+
+  test('a `dataplane` daemon is keepalived on ipvs and the health daemon on the fallback', async () => {
+    const text = `name: x\nduration: 5\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: kill, target: { role: director, index: 1 }, daemon: dataplane }\n`;
+    const lab = await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`);
+    expect(bindExperiment(loadExperimentText(text, 'x.yaml'), lab, 'ipvs').steps[0]!.daemon).toBe('keepalived');
+    expect(bindExperiment(loadExperimentText(text, 'x.yaml'), lab, 'nftables').steps[0]!.daemon).toBe('healthd');
+  });
+});
+
+describe('experiments a lab cannot run are refused with positions', () => {
+  test('failover-test on lvs-dr: there is no second director', async () => {
+    const loaded = await loadExperimentFile(`${REPO}experiments/failover-test.yaml`);
+    const lab = await loadLabFile(`${REPO}labs/lvs-dr.yaml`);
+    const problems = problemsOf(() => bindExperiment(loaded, lab, 'nftables'));
+    expect(problems).toHaveLength(2);
+    for (const p of problems) {
+      expect(p).toMatch(/failover-test\.yaml:\d+:\d+: error: timeline\[[01]\]\.target\.index: lab lvs-dr has 1 director; there is no number 2 \(on lab lvs-dr\) \(accepted: 1 to 1\)/);
+    }
+  });
+
+  test('a daemon the node does not run', async () => {
+    const text = `name: x\nduration: 5\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: kill, target: { role: client, index: 1 }, daemon: nginx }\n`;
+    const problems = problemsOf(() => bindExperiment(loadExperimentText(text, 'x.yaml'), awaitLab(), 'ipvs'));
+    expect(problems).toEqual([expect.stringMatching(/^x\.yaml:5:\d+: error: timeline\[0\]\.daemon: client1 \(client\) does not run nginx/)]);
+  });
+});
+
+let lab: Awaited<ReturnType<typeof loadLabFile>> | undefined;
+function awaitLab() {
+  if (!lab) throw new Error('lab not loaded');
+  return lab;
+}
+await (async () => {
+  lab = await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`);
+})();
+
+describe('mistakes in an experiment file', () => {
+  test('every problem at once, each with line:column, field, what is wrong and what is accepted', () => {
+    const text = [
+      'name: broken', //                                       1
+      'duration: 20', //                                       2
+      'traffic:', //                                           3
+      '  - { rate: 100, timeot_ms: 50 }', //                   4: unknown key
+      'timeline:', //                                          5
+      '  - { at: 30, action: link-down, target: { role: director, index: 1, interface: uplink } }', // 6: after the end
+      '  - { at: 5, action: kill, target: { role: director, index: 1 } }', // 7: no daemon
+      '  - { at: 6, action: explode, target: { role: director } }', // 8: bad action
+      'expect:', //                                            9
+      '  - outage <= 5', //                                    10: unknown figure
+      '  - outage_s =< 5', //                                  11: bad operator
+    ].join('\n');
+    const problems = problemsOf(() => loadExperimentText(text, 'broken.yaml'));
+    expect(problems.some((p) => /^broken\.yaml:4:\d+: error: .*timeot_ms.*accepted: .*timeout_ms/.test(p))).toBe(true);
+    expect(problems.some((p) => /^broken\.yaml:8:\d+: error: timeline\[2\]\.action: .*accepted: .*link-down/.test(p))).toBe(true);
+    // Schema errors come first; the semantic checks run once the schema passes.
+    const fixed = text.replace('timeot_ms', 'timeout_ms').replace('explode', 'link-up').replace('target: { role: director } }', 'target: { role: director, index: 1, interface: uplink } }');
+    const semantic = problemsOf(() => loadExperimentText(fixed, 'broken.yaml'));
+    expect(semantic).toEqual([
+      expect.stringMatching(/^broken\.yaml:6:\d+: error: timeline\[0\]\.at: at 30 s is after the end of the traffic \(duration 20 s\) \(accepted: 0 to 20\)/),
+      expect.stringMatching(/^broken\.yaml:7:\d+: error: timeline\[1\]: action kill needs a daemon/),
+      expect.stringMatching(/^broken\.yaml:10:\d+: error: expect\[0\]: unknown figure 'outage'.*outage_s/),
+      expect.stringMatching(/^broken\.yaml:11:\d+: error: expect\[1\]: unknown operator '=<'/),
+    ]);
+  });
+
+  test('an experiment without traffic is refused', () => {
+    expect(problemsOf(() => loadExperimentText('name: quiet\nduration: 5\n', 'q.yaml'))).toEqual([
+      expect.stringMatching(/^q\.yaml:1:1: error: the experiment sends no traffic/),
+    ]);
+  });
+});
