@@ -19,7 +19,7 @@ for a in "$@"; do
   esac
 done
 
-scripts/install-deps.sh --vm
+scripts/install-deps.sh --tests
 # npm install (not npm ci): it honours package-lock.json, and npm 11 ci rejects lockfiles
 # that omit other platforms' optional binaries (rollup, esbuild).
 npm install --no-audit --no-fund --loglevel=error

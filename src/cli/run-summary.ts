@@ -29,8 +29,11 @@ export function formatRunSummary(result: RunExperimentResult): string {
       lines.push(`${a.passed ? 'PASS' : 'FAIL'}  ${a.expression}${result.runs.length > 1 ? `  (run ${r.run})` : ''}  — actual ${a.actual === null ? 'n/a' : fmt(a.actual)}`);
     }
   }
+  for (const r of result.runs) {
+    for (const s of r.timeline.filter((x) => !x.ok)) lines.push(`FAIL  timeline step ${s.step} (${s.action} ${s.node}): ${s.detail}`);
+  }
   lines.push('', `results: ${result.dir}/results.json, report.md, report.html, junit.xml`);
-  lines.push(result.passed ? 'every assertion held' : 'SOME ASSERTIONS FAILED');
+  lines.push(result.passed ? 'every assertion held' : 'FAILED: an assertion or a timeline step failed');
   return lines.join('\n');
 }
 

@@ -96,7 +96,8 @@ export async function runExperiment(runtime: Runtime, opts: RunExperimentOptions
       repeat = aggregateRepeat(runs);
       await writeRepeatReports(dir, repeat);
     }
-    const passed = runs.every((r) => r.assertions.every((a) => a.passed));
+    // A run passes when every assertion held and every timeline step was carried out.
+    const passed = runs.every((r) => r.assertions.every((a) => a.passed) && r.timeline.every((s) => s.ok));
     return { dir, runs, repeat, passed };
   } finally {
     if (broughtUp && !opts.keep) {

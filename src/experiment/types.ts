@@ -246,6 +246,8 @@ export interface AssertionResult {
   passed: boolean;
 }
 
+import type { ResultsTopology } from '../report/topology.js';
+
 // ---------------------------------------------------------------------------
 // results.json (versioned; documented in docs/results-schema.md)
 // ---------------------------------------------------------------------------
@@ -326,6 +328,8 @@ export interface RunResults {
   crossCheck: CrossCheck;
   /** Raw request records, NDJSON, relative to the run directory. */
   requestsFile: string;
+  /** The lab's nodes, segments and links, for the report's drawing (older files lack it). */
+  topology?: ResultsTopology;
 }
 
 /** DIR/results.json of a `--repeat K` run: every run plus order statistics per figure. */

@@ -136,7 +136,14 @@ function routerOspf(lab: ResolvedLab, ospf: ResolvedNodeOspf): string[] {
  * match clauses denies every route, which is the point.
  */
 function zebraRouteFilter(installRoutes: boolean): string[] {
-  if (installRoutes) return ['! OSPF routes are installed in the kernel (no zebra filter).'];
+  if (installRoutes) {
+    return [
+      '! OSPF routes are installed in the kernel (no zebra filter), as plain multipath routes:',
+      '! FRR 8.4 does not rebuild a kernel nexthop group after a member\'s device lost carrier,',
+      '! so a director whose link comes back would never rejoin the ECMP route.',
+      'no zebra nexthop kernel enable',
+    ];
+  }
   return [
     '! Seed 001: OSPF routes never reach this node\'s kernel (zebra drops them all).',
     `route-map ${NO_OSPF_ROUTE_MAP} deny 10`,

@@ -4,6 +4,9 @@ import type { Figure, RunResults } from '../experiment/types.js';
 import type { SnapshotPhase } from './analysis.js';
 import { decimalsFor, escapeHtml, fmtCount, fmtNumber } from './format.js';
 
+/** Beyond this many entries a report's chronology points at results.json instead. */
+export const CHRONOLOGY_LIMIT = 400;
+
 /** The loud notice every report carries when the run did not use kernel IPVS. */
 export const FALLBACK_NOTICE =
   "The nftables fallback is lvslab's imitation of IPVS, used because the host kernel has no IP_VS. " +

@@ -10,7 +10,6 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
  * XML 1.0 forbids most control characters even when escaped; they become U+FFFD so a
  * stray byte in a daemon's log cannot make a report unparsable.
  */
-// eslint-disable-next-line no-control-regex
 const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Text or attribute value for HTML/SVG (also well-formed XML: the HTML report is polyglot). */

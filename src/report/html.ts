@@ -20,7 +20,7 @@ import {
 import { escapeHtml, fmtCount, fmtIso, fmtMs, fmtNumber, fmtPercent, fmtRel } from './format.js';
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
 import { isRepeatResults } from './kinds.js';
-import { fallbackBanner, figureValue, manifestRows, ospfNeighbourRows, sum, unionKeys, unitSuffix } from './common.js';
+import { CHRONOLOGY_LIMIT, fallbackBanner, figureValue, manifestRows, ospfNeighbourRows, sum, unionKeys, unitSuffix } from './common.js';
 import { renderRepeatHtml } from './repeat.js';
 import { hitsChart } from './svg/bars.js';
 import { timelineChart } from './svg/timeline.js';
@@ -345,15 +345,16 @@ function chronologyTable(results: RunResults, names: Map<string, string>): strin
   if (rows.length === 0) return '<p class="muted">Nothing was recorded.</p>';
   const table = htmlTable(
     [{ text: 'time', cls: 'num' }, 'source', 'event'],
-    rows.map((r) => [
+    rows.slice(0, CHRONOLOGY_LIMIT).map((r) => [
       td(rel(r.t), 'num'),
       td(r.who),
       tdRaw(r.cls === 'log' ? `<span class="mono">${escapeHtml(r.what)}</span>` : `<strong>${escapeHtml(r.what)}</strong>`),
     ]),
-    { rowCls: rows.map((r) => (r.cls === 'log' ? undefined : r.cls)) },
+    { rowCls: rows.slice(0, CHRONOLOGY_LIMIT).map((r) => (r.cls === 'log' ? undefined : r.cls)) },
   );
   // Long logs stay available without drowning the page.
-  return rows.length > 60 ? `<details><summary>${rows.length} entries</summary>${table}</details>` : table;
+  const more = rows.length > CHRONOLOGY_LIMIT ? `<p class="note">${rows.length - CHRONOLOGY_LIMIT} more entries are in results.json (logs, routeEvents).</p>` : '';
+  return rows.length > 60 ? `<details><summary>${rows.length} entries</summary>${table}${more}</details>` : table;
 }
 
 function crossCheckBlock(results: RunResults): string {

@@ -15,7 +15,6 @@ import {
   vipRoutes,
 } from './analysis.js';
 import {
-  decimalsFor,
   fmtCount,
   fmtIso,
   fmtMs,
@@ -26,7 +25,7 @@ import {
   mdTable,
   mdText,
 } from './format.js';
-import { FALLBACK_NOTICE, figureValue, figureWithUnit, manifestRows, ospfNeighbourRows, sum, unionKeys } from './common.js';
+import { CHRONOLOGY_LIMIT, FALLBACK_NOTICE, figureValue, figureWithUnit, manifestRows, ospfNeighbourRows, sum, unionKeys } from './common.js';
 import { isRepeatResults } from './kinds.js';
 import { renderRepeatMarkdown } from './repeat.js';
 import { topologyOf, type RunResultsWithTopology } from './topology.js';
@@ -255,11 +254,14 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
     out.push(
       mdTable(
         ['time', 'source', 'event'],
-        chronology.map((c) => [rel(c.t), mdText(c.who), mdCode(c.what)]),
+        chronology.slice(0, CHRONOLOGY_LIMIT).map((c) => [rel(c.t), mdText(c.who), mdCode(c.what)]),
         ['r', 'l', 'l'],
       ),
       '',
     );
+    if (chronology.length > CHRONOLOGY_LIMIT) {
+      out.push(`*${chronology.length - CHRONOLOGY_LIMIT} more entries are in results.json (\`logs\`, \`routeEvents\`).*`, '');
+    }
   }
 
   out.push('## Cross-check', '');

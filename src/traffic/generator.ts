@@ -100,7 +100,7 @@ class Generator {
     clearTimeout(this.tickTimer);
     clearTimeout(this.endTimer);
     for (const slot of this.slots) slot.stop();
-    const abandoned = this.live.size;
+    const abandoned = this.started - this.recorded; // not the lingering sockets that have their record
     for (const r of this.live) r.abort();
     this.live.clear();
     this.finish('signal', abandoned);

@@ -5,7 +5,7 @@ import { NetnsRuntime } from '../../src/runtime/netns/netns-runtime.js';
 import { loadLabFile } from '../../src/model/load.js';
 import { readDirectorConnections } from '../../src/lab/observe.js';
 import type { ResolvedLab } from '../../src/model/types.js';
-import { expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { counterSettleMs, expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, stableCounters, type HostSnapshot } from './support.js';
 
 const INSTANCE = 'e2e-dr';
 const runtime = new NetnsRuntime();
@@ -33,7 +33,7 @@ describe('lvs-dr on netns', () => {
   }, 90_000);
 
   test('requests from the far side of the router are spread 1:1:2:2 (wrr) and replies bypass the director', async () => {
-    const counts0 = await readDirectorConnections(runtime, lab, dataplane, 'director');
+    const counts0 = await stableCounters(() => readDirectorConnections(runtime, lab, dataplane, 'director'), counterSettleMs(dataplane));
     // 60 consecutive new connections = 10 whole wrr cycles of 1+1+2+2: the split is exact.
     const tally = await requestLoop(INSTANCE, 'client', 'http://192.168.30.254/', 60);
     const counts1 = await pollCounters(
@@ -53,12 +53,12 @@ describe('lvs-dr on netns', () => {
 
   test('real servers hold the VIP on lo and never answer ARP for it', async () => {
     for (const rs of ['rs1', 'rs2', 'rs3', 'rs4']) {
-      const addr = await lvslab(['exec', '--name', INSTANCE, rs, '--', 'ip', '-j', 'addr', 'show', 'dev', 'lo']);
+      const addr = await runtime.exec(INSTANCE, rs, ['ip', '-j', 'addr', 'show', 'dev', 'lo']);
       expect(addr.stdout).toContain('192.168.30.254');
-      const sysctl = await lvslab(['exec', '--name', INSTANCE, rs, '--', 'sysctl', '-n', 'net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce']);
+      const sysctl = await runtime.exec(INSTANCE, rs, ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce']);
       expect(sysctl.stdout.split('\n').filter(Boolean)).toEqual(['1', '2']);
     }
-  });
+  }, 60_000);
 
   test('down leaves nothing behind', async () => {
     expect((await lvslab(['down', INSTANCE])).code).toBe(0);

@@ -9,7 +9,7 @@ import { loadLabFile } from '../../src/model/load.js';
 import { readDirectorConnections } from '../../src/lab/observe.js';
 import { pollUntil } from '../../src/util/poll.js';
 import type { ResolvedLab } from '../../src/model/types.js';
-import { addTallies, expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { addTallies, counterSettleMs, expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, stableCounters, type HostSnapshot } from './support.js';
 
 const INSTANCE = 'e2e-ospf';
 const VIP_URL = 'http://10.0.1.100/';
@@ -62,7 +62,7 @@ describe('ospf-ecmp on netns', () => {
   });
 
   test('both clients are answered by both real servers, through both directors', async () => {
-    const counts0 = await Promise.all(['lb1', 'lb2'].map((d) => readDirectorConnections(runtime, lab, dataplane, d)));
+    const counts0 = await stableCounters(() => Promise.all(['lb1', 'lb2'].map((d) => readDirectorConnections(runtime, lab, dataplane, d))), counterSettleMs(dataplane));
     const [c1, c2] = await Promise.all([requestLoop(INSTANCE, 'client1', VIP_URL, 40), requestLoop(INSTANCE, 'client2', VIP_URL, 40)]);
     const sent = 80;
     const counts1 = await pollCounters(

@@ -114,6 +114,35 @@ export async function pollCounters<T>(read: () => Promise<T>, done: (value: T) =
   return r.value as T;
 }
 
+/**
+ * A baseline reading of counters that is not stale: read until the value has not changed
+ * for longer than one IPVS estimator period (immediate on the nft fallback, whose
+ * counters are exact at once — pass settleMs 0 there).
+ */
+export async function stableCounters<T>(read: () => Promise<T>, settleMs: number): Promise<T> {
+  let last = await read();
+  if (settleMs === 0) return last;
+  let since = Date.now();
+  const r = await pollUntil(async () => {
+    const now = await read();
+    if (JSON.stringify(now, mapReplacer) !== JSON.stringify(last, mapReplacer)) {
+      last = now;
+      since = Date.now();
+    }
+    return { done: Date.now() - since >= settleMs, value: now };
+  }, { timeoutMs: settleMs * 4 + 2000, intervalMs: 300 });
+  return r.value as T;
+}
+
+function mapReplacer(_k: string, v: unknown): unknown {
+  return v instanceof Map ? [...v.entries()] : v;
+}
+
+/** How long an IPVS counter reading can lag (its estimator runs about every 2 s). */
+export function counterSettleMs(dataplane: 'ipvs' | 'nftables'): number {
+  return dataplane === 'ipvs' ? 2300 : 0;
+}
+
 export interface RequestTally {
   /** real server name (from the X-Real-Server response header) -> hits */
   hits: Record<string, number>;

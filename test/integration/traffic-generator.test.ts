@@ -343,6 +343,30 @@ describe('new-connection requests', () => {
     expect(summary.warnings.join('\n')).toMatch(/in-flight cap of 5 connections reached/);
   }, 30_000);
 
+  it('SIGTERM: every record so far flushed, requests in flight counted as abandoned, exit 0', async () => {
+    const g = startGenerator({ port: PORT.silent, rate: 100, durationMs: 30_000, timeoutMs: 500 });
+    try {
+      const some = await pollUntil(async () => {
+        const n = existsSync(g.config.requestsPath) ? (await readRequestRecords(g.config.requestsPath)).length : 0;
+        return { done: n >= 20, value: n };
+      }, { timeoutMs: 10_000, intervalMs: 50 });
+      expect(some.ok, g.output()).toBe(true);
+      g.child.kill('SIGTERM');
+      expect(await g.exited).toBe(0);
+      const records = await readRequestRecords(g.config.requestsPath);
+      const summary = readGeneratorSummary(g.config.summaryPath);
+      expect(summary.stoppedBy).toBe('signal');
+      expect(summary.requests.recorded).toBe(records.length);
+      expect(records.every((r) => r.outcome === 'timeout')).toBe(true);
+      // About timeout x rate requests were waiting for their deadline.
+      expect(summary.requests.abandoned).toBe(summary.requests.started - records.length);
+      expect(summary.requests.abandoned).toBeGreaterThan(20);
+      expect(summary.requests.abandoned).toBeLessThan(80);
+    } finally {
+      if (g.child.exitCode === null) g.child.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it('refuses a config above the caps with exit 2, before sending anything', async () => {
     const g = startGenerator({ rate: 6000 });
     expect(await g.exited).toBe(2);

@@ -79,7 +79,7 @@ export function hitsChart(results: RunResults, width = 560): string {
       const barH = rowH - 12;
       const w = (right - left) * Math.max(0, Math.min(1, r.share ?? 0));
       body.push(`<g class="bar">`);
-      body.push(`<text x="${left - 8}" y="${top + barH / 2 + 4}" text-anchor="end" fill="#111827">${escapeHtml(r.name)}</text>`);
+      body.push(`<text x="${left - 8}" y="${top + barH / 2 + 4}" text-anchor="end" fill="#111827">${escapeHtml(clipName(r.name, nameW - 12, fontSize))}<title>${escapeHtml(r.name)}</title></text>`);
       body.push(`<rect x="${left}" y="${top}" width="${px(right - left)}" height="${barH}" fill="#f3f4f6"/>`);
       body.push(
         `<rect class="bar-value" x="${left}" y="${top}" width="${px(w)}" height="${barH}" fill="${r.colour}"><title>${escapeHtml(`${r.name}: ${r.value} (${fmtPercent(r.share)})`)}</title></rect>`,
@@ -106,4 +106,10 @@ export function hitsChart(results: RunResults, width = 560): string {
     '</svg>',
   );
   return parts.join('\n');
+}
+
+/** A long name shortened with an ellipsis to fit `width` pixels. */
+function clipName(name: string, width: number, fontSize: number): string {
+  const max = Math.max(3, Math.floor(width / (fontSize * 0.56)));
+  return name.length <= max ? name : `${name.slice(0, max - 1)}…`;
 }

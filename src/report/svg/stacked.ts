@@ -9,7 +9,9 @@ import { bucketPeak, chartBuckets, serversOf, timelineChart } from './timeline.j
 export function stackedTimelines(runs: Array<{ results: RunResults; caption: string }>, width = 1240): string {
   if (runs.length === 0) return '';
   const xMax = Math.max(...runs.map((r) => Math.max(durationOf(r.results), chartBuckets(r.results).width)));
-  const yMax = niceMax(Math.max(1, ...runs.map((r) => bucketPeak(r.results))) * 1.15);
+  // One count axis only when every run has buckets of the same width (per 100 ms or per s).
+  const sameBuckets = new Set(runs.map((r) => chartBuckets(r.results).width)).size === 1;
+  const yMax = sameBuckets ? niceMax(Math.max(1, ...runs.map((r) => bucketPeak(r.results))) * 1.15) : undefined;
   const servers: string[] = [];
   for (const r of runs) for (const s of serversOf(r.results)) if (!servers.includes(s)) servers.push(s);
   return runs
@@ -17,7 +19,7 @@ export function stackedTimelines(runs: Array<{ results: RunResults; caption: str
       timelineChart(r.results, {
         width,
         xMax,
-        yMax,
+        ...(yMax !== undefined ? { yMax } : {}),
         servers,
         caption: r.caption,
         topology: topologyOf(r.results as RunResultsWithTopology).topology,

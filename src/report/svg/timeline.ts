@@ -73,7 +73,7 @@ function bandPath(buckets: TimeBucket[], width: number, lower: (b: TimeBucket) =
 function labelRows(events: Array<{ x: number; text: string }>, fontSize: number, right: number): Array<{ row: number; anchorEnd: boolean }> {
   const rowEnds: number[] = [];
   return events.map((e) => {
-    const w = textWidth(e.text, fontSize) + 10;
+    const w = textWidth(e.text, fontSize) * 1.1 + 14; // labels are bold
     const anchorEnd = e.x + w > right;
     const start = anchorEnd ? e.x - w : e.x;
     let row = rowEnds.findIndex((end) => end < start);
@@ -99,7 +99,7 @@ export function timelineChart(results: RunResults, opts: TimelineChartOptions = 
   const right = W - 24;
   const fontSize = 12;
   const actionLabels = labelRows(
-    actions.map((e) => ({ x: linear(0, xMax, left, right)(e.t), text: e.label })),
+    actions.map((e) => ({ x: linear(0, xMax, left, right)(e.t), text: `${e.label} @ ${fmtNumber(e.t, 1)} s${e.ok ? '' : ' (FAILED)'}` })),
     fontSize,
     right,
   );

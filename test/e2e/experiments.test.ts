@@ -1,0 +1,122 @@
+// Experiments end to end through the CLI: `lvslab run` brings the lab up, measures, writes
+// the run directory and takes the lab down. The figures are recomputed here, independently,
+// from the raw request records they came from, and the clients' hit counts are checked
+// against the directors' counters and the real servers' nginx access logs.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { RequestRecord, RunResults } from '../../src/experiment/types.js';
+import { expectedDataplane, hostSnapshot, leftovers, lvslab, type HostSnapshot } from './support.js';
+
+let before: HostSnapshot;
+let dataplane: 'ipvs' | 'nftables';
+const out = mkdtempSync(join(tmpdir(), 'lvslab-exp-'));
+
+beforeAll(async () => {
+  await lvslab(['down', 'ospf-ecmp']);
+  before = await hostSnapshot();
+  dataplane = await expectedDataplane();
+}, 60_000);
+
+function records(dir: string): RequestRecord[] {
+  return readFileSync(join(dir, 'requests.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RequestRecord);
+}
+
+function results(dir: string): RunResults {
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+}
+
+describe('experiments', () => {
+  test('distribution: 10,000 requests; client hits, director counters and nginx logs agree exactly', async () => {
+    const dir = join(out, 'distribution');
+    const r = await lvslab(['run', 'distribution', '--out', dir], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const res = results(dir);
+    expect(res.lab.dataplane).toBe(dataplane);
+    const recs = records(dir);
+    expect(recs).toHaveLength(10_000);
+    expect(res.figures.requests_total.value).toBe(recs.length);
+    expect(recs.every((x) => x.outcome === 'ok')).toBe(true);
+
+    // Client side, recomputed from the raw records.
+    const clientHits: Record<string, number> = {};
+    for (const x of recs) clientHits[x.server!] = (clientHits[x.server!] ?? 0) + 1;
+    expect(res.hits.perRealServer).toEqual(clientHits);
+    expect(Object.keys(clientHits).sort()).toEqual(['rs1', 'rs2']);
+    // Director side: counter deltas from the first to the last snapshot, per real server.
+    const start = res.snapshots.find((s) => s.phase === 'start')!;
+    const after = res.snapshots.find((s) => s.phase === 'after')!;
+    const counted: Record<string, number> = {};
+    for (const [director, d] of Object.entries(after.directors)) {
+      for (const [rs, n] of Object.entries(d.realServers['web']!)) counted[rs] = (counted[rs] ?? 0) + n - start.directors[director]!.realServers['web']![rs]!;
+    }
+    expect(counted).toEqual(clientHits);
+    // Both directors carried traffic (ECMP on the router's L4 hash).
+    for (const n of Object.values(res.hits.perDirector)) expect(n).toBeGreaterThan(1000);
+    // Real-server side: the nginx access logs' lines from the clients inside the window.
+    const clients = new Set(['10.0.1.132', '10.0.1.134']);
+    const nginxHits: Record<string, number> = {};
+    for (const l of res.logs.filter((x) => x.daemon === 'nginx' && x.t >= res.trafficStart && x.t <= res.trafficEnd + 2000)) {
+      const client = /^\S+ (\d+\.\d+\.\d+\.\d+):/.exec(l.text)?.[1];
+      if (client && clients.has(client)) nginxHits[l.node] = (nginxHits[l.node] ?? 0) + 1;
+    }
+    expect(nginxHits).toEqual(clientHits);
+    expect(res.crossCheck.agree, res.crossCheck.note).toBe(true);
+    for (const f of ['report.md', 'report.html', 'junit.xml']) expect(existsSync(join(dir, f)), f).toBe(true);
+  }, 300_000);
+
+  test('failover-test: the outage is bounded by the dead interval, and its figures match the raw records', async () => {
+    const dir = join(out, 'failover');
+    const r = await lvslab(['run', 'failover-test', '--out', dir], { timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/outage_s\s+\d/);
+    expect(r.stdout).toMatch(/ospf_detection_s\s+\d/);
+    expect(r.stdout).toMatch(/route_withdrawal_s\s+\d/);
+    const res = results(dir);
+    const recs = records(dir).sort((a, b) => a.t - b.t);
+
+    // Recompute outage_s from the raw records: first to last failed request between the
+    // failure step and the restore step.
+    const [failure, restore] = res.timeline;
+    expect(failure!.action).toBe('silent-failure');
+    const failed = recs.filter((x) => x.outcome !== 'ok' && x.t >= failure!.startedAt && x.t < restore!.startedAt);
+    expect(failed.length).toBeGreaterThan(0);
+    const outage = (failed[failed.length - 1]!.t - failed[0]!.t) / 1000;
+    expect(res.figures.outage_s.value).toBeCloseTo(outage, 6);
+    expect(outage).toBeLessThanOrEqual(5);
+    expect(outage).toBeGreaterThan(2); // a silent failure is only noticed by the dead timer (4 s)
+    expect(res.figures.requests_failed.value).toBe(recs.filter((x) => x.outcome !== 'ok').length);
+    expect(res.figures.success_ratio.value).toBeCloseTo(recs.filter((x) => x.outcome === 'ok').length / recs.length, 9);
+
+    // OSPF noticed through its dead timer (4 s), and the route followed.
+    expect(res.figures.ospf_detection_s.value!).toBeGreaterThan(2.5);
+    expect(res.figures.ospf_detection_s.value!).toBeLessThan(5);
+    expect(res.figures.route_withdrawal_s.value!).toBeGreaterThanOrEqual(res.figures.ospf_detection_s.value! - 0.1);
+    for (const name of Object.keys(res.figures)) {
+      const f = res.figures[name as keyof typeof res.figures];
+      expect(f.method.length, `${name} states its method`).toBeGreaterThan(20);
+    }
+    expect(res.assertions.every((a) => a.passed)).toBe(true);
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(res.assertions.length);
+  }, 360_000);
+
+  test('a failing assertion makes run exit 1 and shows in junit.xml', async () => {
+    const dir = join(out, 'strict');
+    const file = join(out, 'strict.yaml');
+    writeFileSync(file, 'name: strict\nlab: lvs-dr\nduration: 3\ntraffic: [ { rate: 50 } ]\nexpect:\n  - requests_total == 1\n  - success_ratio >= 0.99\n');
+    const r = await lvslab(['run', file, '--out', dir], { timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL\s+requests_total == 1/);
+    expect(r.stdout).toMatch(/PASS\s+success_ratio >= 0.99/);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
+  }, 180_000);
+
+  test('run leaves nothing behind', async () => {
+    expect(leftovers(before, await hostSnapshot(), ['ospf-ecmp', 'lvs-dr'])).toEqual({});
+  });
+});
