@@ -155,6 +155,13 @@ export function renderNginxConf(lab: ResolvedLab, node: ResolvedNode, paths: Nod
     `    log_format ${ACCESS_LOG_FORMAT_NAME} '${ACCESS_LOG_FORMAT}';`,
     `    access_log ${files.accessLog} ${ACCESS_LOG_FORMAT_NAME};`,
     '',
+    // Experiments hold keep-alive connections for up to 600 s with a heartbeat as often as
+    // every 10 ms: nginx must never be the one to close them (its defaults would after
+    // 1000 requests), or a "break" would be nginx's doing, not the experiment's.
+    '    keepalive_requests 1000000;',
+    '    keepalive_timeout 75s;',
+    '    keepalive_time 1h;',
+    '',
     '    server {',
     // No address: listen on every address, the VIP on lo included.
     ...ports.map((port) => `        listen ${port};`),
