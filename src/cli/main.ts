@@ -14,6 +14,7 @@ import { registerGraph } from './commands/graph.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { registerReport } from './commands/report.js';
+import { registerExport } from './commands/export.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -41,7 +42,7 @@ Exit codes: 0 ok, 1 failure, 2 invalid input (nothing changed), 3 host not ready
 (nothing changed), 4 lab not ready in time (rolled back), 5 no such instance.`,
     );
   program.exitOverride();
-  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport]) {
+  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport]) {
     register(program);
   }
   return program;

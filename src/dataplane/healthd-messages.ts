@@ -44,7 +44,7 @@ export function eventLines(
     case 'down':
       return [
         `${checkerName(type)} on service ${rs} failed after ${event.attempts - 1} retries.`,
-        inhibit ? `Disabling service ${rs} from VS ${vs}` : `Removing service ${rs} from VS ${vs}`,
+        inhibit ? `Disabling service ${rs} of VS ${vs}` : `Removing service ${rs} from VS ${vs}`,
       ];
     case 'up':
       return [

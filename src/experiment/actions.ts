@@ -130,9 +130,18 @@ async function signalDaemon(ctx: ActionContext, node: ResolvedNode, daemon: stri
     if (pid && /^\d+$/.test(pid)) pids.push(pid);
   }
   if (pids.length === 0) throw new Error(`${daemon} on ${node.name} has no pid file: is it running?`);
+  // The daemon's children too (nginx workers hold the listening socket; keepalived's checker
+  // does the checks): a SIGKILLed master whose workers live on is not a dead daemon. They
+  // are listed first and signalled after the master, so a master cannot respawn them.
+  const children: string[] = [];
+  for (const pid of pids) {
+    const r = await ctx.runtime.exec(ctx.lab.instance, node.name, ['pgrep', '-P', pid]);
+    children.push(...r.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)));
+  }
   const r = await ctx.runtime.exec(ctx.lab.instance, node.name, ['kill', '-s', signal, ...pids]);
   if (r.code !== 0 && signal !== 'KILL') throw new Error(`kill -s ${signal} ${pids.join(' ')}: ${r.stderr.trim()}`);
-  return `pid ${pids.join(', ')}`;
+  if (children.length > 0) await ctx.runtime.exec(ctx.lab.instance, node.name, ['kill', '-s', signal, ...children]);
+  return `pid ${pids.join(', ')}${children.length ? ` and children ${children.join(', ')}` : ''}`;
 }
 
 /** A link going down flushes the IPv4 routes through it: put the node's static routes back. */

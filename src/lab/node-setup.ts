@@ -99,7 +99,11 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
         // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
         // runtime keeps its output in keepalived.log, where experiments read the checker's
         // timestamped decisions.
+        // stdbuf: keepalived's checker child writes through stdio, which is block-buffered
+        // when stdout is a file; line buffering (inherited by the children) puts every
+        // decision in the log when it is made.
         argv: [
+          'stdbuf', '-oL', '-eL',
           'keepalived', '-n', '-l', '-D', '-G', '-f', conf,
           '-p', `${paths.run}/keepalived.pid`, '-c', `${paths.run}/keepalived-checkers.pid`, '-r', `${paths.run}/keepalived-vrrp.pid`,
         ],

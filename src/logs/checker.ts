@@ -1,7 +1,7 @@
 // The health checker's decisions, in the wording keepalived 2.2 and lvslab-healthd share:
 //
 //   Removing service [10.0.1.129]:tcp:80 from VS [10.0.1.100]:tcp:80     (server failed)
-//   Disabling service [10.0.1.129]:tcp:80 from VS [10.0.1.100]:tcp:80    (failed, inhibit_on_failure: weight 0)
+//   Disabling service [10.0.1.129]:tcp:80 of VS [10.0.1.100]:tcp:80      (failed, inhibit_on_failure: weight 0)
 //   Adding service [10.0.1.129]:tcp:80 to VS [10.0.1.100]:tcp:80         (back)
 //   Enabling service [10.0.1.129]:tcp:80 to VS [10.0.1.100]:tcp:80       (back, inhibit_on_failure)
 //
@@ -21,7 +21,8 @@ export interface CheckerDecision {
   virtualServer: Endpoint;
 }
 
-const DECISION = /^(Removing|Disabling|Adding|Enabling) service \[([^\]]+)\]:([a-z]+):(\d+) (?:from|to) VS \[([^\]]+)\]:([a-z]+):(\d+)/;
+// keepalived 2.2.7 writes 'Disabling service ... of VS ...' (seen on a real IPVS kernel); 'from'/'to' elsewhere.
+const DECISION = /^(Removing|Disabling|Adding|Enabling) service \[([^\]]+)\]:([a-z]+):(\d+) (?:from|to|of) VS \[([^\]]+)\]:([a-z]+):(\d+)/;
 
 const VERBS = { Removing: 'removed', Disabling: 'disabled', Adding: 'added', Enabling: 'enabled' } as const;
 

@@ -105,6 +105,33 @@ describe('experiments', () => {
     expect(junit.match(/<testcase /g)).toHaveLength(res.assertions.length);
   }, 360_000);
 
+  test('link-cut-p2p: carrier loss on a point-to-point uplink is noticed at once (seed 002 lab)', async () => {
+    const dir = join(out, 'link-cut-p2p');
+    const r = await lvslab(['run', 'link-cut-p2p', '--out', dir], { timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const res = results(dir);
+    expect(res.figures.outage_s.value!).toBeLessThanOrEqual(1);
+    expect(res.figures.ospf_detection_s.value!).toBeLessThan(0.5);
+    expect(res.figures['nexthops.during'].value).toBe(2);
+    expect(res.figures['nexthops.after'].value).toBe(3);
+  }, 360_000);
+
+  test('realserver-failure: the health checks take the dead server out within their timing', async () => {
+    const dir = join(out, 'realserver-failure');
+    const r = await lvslab(['run', 'realserver-failure', '--out', dir], { timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const res = results(dir);
+    // delay_loop 5 + connect_timeout 2 + retry 1 x delay_before_retry 1: at most ~8 s, at least the first check
+    expect(res.figures.hc_removal_s.value!).toBeGreaterThan(0);
+    expect(res.figures.hc_removal_s.value!).toBeLessThanOrEqual(10);
+    // after the removal, only rs2 answered until nginx came back at 25 s
+    const recs = records(dir);
+    const removedAt = res.timeline[0]!.startedAt + res.figures.hc_removal_s.value! * 1000 + 1000;
+    const between = recs.filter((x) => x.t > removedAt && x.t < res.timeline[1]!.startedAt);
+    expect(between.length).toBeGreaterThan(100);
+    expect(between.every((x) => x.outcome === 'ok' && x.server === 'rs2')).toBe(true);
+  }, 360_000);
+
   test('a failing assertion makes run exit 1 and shows in junit.xml', async () => {
     const dir = join(out, 'strict');
     const file = join(out, 'strict.yaml');
@@ -115,6 +142,32 @@ describe('experiments', () => {
     expect(r.stdout).toMatch(/PASS\s+success_ratio >= 0.99/);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
   }, 180_000);
+
+  test('--repeat aggregates every figure, and report re-renders and compares runs', async () => {
+    const dir = join(out, 'repeat');
+    const file = join(out, 'short.yaml');
+    writeFileSync(file, 'name: short\nlab: lvs-dr\nduration: 3\ntraffic: [ { rate: 100 } ]\nexpect:\n  - success_ratio >= 0.99\n');
+    const r = await lvslab(['run', file, '--repeat', '2', '--out', dir, '--json'], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { runs: unknown[]; aggregate: Record<string, { n: number; median: number; min: number; max: number }> };
+    expect(summary.runs).toHaveLength(2);
+    const total = summary.aggregate['requests_total']!;
+    expect(total.n).toBe(2);
+    const perRun = [1, 2].map((k) => results(join(dir, `run-${k}`)).figures.requests_total.value!);
+    expect(total.min).toBe(Math.min(...perRun));
+    expect(total.max).toBe(Math.max(...perRun));
+    for (const f of ['results.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(join(dir, f)), f).toBe(true);
+
+    const again = await lvslab(['report', join(dir, 'run-1')]);
+    expect(again.code, again.stderr).toBe(0);
+    const cmpDir = join(out, 'compare');
+    const cmp = await lvslab(['report', '--compare', join(dir, 'run-1'), join(dir, 'run-2'), '--out', cmpDir]);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(readFileSync(join(cmpDir, 'compare.md'), 'utf8')).toMatch(/requests_total/);
+    const notRun = await lvslab(['report', out]);
+    expect(notRun.code).toBe(2);
+    expect(notRun.stderr).toMatch(/not an experiment run directory/);
+  }, 240_000);
 
   test('run leaves nothing behind', async () => {
     expect(leftovers(before, await hostSnapshot(), ['ospf-ecmp', 'lvs-dr'])).toEqual({});

@@ -133,7 +133,7 @@ describe('healthd log wording', () => {
       'HTTP_CHECK on service [10.0.1.129]:tcp:80 failed after 1 retries.',
       'Removing service [10.0.1.129]:tcp:80 from VS [10.0.1.100]:tcp:80',
     ]);
-    expect(eventLines(down, 'tcp', rs, vs, true)[1]).toBe('Disabling service [10.0.1.129]:tcp:80 from VS [10.0.1.100]:tcp:80');
+    expect(eventLines(down, 'tcp', rs, vs, true)[1]).toBe('Disabling service [10.0.1.129]:tcp:80 of VS [10.0.1.100]:tcp:80');
     const up: HealthEvent = { kind: 'up', at: 0, outcome: OK };
     expect(eventLines(up, 'http', rs, vs, false)[1]).toBe('Adding service [10.0.1.129]:tcp:80 to VS [10.0.1.100]:tcp:80');
     expect(eventLines(up, 'tcp', rs, vs, true)[1]).toBe('Enabling service [10.0.1.129]:tcp:80 to VS [10.0.1.100]:tcp:80');

@@ -107,3 +107,14 @@ describe('parseCollectedLogs and parseRouteMonitors', () => {
     expect(events.map((e) => e.kind)).toEqual(['change', 'change', 'change', 'del', 'add', 'change']);
   });
 });
+
+describe('keepalived on a real IPVS kernel (captured in the QEMU VM)', () => {
+  it('finds the inhibit_on_failure decision in keepalived 2.2.7 wording ("of VS")', () => {
+    const text = fixture('captured/keepalived-ipvs-vm.log');
+    const lines = parseKeepalivedLog(text, { node: 'lb1', timeZone: 'utc' });
+    const decisions = lines.map((l) => parseCheckerDecision(l.text)).filter((d) => d !== undefined);
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ verb: 'disabled' });
+    expect(takesServerOut(decisions[0]!)).toBe(true);
+  });
+});
