@@ -140,7 +140,7 @@ function mapReplacer(_k: string, v: unknown): unknown {
 
 /** How long an IPVS counter reading can lag (its estimator runs about every 2 s). */
 export function counterSettleMs(dataplane: 'ipvs' | 'nftables'): number {
-  return dataplane === 'ipvs' ? 2300 : 0;
+  return dataplane === 'ipvs' ? 4500 : 0;
 }
 
 export interface RequestTally {

@@ -221,7 +221,8 @@ function checkNodeNames(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
   const directs = node.role === 'director' && node.directs.length > 0;
   if (directs && dataplane === 'ipvs') {
     expect(fileOf(exp, `${nodeName}/conf/keepalived.conf`)).toContain('virtual_server');
-    expect(exec.some((l) => l.startsWith("setsid -f sh -c 'exec keepalived -n "))).toBe(true);
+    // keepalived runs line-buffered (stdbuf) in the foreground, detached by setsid
+    expect(exec.some((l) => /^setsid -f sh -c 'exec (stdbuf -oL -eL )?keepalived -n /.test(l))).toBe(true);
     expect(fileOf(exp, `${nodeName}/conf/healthd.json`)).toBeUndefined();
   }
   if (directs && dataplane === 'nftables') {
