@@ -51,14 +51,18 @@ export async function runOnce(
   run: number,
   progress: RunProgress,
 ): Promise<RawRun> {
-  const trafficStart = Date.now() + START_LEAD_MS;
-  const durationMs = exp.durationS * 1000;
-  const trafficEnd = trafficStart + durationMs;
-
-  const jobs = generatorJobs(runtime, lab, exp, run, trafficStart, durationMs);
   const stopMonitors = await startRouteMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const actions: ActionRecord[] = [];
+  // The start snapshot is the baseline of every counter delta: it must include every
+  // connection made before the run (readiness probes...) and none of the run's own, so it
+  // is taken once IPVS's counters have settled and before any generator starts.
+  await settleCounters(runtime, lab, dataplane);
+  snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
+  const durationMs = exp.durationS * 1000;
+  const trafficStart = Date.now() + START_LEAD_MS;
+  const trafficEnd = trafficStart + durationMs;
+  const jobs = generatorJobs(runtime, lab, exp, run, trafficStart, durationMs);
   try {
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
@@ -72,9 +76,6 @@ export async function runOnce(
         logFile: files.log,
       });
     }
-    // The start snapshot must precede the first connection: whole-run counter deltas begin here.
-    await waitUntil(trafficStart - SNAPSHOT_LEAD_MS);
-    snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
     await waitUntil(trafficStart);
     progress({ kind: 'traffic-start', text: `traffic started from ${jobs.map((j) => j.client).join(', ')}`, t: Date.now() });
 
