@@ -86,7 +86,10 @@ describe('experiments', () => {
     }
     expect(nginxHits).toEqual(clientHits);
     if (res.lab.dataplane === 'nftables') expect(res.crossCheck.agree, res.crossCheck.note).toBe(true);
-    for (const f of ['report.md', 'report.html', 'junit.xml']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['report.md', 'report.html', 'junit.xml', 'manifest.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { labSha256: string; seed: number; dataplane: string };
+    expect(manifest).toMatchObject({ seed: 1, dataplane });
+    expect(manifest.labSha256).toMatch(/^[0-9a-f]{64}$/);
   }, 300_000);
 
   test('failover-test: the outage is bounded by the dead interval, and its figures match the raw records', async () => {
