@@ -80,7 +80,10 @@ describe('experiments', () => {
     // Real-server side: the nginx access logs' lines from the clients inside the window.
     const clients = new Set(['10.0.1.132', '10.0.1.134']);
     const nginxHits: Record<string, number> = {};
-    for (const l of res.logs.filter((x) => x.daemon === 'nginx' && x.t >= res.trafficStart && x.t <= res.trafficEnd + 2000)) {
+    // A 2 s margin both ways: the clients stamp records with Node's monotonic-based wall
+    // clock, nginx with the realtime clock, and under CPU emulation the two drift apart.
+    // Nothing else from the clients is that close (the readiness probes are >= 6 s earlier).
+    for (const l of res.logs.filter((x) => x.daemon === 'nginx' && x.t >= res.trafficStart - 2000 && x.t <= res.trafficEnd + 2000)) {
       const client = /^\S+ (\d+\.\d+\.\d+\.\d+):/.exec(l.text)?.[1];
       if (client && clients.has(client)) nginxHits[l.node] = (nginxHits[l.node] ?? 0) + 1;
     }
@@ -161,10 +164,14 @@ describe('experiments', () => {
     // connect may reuse it and follow the director's still-live entry for that flow to the
     // dead server (kernel IPVS keeps the entry too). Measured: 47 % -> 1.2 %.
     const detecting = recs.filter((x) => x.t >= res.timeline[0]!.startedAt && x.t < removedAt - 1000);
-    const failShare = (xs: typeof recs) => xs.filter((x) => x.outcome !== 'ok').length / Math.max(1, xs.length);
-    expect(failShare(detecting)).toBeGreaterThan(0.2);
-    expect(failShare(between)).toBeLessThan(0.05);
-    expect(failShare(between)).toBeLessThan(failShare(detecting) / 4);
+    const share = (xs: typeof recs, bad: (x: (typeof recs)[number]) => boolean) => xs.filter(bad).length / Math.max(1, xs.length);
+    // The dead server refuses (its kernel resets): refusals are what reached it.
+    const reachedDead = (x: (typeof recs)[number]) => x.outcome === 'refused' || x.outcome === 'reset';
+    expect(share(detecting, reachedDead)).toBeGreaterThan(0.2);
+    expect(share(between, reachedDead)).toBeLessThan(0.05);
+    expect(share(between, reachedDead)).toBeLessThan(share(detecting, reachedDead) / 4);
+    // On real CPUs nothing else fails; under emulation requests also time out on their own.
+    if (!emulated) expect(share(between, (x) => x.outcome !== 'ok')).toBeLessThan(0.05);
   }, 360_000);
 
   test('a failing assertion makes run exit 1 and shows in junit.xml', async () => {
