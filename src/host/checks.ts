@@ -74,40 +74,41 @@ async function checkDocker(): Promise<HostCheck> {
   };
 }
 
+/**
+ * Every host requirement once, with who needs it: `up` needs the `always` ones plus those
+ * of its dataplane; `doctor` shows all. FRR's directories are not `up`'s to require: it
+ * creates them itself (ensureFrrHostDirs), e.g. after a reboot emptied /run.
+ */
+const REQUIREMENTS: Array<{ neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor'; check: () => Promise<HostCheck> }> = [
+  { neededBy: 'always', check: checkRoot },
+  { neededBy: 'always', check: () => commandCheck('iproute2', 'ip', 'iproute2') },
+  { neededBy: 'always', check: () => commandCheck('sysctl', 'sysctl', 'procps') },
+  { neededBy: 'always', check: () => fileCheck('frr-zebra', '/usr/lib/frr/zebra', 'frr') },
+  { neededBy: 'always', check: () => fileCheck('frr-ospfd', '/usr/lib/frr/ospfd', 'frr') },
+  { neededBy: 'always', check: () => commandCheck('vtysh', 'vtysh', 'frr') },
+  { neededBy: 'doctor', check: async () => checkFrrDirs() },
+  { neededBy: 'always', check: () => commandCheck('nginx', 'nginx', 'nginx-light') },
+  { neededBy: 'always', check: () => commandCheck('curl', 'curl', 'curl') },
+  { neededBy: 'nftables', check: () => commandCheck('nftables', 'nft', 'nftables') },
+  { neededBy: 'ipvs', check: () => commandCheck('keepalived', 'keepalived', 'keepalived') },
+  { neededBy: 'ipvs', check: () => commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm') },
+  { neededBy: 'doctor', check: checkIpvs },
+  { neededBy: 'doctor', check: checkDocker },
+];
+
 /** Everything `lvslab doctor` reports. */
 export async function allHostChecks(): Promise<HostCheck[]> {
-  return Promise.all([
-    checkRoot(),
-    commandCheck('iproute2', 'ip', 'iproute2'),
-    commandCheck('sysctl', 'sysctl', 'procps'),
-    fileCheck('frr-zebra', '/usr/lib/frr/zebra', 'frr'),
-    fileCheck('frr-ospfd', '/usr/lib/frr/ospfd', 'frr'),
-    commandCheck('vtysh', 'vtysh', 'frr'),
-    Promise.resolve(checkFrrDirs()),
-    commandCheck('nginx', 'nginx', 'nginx-light'),
-    commandCheck('curl', 'curl', 'curl'),
-    commandCheck('nftables', 'nft', 'nftables'),
-    commandCheck('keepalived', 'keepalived', 'keepalived'),
-    commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm'),
-    checkIpvs(),
-    checkDocker(),
-  ]);
+  return Promise.all(REQUIREMENTS.map((r) => r.check()));
 }
 
-/** The checks `up` needs to pass before it touches the host, for the chosen dataplane. */
-export async function upPreflight(dataplane: 'ipvs' | 'nftables'): Promise<HostCheck[]> {
-  const checks = await Promise.all([
-    checkRoot(),
-    commandCheck('iproute2', 'ip', 'iproute2'),
-    commandCheck('sysctl', 'sysctl', 'procps'),
-    fileCheck('frr-zebra', '/usr/lib/frr/zebra', 'frr'),
-    fileCheck('frr-ospfd', '/usr/lib/frr/ospfd', 'frr'),
-    commandCheck('vtysh', 'vtysh', 'frr'),
-    Promise.resolve(checkFrrDirs()),
-    commandCheck('nginx', 'nginx', 'nginx-light'),
-    commandCheck('curl', 'curl', 'curl'),
-    dataplane === 'ipvs' ? commandCheck('keepalived', 'keepalived', 'keepalived') : commandCheck('nftables', 'nft', 'nftables'),
-    ...(dataplane === 'ipvs' ? [commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm')] : []),
-  ]);
-  return checks.filter((c) => !c.ok);
+/**
+ * What `up` needs, probed once before the dataplane is decided; `missing(dataplane)` lists
+ * the failed checks that dataplane needs.
+ */
+export async function upPreflight(): Promise<{ missing(dataplane: 'ipvs' | 'nftables'): HostCheck[] }> {
+  const needed = REQUIREMENTS.filter((r) => r.neededBy !== 'doctor');
+  const results = await Promise.all(needed.map(async (r) => ({ neededBy: r.neededBy, check: await r.check() })));
+  return {
+    missing: (dataplane) => results.filter((r) => (r.neededBy === 'always' || r.neededBy === dataplane) && !r.check.ok).map((r) => r.check),
+  };
 }

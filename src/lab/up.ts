@@ -83,15 +83,15 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
   }
   // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
-  const probes = Promise.all([detectIpvs(), upPreflight('ipvs'), upPreflight('nftables')]);
+  const probes = Promise.all([detectIpvs(), upPreflight()]);
   probes.catch(() => {}); // awaited below; keeps an early validation error from leaving it unhandled
   const lab = await loadLabFile(opts.labFile, { instance: opts.instance });
   events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
 
   events.stageStart('host', 'checking the host');
-  const [ipvs, missingForIpvs, missingForNft] = await probes;
+  const [ipvs, preflight] = await probes;
   const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
-  const missing = decision.dataplane === 'ipvs' ? missingForIpvs : missingForNft;
+  const missing = preflight.missing(decision.dataplane);
   if (missing.length > 0) {
     throw new LvslabError(
       `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
