@@ -127,13 +127,12 @@ function daemonLine(spec: DaemonSpec): string {
 }
 
 /**
- * planNode's argv, adjusted to the container: FRR runs without the netns runtime's wrapper
- * (it bind-mounts private /run/frr and /var/tmp/frr, which a container already has), and
- * healthd runs from the image's copy of lvslab instead of this host's.
+ * planNode's argv, adjusted to the container: healthd runs from the image's copy of lvslab
+ * instead of this host's. (A daemon's privateDirs need nothing here: a container already
+ * has its own /run/frr and /var/tmp/frr.)
  */
 function containerArgv(spec: DaemonSpec): string[] {
   const argv = spec.argv;
-  if (argv[0] === 'sh' && argv[1] === '-c' && argv[3] === 'lvslab-frr') return argv.slice(6);
   if (spec.name === 'healthd') {
     if (!argv[1]?.endsWith('/healthd.js')) throw new Error(`unexpected healthd command line: ${argv.join(' ')}`);
     return [IMAGE_NODE_BINARY, IMAGE_HEALTHD_SCRIPT, ...argv.slice(2)];

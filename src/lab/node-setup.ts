@@ -63,17 +63,19 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     const privateTmp = `${paths.run}/frr-tmpdir`;
     plan.dirs.push({ path: privateRun, owner: 'frr' }, { path: privateTmp, owner: 'frr' });
     // No -N pathspace: it may not contain dots, and is not needed — sockets and pid files
-    // are given explicitly and /run/frr is node-private (withPrivateFrrDirs).
+    // are given explicitly and /run/frr is node-private (privateDirs below).
     const sockets = ['-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
     for (const daemon of ['zebra', 'ospfd'] as const) {
       const pidFile = `${paths.frrVtyDir}/${daemon}.pid`;
       plan.routingDaemons.push({
         name: daemon,
-        argv: withPrivateFrrDirs(privateRun, privateTmp, [
-          `/usr/lib/frr/${daemon}`, '-d', '-f', confFiles[daemon], ...sockets, '-i', pidFile,
-        ]),
+        argv: [`/usr/lib/frr/${daemon}`, '-d', '-f', confFiles[daemon], ...sockets, '-i', pidFile],
         pidFile,
         selfDaemonizing: true,
+        privateDirs: [
+          { over: FRR_HOST_DIRS[0], source: privateRun },
+          { over: FRR_HOST_DIRS[1], source: privateTmp },
+        ],
       });
     }
   }
@@ -124,16 +126,10 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
 
 /**
  * FRR writes outside its pathspace: a shared /run/frr/ospfd-gr.json, /run/frr/<pathspace>/
- * and crash-log buffers in /var/tmp/frr/<daemon>.<pid>/. Each daemon therefore starts in a
- * private mount namespace (the one `ip netns exec` already creates) with node-private
- * directories bound over both, so nothing of the lab lands in the host's directories.
- * The script is constant; paths and argv travel as positional parameters, never as text.
+ * and crash-log buffers in /var/tmp/frr/<daemon>.<pid>/. Its daemons declare both as
+ * privateDirs, so a runtime whose nodes share the host's filesystem gives each node its own.
  */
 export const FRR_HOST_DIRS = ['/run/frr', '/var/tmp/frr'] as const;
-function withPrivateFrrDirs(privateRun: string, privateTmp: string, argv: string[]): string[] {
-  const script = 'mount --bind "$1" /run/frr && mount --bind "$2" /var/tmp/frr && shift 2 && exec "$@"';
-  return ['sh', '-c', script, 'lvslab-frr', privateRun, privateTmp, ...argv];
-}
 
 /** Writes the node's files and starts its routing daemons, in order. */
 export async function startRouting(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {

@@ -21,6 +21,13 @@ export interface DaemonSpec {
   selfDaemonizing: boolean;
   /** For non-self-daemonizing programs: stdout and stderr are appended here. */
   logFile?: string;
+  /**
+   * Directories outside the node's paths that the program writes to (FRR: /run/frr,
+   * /var/tmp/frr). A runtime whose nodes share the host's filesystem (netns) binds the
+   * node-private `source` over `over` for this process only; a runtime that gives each
+   * node its own filesystem (containers) has nothing to do.
+   */
+  privateDirs?: Array<{ over: string; source: string }>;
 }
 
 /** What `down` removed, so the CLI can say it and tests can check it. */

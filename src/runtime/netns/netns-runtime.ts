@@ -118,10 +118,11 @@ export class NetnsRuntime implements Runtime {
 
   async startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void> {
     const ns = nodeNamespace(instance, node);
+    const argv = withPrivateDirs(spec.privateDirs ?? [], spec.argv);
     if (spec.selfDaemonizing) {
       // The program forks into the background itself; the foreground part exits once it
       // has parsed its config, so a non-zero exit here is a real start failure.
-      const r = await run(['ip', 'netns', 'exec', ns, ...spec.argv], { timeoutMs: 15_000 });
+      const r = await run(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: 15_000 });
       if (r.code !== 0) {
         throw new LvslabError(`${spec.name} did not start on ${node} (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       }
@@ -133,7 +134,7 @@ export class NetnsRuntime implements Runtime {
     await mkdir(dirname(logPath), { recursive: true });
     const log = await open(logPath, 'a');
     try {
-      const child = spawn('ip', ['netns', 'exec', ns, ...spec.argv], {
+      const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
       });
@@ -207,6 +208,19 @@ export class NetnsRuntime implements Runtime {
       removedPaths,
     };
   }
+}
+
+/**
+ * Nodes share the host's filesystem here: directories a daemon writes outside its node's
+ * paths get node-private copies bound over them, inside the private mount namespace that
+ * `ip netns exec` creates for each process. The script text depends only on how many
+ * directories there are; paths and argv travel as positional parameters, never as text.
+ */
+function withPrivateDirs(dirs: ReadonlyArray<{ over: string; source: string }>, argv: readonly string[]): string[] {
+  if (dirs.length === 0) return [...argv];
+  const mounts = dirs.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`).join(' && ');
+  const script = `${mounts} && shift ${2 * dirs.length} && exec "$@"`;
+  return ['sh', '-c', script, 'lvslab-private-dirs', ...dirs.flatMap((d) => [d.source, d.over]), ...argv];
 }
 
 function ifaceOf(lab: ResolvedLab, node: string, iface: string) {
