@@ -3,7 +3,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { InstanceState } from '../lab/state.js';
 import type { ReadinessReport } from '../lab/readiness.js';
-import { countNextHops, readKernelRoute } from '../lab/observe.js';
+import { nextHopsOf, readKernelRoute } from '../lab/observe.js';
 import { table } from './commands/shared.js';
 
 export interface InstanceDescription {
@@ -43,7 +43,7 @@ export async function describeInstance(
       vipRoutes.push({
         router: router.name,
         vip: svc.vip,
-        nextHops: route ? (route.nexthops?.map((h) => h.gateway ?? '?') ?? (countNextHops(route) ? [route.gateway ?? route.dev ?? '?'] : [])) : [],
+        nextHops: nextHopsOf(route),
         text,
       });
     }

@@ -5,6 +5,7 @@
 import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 import { compareProblems, LabValidationError, type LabIssue, type PathSegment, type Problem } from '../model/problems.js';
 import type { LoadedExperiment } from './load.js';
+import { daemonsOf } from '../lab/node-setup.js';
 import type { Action, NodeSelector, TargetSelector } from './types.js';
 
 export interface BoundTraffic {
@@ -146,15 +147,6 @@ export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, datap
     expect: exp.expect ?? [],
     service,
   };
-}
-
-/** Daemons a node runs in a lab with the given dataplane (see lab/node-setup.ts). */
-export function daemonsOf(node: ResolvedNode, dataplane: Dataplane): string[] {
-  const out: string[] = [];
-  if (node.ospf) out.push('zebra', 'ospfd');
-  if (node.role === 'realserver' && node.serves.length > 0) out.push('nginx');
-  if (node.role === 'director' && node.directs.length > 0) out.push(dataplane === 'ipvs' ? 'keepalived' : 'healthd');
-  return out;
 }
 
 function interfaceFor(lab: ResolvedLab, node: ResolvedNode, target: TargetSelector): string | { message: string; accepted: string } {

@@ -2,7 +2,7 @@
 // dataplane state, a timestamped route monitor on every router, and the daemons' logs.
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { countNextHops, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
+import { nextHopsOf, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
 import type { Snapshot } from './types.js';
 import { pollUntil } from '../util/poll.js';
 
@@ -19,9 +19,7 @@ export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane
       const vipNextHops: Record<string, string[]> = {};
       for (const svc of lab.services) {
         const route = await readKernelRoute(runtime, lab.instance, r.name, `${svc.vip}/32`).catch(() => undefined);
-        vipNextHops[svc.vip] = !route
-          ? []
-          : route.nexthops?.map((h) => h.gateway ?? h.dev ?? '?') ?? (countNextHops(route) ? [route.gateway ?? route.dev ?? '?'] : []);
+        vipNextHops[svc.vip] = nextHopsOf(route);
       }
       snapshot.routers[r.name] = {
         fib,

@@ -4,14 +4,13 @@
 // (see node-setup.ts), so they stay empty and are not removed by `down`.
 import { existsSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
-import { runOk } from '../util/exec.js';
+import { userIds } from '../util/users.js';
 import { FRR_HOST_DIRS } from './node-setup.js';
 
 export async function ensureFrrHostDirs(): Promise<void> {
   const missing = FRR_HOST_DIRS.filter((d) => !existsSync(d));
   if (missing.length === 0) return;
-  const uid = Number((await runOk(['id', '-u', 'frr'])).trim());
-  const gid = Number((await runOk(['id', '-g', 'frr'])).trim());
+  const { uid, gid } = await userIds('frr');
   for (const d of missing) {
     await mkdir(d, { recursive: true, mode: 0o755 });
     await chown(d, uid, gid);

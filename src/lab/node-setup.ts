@@ -34,6 +34,23 @@ export function runsFrr(node: ResolvedNode): boolean {
   return node.ospf !== undefined;
 }
 
+function runsNginx(node: ResolvedNode): boolean {
+  return node.role === 'realserver' && node.serves.length > 0;
+}
+
+function runsDirectorDataplane(node: ResolvedNode): boolean {
+  return node.role === 'director' && node.directs.length > 0;
+}
+
+/** Names of the daemons planNode starts on a node, without rendering anything. */
+export function daemonsOf(node: ResolvedNode, dataplane: Dataplane): string[] {
+  return [
+    ...(runsFrr(node) ? ['zebra', 'ospfd'] : []),
+    ...(runsNginx(node) ? ['nginx'] : []),
+    ...(runsDirectorDataplane(node) ? [dataplane === 'ipvs' ? 'keepalived' : 'healthd'] : []),
+  ];
+}
+
 export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths, dataplane: Dataplane): NodePlan {
   const plan: NodePlan = {
     node: node.name,
@@ -80,7 +97,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     }
   }
 
-  if (node.role === 'realserver' && node.serves.length > 0) {
+  if (runsNginx(node)) {
     const conf = `${paths.conf}/nginx.conf`;
     plan.files.push({ path: conf, content: renderNginxConf(lab, node, paths) });
     plan.serviceDaemons.push({
@@ -92,7 +109,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     });
   }
 
-  if (node.role === 'director' && node.directs.length > 0) {
+  if (runsDirectorDataplane(node)) {
     if (dataplane === 'ipvs') {
       const conf = `${paths.conf}/keepalived.conf`;
       plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });

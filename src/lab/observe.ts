@@ -53,9 +53,11 @@ export interface KernelRoute {
   nexthops?: Array<{ gateway?: string; dev?: string; weight?: number }>;
 }
 
-export function countNextHops(route: KernelRoute): number {
-  if (route.nexthops && route.nexthops.length > 0) return route.nexthops.length;
-  return route.gateway || route.dev ? 1 : 0;
+/** The route's next hops: gateways (or the device of an on-link hop), one per path. */
+export function nextHopsOf(route: KernelRoute | undefined): string[] {
+  if (!route) return [];
+  if (route.nexthops && route.nexthops.length > 0) return route.nexthops.map((h) => h.gateway ?? h.dev ?? '?');
+  return route.gateway || route.dev ? [route.gateway ?? route.dev!] : [];
 }
 
 /** The kernel's route for exactly `prefix` in the node's main table, if there is one. */

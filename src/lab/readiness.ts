@@ -7,7 +7,7 @@
 import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readFallbackHealth } from './dataplane-state.js';
-import { countNextHops, parseIpvsadmList, readKernelRoute, readOspfNeighbors } from './observe.js';
+import { nextHopsOf, parseIpvsadmList, readKernelRoute, readOspfNeighbors } from './observe.js';
 
 export interface ReadinessCheck {
   /** e.g. "ospf router~lb1", "route router 10.0.1.100/32", "health lb1 web", "reach client1 web". */
@@ -81,8 +81,9 @@ async function checkVipRoutes(runtime: Runtime, lab: ResolvedLab, router: Resolv
       const want = expectedNextHops(lab, svc);
       const route = await readKernelRoute(runtime, lab.instance, router.name, `${svc.vip}/32`).catch(() => undefined);
       if (!route) return { name, ok: false, detail: `${router.name} has no kernel route to ${svc.vip}/32 yet (want ${want} next hops)` };
-      const have = countNextHops(route);
-      const via = route.nexthops?.map((h) => h.gateway).join(', ') ?? route.gateway ?? '?';
+      const hops = nextHopsOf(route);
+      const have = hops.length;
+      const via = hops.join(', ');
       return {
         name,
         ok: have === want,

@@ -2,7 +2,7 @@
 // subnets and addresses assigned, names, MACs and OSPF roles fixed. Pure and
 // deterministic: the same file and instance name always give the same ResolvedLab, and
 // every list keeps declaration order.
-import { createHash } from 'node:crypto';
+import { derivedMac } from '../util/mac.js';
 import {
   areaToDotted,
   formatCidr,
@@ -196,8 +196,7 @@ export interface ResolveMeta {
 
 /** Locally administered unicast MAC, stable for one instance/node/interface. */
 export function interfaceMac(instance: string, node: string, iface: string): string {
-  const digest = createHash('sha256').update(`${instance}/${node}/${iface}`).digest();
-  return ['02', ...[...digest.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+  return derivedMac(`${instance}/${node}/${iface}`);
 }
 
 function interfaceName(node: LabFileNode, index: number): string {

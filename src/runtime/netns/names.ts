@@ -5,8 +5,8 @@
 // The separator is '.', which neither instance nor node names may contain (src/model/names.ts),
 // so `lvslab.<instance>.<node>` is unambiguous. The bridge namespace uses `_fabric`, which no
 // node name can be (node names start with a letter).
-import { createHash } from 'node:crypto';
 export { RUN_ROOT, instanceDir } from '../../util/host-paths.js';
+export { derivedMac } from '../../util/mac.js';
 
 export const NETNS_PREFIX = 'lvslab.';
 export const FABRIC = '_fabric';
@@ -30,11 +30,4 @@ export function instanceOfNamespace(ns: string): string | undefined {
 /** Bridge-side port of segment member `memberIndex` of segment `segmentIndex` (always <= 15 chars). */
 export function fabricPortName(segmentIndex: number, memberIndex: number): string {
   return `p${segmentIndex}.${memberIndex}`;
-}
-
-/** Deterministic locally administered MAC for things the model does not name (fabric ports). */
-export function derivedMac(seed: string): string {
-  const h = createHash('sha256').update(seed).digest();
-  const bytes = [0x02, h[0]!, h[1]!, h[2]!, h[3]!, h[4]!];
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -8,6 +8,7 @@ import { mkdir, open, readFile, rm, writeFile, chown, readdir } from 'node:fs/pr
 import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
+import { userIds } from '../../util/users.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
 import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
@@ -288,7 +289,6 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
 }
 
 async function chownTo(path: string, user: string): Promise<void> {
-  const uid = await runOk(['id', '-u', user]);
-  const gid = await runOk(['id', '-g', user]);
-  await chown(path, Number(uid.trim()), Number(gid.trim()));
+  const { uid, gid } = await userIds(user);
+  await chown(path, uid, gid);
 }
