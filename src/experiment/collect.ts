@@ -4,7 +4,7 @@ import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { nextHopsOf, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
 import type { Snapshot } from './types.js';
-import { pollUntil } from '../util/poll.js';
+import { readUntilStable } from '../util/poll.js';
 
 export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane, phase: Snapshot['phase']): Promise<Snapshot> {
   const t = Date.now();
@@ -83,18 +83,6 @@ export async function settleCounters(runtime: Runtime, lab: ResolvedLab, datapla
     for (const d of directors) for (const v of (await readDirectorConnections(runtime, lab, dataplane, d.name)).services.values()) sum += v;
     return sum;
   };
-  let last = await total();
-  let stableSince = Date.now();
-  await pollUntil(
-    async () => {
-      const now = await total();
-      if (now !== last) {
-        last = now;
-        stableSince = Date.now();
-      }
-      // two estimator periods: under load (or CPU emulation) one tick can come late
-      return { done: Date.now() - stableSince >= 4500, value: now };
-    },
-    { timeoutMs: 15_000, intervalMs: 300 },
-  );
+  // two estimator periods: under load (or CPU emulation) one tick can come late
+  await readUntilStable(total, 4500, { timeoutMs: 15_000, intervalMs: 300 });
 }

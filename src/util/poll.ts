@@ -37,3 +37,23 @@ export async function pollUntil<T>(
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * Reads a value until it has not changed for `stableMs` (compared as JSON; Maps by their
+ * entries): for counters that a producer publishes periodically (kernel IPVS statistics).
+ * Returns the last value read, stable or not when the deadline passed.
+ */
+export async function readUntilStable<T>(read: () => Promise<T>, stableMs: number, opts: PollOptions): Promise<PollResult<T>> {
+  const key = (v: T) => JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? [...x.entries()] : x));
+  let last = key(await read());
+  let since = Date.now();
+  return pollUntil(async () => {
+    const value = await read();
+    const now = key(value);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+    return { done: Date.now() - since >= stableMs, value };
+  }, opts);
+}

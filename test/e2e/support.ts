@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../../src/util/exec.js';
 import { detectIpvs } from '../../src/dataplane/detect.js';
-import { pollUntil } from '../../src/util/poll.js';
+import { pollUntil, readUntilStable } from '../../src/util/poll.js';
+import { nodeNamespace } from '../../src/runtime/netns/names.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}dist/cli/main.js`;
@@ -120,22 +121,8 @@ export async function pollCounters<T>(read: () => Promise<T>, done: (value: T) =
  * counters are exact at once — pass settleMs 0 there).
  */
 export async function stableCounters<T>(read: () => Promise<T>, settleMs: number): Promise<T> {
-  let last = await read();
-  if (settleMs === 0) return last;
-  let since = Date.now();
-  const r = await pollUntil(async () => {
-    const now = await read();
-    if (JSON.stringify(now, mapReplacer) !== JSON.stringify(last, mapReplacer)) {
-      last = now;
-      since = Date.now();
-    }
-    return { done: Date.now() - since >= settleMs, value: now };
-  }, { timeoutMs: settleMs * 4 + 2000, intervalMs: 300 });
-  return r.value as T;
-}
-
-function mapReplacer(_k: string, v: unknown): unknown {
-  return v instanceof Map ? [...v.entries()] : v;
+  if (settleMs === 0) return read();
+  return (await readUntilStable(read, settleMs, { timeoutMs: settleMs * 4 + 2000, intervalMs: 300 })).value as T;
 }
 
 /** How long an IPVS counter reading can lag (its estimator runs about every 2 s). */
@@ -159,7 +146,7 @@ export async function requestLoop(instance: string, client: string, url: string,
   const args = ['-s', '--max-time', '1', '-H', 'Connection: close', '-w', '%{http_code}|%header{x-real-server}\\n'];
   for (let i = 0; i < count; i++) args.push('-o', '/dev/null', url); // -o binds to one URL each
   // curl keeps going after a failed transfer and prints one line per URL either way.
-  const r = await run(['ip', 'netns', 'exec', `lvslab.${instance}.${client}`, 'curl', ...args], { timeoutMs: count * 1500 + 5000 });
+  const r = await run(['ip', 'netns', 'exec', nodeNamespace(instance, client), 'curl', ...args], { timeoutMs: count * 1500 + 5000 });
   const tally: RequestTally = { hits: {}, failures: 0, total: count };
   const lines = r.stdout.split('\n').filter((l) => l.includes('|'));
   for (const line of lines) {
