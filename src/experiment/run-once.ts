@@ -4,7 +4,9 @@
 // finish, then gather every record, log and snapshot. No figure is computed here.
 import type { Dataplane, ResolvedLab, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { basename } from 'node:path';
 import { pollUntil } from '../util/poll.js';
+import { planNode } from '../lab/node-setup.js';
 import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
@@ -140,7 +142,7 @@ export async function runOnce(
   for (const r of lab.nodes.filter((n) => n.role === 'router')) {
     routeMonitor[r.name] = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).log)) ?? '';
   }
-  const logs = await readDaemonLogs(runtime, lab);
+  const logs = await readDaemonLogs(runtime, lab, dataplane);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
   return { run, trafficStart, trafficEnd, actions, snapshots, generators, routeMonitor, logs };
 }
@@ -189,19 +191,13 @@ function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment,
   return [...jobs.values()];
 }
 
-/** The daemons' logs that figures read: FRR on OSPF speakers, the dataplane's on directors, nginx access logs. */
-async function readDaemonLogs(runtime: Runtime, lab: ResolvedLab): Promise<Record<string, Record<string, string>>> {
+/** The daemons' logs that figures read, as each node's plan names them. */
+async function readDaemonLogs(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<Record<string, Record<string, string>>> {
   const out: Record<string, Record<string, string>> = {};
   for (const node of lab.nodes) {
-    const log = runtime.nodePaths(lab.instance, node.name).log;
-    const names = [
-      ...(node.ospf ? ['frr.log'] : []),
-      ...(node.role === 'director' ? ['keepalived.log', 'healthd.log'] : []),
-      ...(node.role === 'realserver' ? ['nginx-access.log'] : []),
-    ];
-    for (const name of names) {
-      const text = await runtime.readFile(lab.instance, node.name, `${log}/${name}`);
-      if (text !== undefined) (out[node.name] ??= {})[name] = text;
+    for (const path of planNode(lab, node, runtime.nodePaths(lab.instance, node.name), dataplane).logs) {
+      const text = await runtime.readFile(lab.instance, node.name, path);
+      if (text !== undefined) (out[node.name] ??= {})[basename(path)] = text;
     }
   }
   return out;

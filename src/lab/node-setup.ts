@@ -2,9 +2,9 @@
 // daemon command lines. Pure planning (planNode) is separate from doing (applyNodePlan)
 // so the plan can be shown (`lvslab up --dry-run`) and tested without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
-import { renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
+import { frrLogFile, renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
 import { renderKeepalivedConf } from '../render/keepalived.js';
-import { renderNginxConf } from '../render/nginx.js';
+import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
 import { healthdArgv, healthdFiles } from '../dataplane/healthd-types.js';
 import { healthdConfigFor } from './dataplane-state.js';
@@ -28,6 +28,8 @@ export interface NodePlan {
    */
   routingDaemons: DaemonSpec[];
   serviceDaemons: DaemonSpec[];
+  /** Paths of the logs experiments read (src/logs picks each parser by the file's name). */
+  logs: string[];
 }
 
 export function runsFrr(node: ResolvedNode): boolean {
@@ -62,6 +64,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     files: [],
     routingDaemons: [],
     serviceDaemons: [],
+    logs: [],
   };
 
   if (runsFrr(node)) {
@@ -71,6 +74,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     // frr.conf is still written, for people: it is the whole configuration in one place.
     const daemonConfs = renderFrrDaemonConfs(lab, node, paths);
     const confFiles = { zebra: `${paths.conf}/zebra.conf`, ospfd: `${paths.conf}/ospfd.conf` };
+    plan.logs.push(frrLogFile(paths));
     plan.files.push(
       { path: `${paths.conf}/frr.conf`, content: renderFrrConf(lab, node, paths), owner: 'frr' },
       { path: confFiles.zebra, content: daemonConfs.zebra, owner: 'frr' },
@@ -100,6 +104,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   if (runsNginx(node)) {
     const conf = `${paths.conf}/nginx.conf`;
     plan.files.push({ path: conf, content: renderNginxConf(lab, node, paths) });
+    plan.logs.push(nginxFiles(paths).accessLog);
     plan.serviceDaemons.push({
       name: 'nginx',
       // -e: nginx opens its error log before reading the config; keep it out of /var/log.
@@ -113,6 +118,8 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     if (dataplane === 'ipvs') {
       const conf = `${paths.conf}/keepalived.conf`;
       plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });
+      const log = `${paths.log}/keepalived.log`;
+      plan.logs.push(log);
       plan.serviceDaemons.push({
         name: 'keepalived',
         // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
@@ -128,7 +135,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
         ],
         pidFile: `${paths.run}/keepalived.pid.lvslab`,
         selfDaemonizing: false,
-        logFile: `${paths.log}/keepalived.log`,
+        logFile: log,
       });
     } else {
       // No kernel IPVS: lvslab's health daemon programs the nftables fallback and runs
@@ -136,6 +143,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
       const files = healthdFiles(paths);
       plan.files.push({ path: files.config, content: JSON.stringify(healthdConfigFor(lab, node, paths), null, 2) + '\n' });
       plan.serviceDaemons.push({ name: 'healthd', argv: healthdArgv(files.config), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
+      plan.logs.push(files.log);
     }
   }
   return plan;
