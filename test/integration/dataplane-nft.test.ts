@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeNamespace } from '../support/netns.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNftCounters, type NftCounterReading } from '../../src/dataplane/counters.js';
 import type { HealthdConfig, HealthdState } from '../../src/dataplane/healthd-types.js';
@@ -369,18 +370,8 @@ afterAll(async () => {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  for (const ns of createdNamespaces) {
-    // Everything still running in these namespaces was started by this file (nginx).
-    const pids = await run(['ip', 'netns', 'pids', ns]);
-    for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await run(['ip', 'netns', 'del', ns]);
-  }
+  // Everything still running in these namespaces was started by this file (nginx).
+  for (const ns of createdNamespaces) await removeNamespace(ns);
   rmSync(WORK, { recursive: true, force: true });
 });
 

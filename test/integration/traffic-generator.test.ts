@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeNamespace } from '../support/netns.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LongLivedEvent, RequestRecord } from '../../src/experiment/types.js';
 import { generatorArgv, generatorFiles, type GeneratorConfig, type GeneratorSummary } from '../../src/traffic/generator-types.js';
@@ -47,19 +48,6 @@ async function addNamespace(name: string): Promise<void> {
   await run(['ip', 'netns', 'del', name]); // leftover of a crashed run with the same pid
   await runOk(['ip', 'netns', 'add', name]);
   await runOk(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
-}
-
-/** Stops every process still inside `ns` (all started by this file), then deletes it. */
-async function removeNamespace(name: string): Promise<void> {
-  const pids = await run(['ip', 'netns', 'pids', name]);
-  for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await run(['ip', 'netns', 'del', name]);
 }
 
 const NGINX_CONF = join(WORK, 'nginx.conf');
