@@ -17,7 +17,7 @@ export async function detectIpvs(): Promise<KernelFeature> {
   await tryModprobe('ip_vs');
   if (await exists(IPVS_PROC)) return { available: true, detail: `kernel IPVS is available (${IPVS_PROC} exists)` };
   const why = await whyMissing('CONFIG_IP_VS', 'ip_vs');
-  return { available: false, detail: `kernel has no IP_VS (${why}): using the nftables fallback dataplane` };
+  return { available: false, detail: `kernel has no IP_VS (${why})` };
 }
 
 /**

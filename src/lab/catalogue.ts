@@ -49,7 +49,8 @@ export async function resolveExperimentArgument(arg: string): Promise<string> {
   return resolveArgument(arg, 'experiment', await listExperiments(), 'lvslab experiments  lists them');
 }
 
-async function resolveArgument(arg: string, kind: string, entries: CatalogueEntry[], hint: string): Promise<string> {
+async function resolveArgument(arg: string, kind: 'lab' | 'experiment', entries: CatalogueEntry[], hint: string): Promise<string> {
+  const aKind = kind === 'experiment' ? 'an experiment' : 'a lab';
   const looksLikePath = arg.includes('/') || /\.ya?ml$/.test(arg);
   if (looksLikePath || existsSync(arg)) {
     const file = resolvePath(arg);
@@ -59,7 +60,7 @@ async function resolveArgument(arg: string, kind: string, entries: CatalogueEntr
   const hit = entries.find((e) => e.name === arg);
   if (hit) return hit.file;
   throw new LvslabError(
-    `no ${kind} named '${arg}' (accepted: ${entries.map((e) => e.name).join(', ')}, or a path to a ${kind} file)`,
+    `no ${kind} named '${arg}' (accepted: ${entries.map((e) => e.name).join(', ')}, or a path to ${aKind} file)`,
     EXIT.invalidInput,
     hint,
   );
