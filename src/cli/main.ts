@@ -15,6 +15,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerRun } from './commands/run.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
+import { registerImages } from './commands/images.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -37,12 +38,13 @@ Examples:
   lvslab status                      what runs, and is it healthy
   lvslab down ospf-ecmp              remove it, leaving nothing behind
   lvslab run failover-test           measure a silent director failure (brings the lab up)
+  lvslab images build                build the node image, then: lvslab up LAB --runtime docker
 
 Exit codes: 0 ok, 1 failure, 2 invalid input (nothing changed), 3 host not ready
 (nothing changed), 4 lab not ready in time (rolled back), 5 no such instance.`,
     );
   program.exitOverride();
-  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport]) {
+  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport, registerImages]) {
     register(program);
   }
   return program;

@@ -1,6 +1,7 @@
 // Puts a rendered fallback dataplane into effect in one node: sysctls, policy routing,
 // then the nft ruleset (one transaction). `exec` runs a command inside the director:
 // plain `run` when the caller already is there (healthd), a netns/container wrapper otherwise.
+import { writeSysctlsArgv } from '../util/sysctl.js';
 import type { RunOptions, RunResult } from '../util/exec.js';
 import { run } from '../util/exec.js';
 import { LvslabError } from '../util/errors.js';
@@ -16,7 +17,7 @@ export async function applyNftDataplane(dataplane: NftDataplane, exec: Exec = ru
 
 export async function applySysctls(sysctls: ReadonlyArray<readonly [string, string]>, exec: Exec = run): Promise<void> {
   if (sysctls.length === 0) return;
-  const r = await exec(['sysctl', '-q', '-w', ...sysctls.map(([k, v]) => `${k}=${v}`)]);
+  const r = await exec(writeSysctlsArgv(sysctls));
   if (r.code !== 0) throw new LvslabError(`setting the dataplane sysctls failed: ${(r.stderr || r.stdout).trim()}`);
 }
 

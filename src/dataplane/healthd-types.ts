@@ -97,6 +97,11 @@ export function healthdScript(): string {
 }
 
 /** argv that starts healthd; the runtime runs it inside the director, not self-daemonizing. */
-export function healthdArgv(configPath: string, script: string = healthdScript()): string[] {
-  return [process.execPath, script, '--config', configPath];
+export function healthdArgv(configPath: string, script: string = healthdScript(), node: string = process.execPath): string[] {
+  return [node, script, '--config', configPath];
+}
+
+/** The health daemon's script inside a node whose lvslab dist/ directory is `dist`. */
+export function healthdScriptIn(dist: string): string {
+  return `${dist}/dataplane/healthd.js`;
 }

@@ -44,10 +44,10 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
   const { node } = step;
   switch (step.action) {
     case 'link-down':
-      await must(ctx, node.name, ['ip', 'link', 'set', step.iface!, 'down']);
+      await ctx.runtime.setCarrier(ctx.lab.instance, node.name, step.iface!, false);
       return `ip link set ${step.iface} down on ${node.name} (carrier lost)`;
     case 'link-up':
-      await must(ctx, node.name, ['ip', 'link', 'set', step.iface!, 'up']);
+      await ctx.runtime.setCarrier(ctx.lab.instance, node.name, step.iface!, true);
       await restoreStaticRoutes(ctx, node);
       return `ip link set ${step.iface} up on ${node.name}, static routes restored`;
     case 'silent-failure':
@@ -71,11 +71,11 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
     case 'node-stop': {
       const killed = [];
       for (const d of daemonSpecs(ctx, node)) killed.push(`${d.name}: ${await signalDaemon(ctx, node, d.name, 'KILL')}`);
-      for (const i of node.interfaces) await must(ctx, node.name, ['ip', 'link', 'set', i.name, 'down']);
+      for (const i of node.interfaces) await ctx.runtime.setCarrier(ctx.lab.instance, node.name, i.name, false);
       return `${node.name} stopped (${killed.join('; ') || 'no daemons'}; all interfaces down)`;
     }
     case 'node-start': {
-      for (const i of node.interfaces) await must(ctx, node.name, ['ip', 'link', 'set', i.name, 'up']);
+      for (const i of node.interfaces) await ctx.runtime.setCarrier(ctx.lab.instance, node.name, i.name, true);
       await restoreStaticRoutes(ctx, node);
       const plan = nodePlan(ctx, node);
       for (const d of [...plan.routingDaemons, ...plan.serviceDaemons]) await ctx.runtime.startDaemon(ctx.lab.instance, node.name, d);

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { pollUntil } from '../util/poll.js';
 import { planNode } from '../lab/node-setup.js';
 import { LvslabError } from '../util/errors.js';
-import { generatorArgv, generatorFiles, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
+import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
 import { routeMonitorFiles, settleCounters, startRouteMonitors, takeSnapshot } from './collect.js';
@@ -68,11 +68,12 @@ export async function runOnce(
   try {
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
+      const program = runtime.nodePaths(lab.instance, job.client).lvslab;
       await runtime.makeDir(lab.instance, job.client, job.dir);
       await runtime.writeFile(lab.instance, job.client, files.config, JSON.stringify(job.config, null, 2) + '\n');
       await runtime.startDaemon(lab.instance, job.client, {
         name: 'traffic',
-        argv: generatorArgv(files.config),
+        argv: generatorArgv(files.config, generatorScriptIn(program.dist), program.node),
         pidFile: `${job.dir}/${job.client}.traffic.pid`,
         selfDaemonizing: false,
         logFile: files.log,

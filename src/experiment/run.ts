@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { loadLabFile } from '../model/load.js';
 import type { DataplaneChoice } from '../model/types.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import { runtimeOfKind } from '../runtime/select.js';
 import { detectIpvs } from '../dataplane/detect.js';
 import { resolveLabArgument } from '../lab/catalogue.js';
 import { checkReadiness } from '../lab/readiness.js';
@@ -31,6 +32,8 @@ export interface RunExperimentOptions {
   /** Leave a lab this command brought up running afterwards. */
   keep: boolean;
   dataplane?: DataplaneChoice;
+  /** Runtime for a lab this command brings up (an instance that is up keeps its own). */
+  runtime?: RuntimeKind;
   upTimeoutMs: number;
 }
 
@@ -47,7 +50,7 @@ export interface RunEvents extends UpEvents {
   runDone(run: number, results: RunResults, dir: string): void;
 }
 
-export async function runExperiment(runtime: Runtime, opts: RunExperimentOptions, events: RunEvents): Promise<RunExperimentResult> {
+export async function runExperiment(opts: RunExperimentOptions, events: RunEvents): Promise<RunExperimentResult> {
   const loaded = await loadExperimentFile(opts.experimentFile);
   const labArg = opts.lab ?? loaded.experiment.lab;
   if (!labArg) {
@@ -59,8 +62,12 @@ export async function runExperiment(runtime: Runtime, opts: RunExperimentOptions
   bindExperiment(loaded, lab, await predictDataplane(opts.dataplane ?? lab.dataplane));
 
   let state = await loadState(lab.instance);
+  const runtime = await runtimeOfKind(state?.runtime ?? opts.runtime ?? 'netns');
   let broughtUp = false;
   if (state) {
+    if (opts.runtime && opts.runtime !== state.runtime) {
+      throw new LvslabError(`instance '${lab.instance}' is up on the ${state.runtime} runtime, not ${opts.runtime}`, EXIT.invalidInput, `leave out --runtime to run on it, or --name another instance`);
+    }
     if (state.lab.sourceHash !== lab.sourceHash) {
       throw new LvslabError(
         `instance '${lab.instance}' is up with a different lab (${state.lab.sourceFile})`,

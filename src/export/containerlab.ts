@@ -12,7 +12,8 @@
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import { FABRIC_NODE, bridgeName, bridgeNodeName, bridgePortName, type BridgeMode } from './clab-names.js';
-import { CONTAINER_BASE, nodeImage } from './image.js';
+import { CONTAINER_BASE, IMAGE_LVSLAB_DIR, nodeImage } from '../images/node-image.js';
+import { EXPORTED_LVSLAB_DIR } from './lvslab-programs.js';
 import { MANAGEMENT_INTERFACE, withContainerInterfaceNames } from './interface-names.js';
 import { containerNodeSetup, type ContainerNodeSetup, type ExportFile } from './node-commands.js';
 import { renderExportReadme } from './readme.js';
@@ -28,6 +29,13 @@ export interface ContainerlabExportOptions {
   bridges: BridgeMode;
   /** Tag of NODE_IMAGE_REPOSITORY; default NODE_IMAGE_DEFAULT_TAG. */
   imageTag?: string;
+  /**
+   * lvslab's programs for the nodes (needed by the nftables dataplane's health daemon and by
+   * lvslab's traffic generator), bind-mounted read-only at IMAGE_LVSLAB_DIR. `files`: copied
+   * into the export (readLvslabProgramFiles), which stays movable; `dir`: an absolute host
+   * path, for deployments lvslab itself makes on this host. Neither: nothing is mounted.
+   */
+  lvslabPrograms?: { files: ExportFile[] } | { dir: string };
 }
 
 /** One segment's bridge, for the README and the CLI's summary. */
@@ -93,13 +101,23 @@ export function renderContainerlabExport(lab: ResolvedLab, opts: ContainerlabExp
 
   return {
     topologyFile,
-    files: [{ path: topologyFile, content: yaml }, { path: 'README.md', content: readme }, ...setups.flatMap((s) => s.files)],
+    files: [
+      { path: topologyFile, content: yaml },
+      { path: 'README.md', content: readme },
+      ...setups.flatMap((s) => s.files),
+      ...(opts.lvslabPrograms && 'files' in opts.lvslabPrograms ? opts.lvslabPrograms.files : []),
+    ],
     dirs: containerLab.nodes.map((n) => n.name),
     bridges,
     hostSetup,
     hostTeardown,
     containerLab,
   };
+}
+
+function lvslabBinds(programs: ContainerlabExportOptions['lvslabPrograms']): string[] {
+  if (!programs) return [];
+  return [`${'dir' in programs ? programs.dir : `./${EXPORTED_LVSLAB_DIR}`}:${IMAGE_LVSLAB_DIR}:ro`];
 }
 
 /** The bridge settings of the netns runtime's segments: no STP, no forwarding delay, no snooping. */
@@ -180,7 +198,8 @@ function topologyYaml(lab: ResolvedLab, setups: ContainerNodeSetup[], bridges: E
       image: opts.image,
       group: node.role,
       // Relative to this file: the directory moves with it.
-      binds: [`./${node.name}:${CONTAINER_BASE}`],
+      // Relative to this file: the directory moves with it.
+      binds: [`./${node.name}:${CONTAINER_BASE}`, ...lvslabBinds(opts.lvslabPrograms)],
       sysctls: setup.sysctls,
       exec: setup.exec,
     };

@@ -13,7 +13,7 @@ import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/t
 import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls, type Sysctl } from '../render/sysctl.js';
 import type { DaemonSpec } from '../runtime/runtime.js';
-import { CONTAINER_BASE, IMAGE_HEALTHD_SCRIPT, IMAGE_NODE_BINARY } from './image.js';
+import { CONTAINER_BASE, containerNodePaths, IMAGE_LVSLAB_DIR } from '../images/node-image.js';
 
 /** A file of the export, its path relative to the export directory. */
 export interface ExportFile {
@@ -31,24 +31,12 @@ export interface ContainerNodeSetup {
   exec: string[];
 }
 
-/** The node's paths inside its container (the netns runtime's layout, under CONTAINER_BASE). */
-export function containerNodePaths(node: string): NodePaths {
-  return {
-    base: CONTAINER_BASE,
-    conf: `${CONTAINER_BASE}/conf`,
-    run: `${CONTAINER_BASE}/run`,
-    log: `${CONTAINER_BASE}/log`,
-    frrPathspace: node,
-    frrVtyDir: `${CONTAINER_BASE}/run/frr`,
-  };
-}
-
 /**
  * `lab` must already carry the containers' interface names (withContainerInterfaceNames):
  * every config, sysctl key and `ip` command below names interfaces as given.
  */
 export function containerNodeSetup(lab: ResolvedLab, node: ResolvedNode, dataplane: Dataplane): ContainerNodeSetup {
-  const paths = containerNodePaths(node.name);
+  const paths = containerNodePaths(node.name, `${IMAGE_LVSLAB_DIR}/dist`);
   const plan = planNode(lab, node, paths, dataplane);
   const sysctls = renderSysctls(lab, node, dataplane);
   return {
@@ -119,25 +107,11 @@ function directoryLines(plan: NodePlan, paths: NodePaths): string[] {
  * waits for the command's output to end, so a foreground daemon would block the deployment.
  */
 function daemonLine(spec: DaemonSpec): string {
-  const argv = containerArgv(spec);
+  const argv = spec.argv;
   if (spec.selfDaemonizing) return commandLine(argv);
   const log = spec.logFile ?? '/dev/null';
   const script = `exec ${commandLine(argv)} >>${commandLine([log])} 2>&1 </dev/null`;
   return `setsid -f sh -c '${script}'`;
-}
-
-/**
- * planNode's argv, adjusted to the container: healthd runs from the image's copy of lvslab
- * instead of this host's. (A daemon's privateDirs need nothing here: a container already
- * has its own /run/frr and /var/tmp/frr.)
- */
-function containerArgv(spec: DaemonSpec): string[] {
-  const argv = spec.argv;
-  if (spec.name === 'healthd') {
-    if (!argv[1]?.endsWith('/healthd.js')) throw new Error(`unexpected healthd command line: ${argv.join(' ')}`);
-    return [IMAGE_NODE_BINARY, IMAGE_HEALTHD_SCRIPT, ...argv.slice(2)];
-  }
-  return [...argv];
 }
 
 /** A path planNode put below CONTAINER_BASE, relative to it. */

@@ -4,7 +4,7 @@ import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { BridgeMode } from './clab-names.js';
 import { FABRIC_NODE } from './clab-names.js';
 import type { ExportedBridge } from './containerlab.js';
-import { CONTAINER_BASE, IMAGE_HEALTHD_SCRIPT } from './image.js';
+import { CONTAINER_BASE, IMAGE_LVSLAB_DIR } from '../images/node-image.js';
 
 export interface ReadmeInput {
   lab: ResolvedLab;
@@ -31,9 +31,12 @@ export function renderExportReadme(r: ReadmeInput): string {
     '## Before `containerlab deploy`',
     '',
     `1. **The node image \`${r.image}\`** must exist locally (see \`images/\` in lvslab). It needs FRR 8.4,`,
-    '   keepalived, ipvsadm, nginx, nftables, iproute2, procps (sysctl), util-linux (setsid), curl, Node.js,',
-    `   and lvslab's \`package.json\` and \`dist/\` (the fallback's health daemon runs as \`node ${IMAGE_HEALTHD_SCRIPT}\`).`,
-    '   Its default command must keep the container running.',
+    '   keepalived, ipvsadm, nginx, nftables, iproute2, procps (sysctl), util-linux (setsid), curl and Node.js;',
+    '   `lvslab images build` builds it, offline if no registry is reachable. Its default command keeps the',
+    '   container running.',
+    ...(r.dataplane === 'nftables'
+      ? [`   The fallback's health daemon is lvslab code: \`lvslab/\` here holds a copy, which every node mounts at \`${IMAGE_LVSLAB_DIR}\` (read-only).`]
+      : []),
   ];
   let step = 2;
   if (r.bridgeMode === 'host' && r.bridges.length > 0) {

@@ -3,7 +3,9 @@
 import { access, constants } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { detectIpvs } from '../dataplane/detect.js';
-import { haveCommand, run } from '../util/exec.js';
+import { haveCommand } from '../util/exec.js';
+import { requireEngine } from '../docker/engine.js';
+import type { LvslabError } from '../util/errors.js';
 
 export interface HostCheck {
   id: string;
@@ -61,37 +63,35 @@ export async function checkIpvs(): Promise<HostCheck> {
 }
 
 async function checkDocker(): Promise<HostCheck> {
-  const client = await haveCommand('docker');
-  if (!client) return { id: 'docker', ok: false, detail: 'docker not installed (only needed for --runtime docker)', fix: 'apt-get install -y docker.io', optional: true };
-  const r = await run(['docker', 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 5000 });
-  const ok = r.code === 0;
-  return {
-    id: 'docker',
-    ok,
-    detail: ok ? `docker engine ${r.stdout.trim()} running` : 'docker client found but no engine answers',
-    fix: ok ? undefined : 'start the engine: dockerd >/var/log/dockerd.log 2>&1 &   (or systemctl start docker)',
-    optional: true,
-  };
+  try {
+    const { version } = await requireEngine();
+    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers (--runtime docker)`, optional: true };
+  } catch (err) {
+    const e = err as LvslabError;
+    return { id: 'docker', ok: false, detail: `${e.message} (only needed for --runtime docker)`, fix: e.hint, optional: true };
+  }
 }
 
 /**
  * Every host requirement once, with who needs it: `up` needs the `always` ones plus those
- * of its dataplane; `doctor` shows all. FRR's directories are not `up`'s to require: it
+ * of its dataplane; `doctor` shows all. `forNodes` marks the programs the lab's nodes run:
+ * on netns they come from this host, in containers from the node image, so container
+ * runtimes do not ask the host for them. FRR's directories are not `up`'s to require: it
  * creates them itself (ensureFrrHostDirs), e.g. after a reboot emptied /run.
  */
-const REQUIREMENTS: Array<{ neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor'; check: () => Promise<HostCheck> }> = [
+const REQUIREMENTS: Array<{ neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor'; forNodes?: true; check: () => Promise<HostCheck> }> = [
   { neededBy: 'always', check: checkRoot },
   { neededBy: 'always', check: () => commandCheck('iproute2', 'ip', 'iproute2') },
-  { neededBy: 'always', check: () => commandCheck('sysctl', 'sysctl', 'procps') },
-  { neededBy: 'always', check: () => fileCheck('frr-zebra', '/usr/lib/frr/zebra', 'frr') },
-  { neededBy: 'always', check: () => fileCheck('frr-ospfd', '/usr/lib/frr/ospfd', 'frr') },
-  { neededBy: 'always', check: () => commandCheck('vtysh', 'vtysh', 'frr') },
+  { neededBy: 'always', forNodes: true, check: () => commandCheck('sysctl', 'sysctl', 'procps') },
+  { neededBy: 'always', forNodes: true, check: () => fileCheck('frr-zebra', '/usr/lib/frr/zebra', 'frr') },
+  { neededBy: 'always', forNodes: true, check: () => fileCheck('frr-ospfd', '/usr/lib/frr/ospfd', 'frr') },
+  { neededBy: 'always', forNodes: true, check: () => commandCheck('vtysh', 'vtysh', 'frr') },
   { neededBy: 'doctor', check: async () => checkFrrDirs() },
-  { neededBy: 'always', check: () => commandCheck('nginx', 'nginx', 'nginx-light') },
-  { neededBy: 'always', check: () => commandCheck('curl', 'curl', 'curl') },
-  { neededBy: 'nftables', check: () => commandCheck('nftables', 'nft', 'nftables') },
-  { neededBy: 'ipvs', check: () => commandCheck('keepalived', 'keepalived', 'keepalived') },
-  { neededBy: 'ipvs', check: () => commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm') },
+  { neededBy: 'always', forNodes: true, check: () => commandCheck('nginx', 'nginx', 'nginx-light') },
+  { neededBy: 'always', forNodes: true, check: () => commandCheck('curl', 'curl', 'curl') },
+  { neededBy: 'nftables', forNodes: true, check: () => commandCheck('nftables', 'nft', 'nftables') },
+  { neededBy: 'ipvs', forNodes: true, check: () => commandCheck('keepalived', 'keepalived', 'keepalived') },
+  { neededBy: 'ipvs', forNodes: true, check: () => commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm') },
   { neededBy: 'doctor', check: checkIpvs },
   { neededBy: 'doctor', check: checkDocker },
 ];
@@ -105,8 +105,8 @@ export async function allHostChecks(): Promise<HostCheck[]> {
  * What `up` needs, probed once before the dataplane is decided; `missing(dataplane)` lists
  * the failed checks that dataplane needs.
  */
-export async function upPreflight(): Promise<{ missing(dataplane: 'ipvs' | 'nftables'): HostCheck[] }> {
-  const needed = REQUIREMENTS.filter((r) => r.neededBy !== 'doctor');
+export async function upPreflight(opts: { nodesOnHost: boolean }): Promise<{ missing(dataplane: 'ipvs' | 'nftables'): HostCheck[] }> {
+  const needed = REQUIREMENTS.filter((r) => r.neededBy !== 'doctor' && (opts.nodesOnHost || !r.forNodes));
   const results = await Promise.all(needed.map(async (r) => ({ neededBy: r.neededBy, check: await r.check() })));
   return {
     missing: (dataplane) => results.filter((r) => (r.neededBy === 'always' || r.neededBy === dataplane) && !r.check.ok).map((r) => r.check),

@@ -5,9 +5,3 @@ import type { DestroyReport, Runtime } from '../runtime/runtime.js';
 export async function down(runtime: Runtime, instance: string): Promise<DestroyReport> {
   return runtime.destroy(instance);
 }
-
-export async function downAll(runtime: Runtime): Promise<DestroyReport[]> {
-  const reports: DestroyReport[] = [];
-  for (const inst of await runtime.listInstances()) reports.push(await runtime.destroy(inst));
-  return reports;
-}

@@ -6,7 +6,7 @@ import { frrLogFile, renderFrrConf, renderFrrDaemonConfs } from '../render/frr.j
 import { renderKeepalivedConf } from '../render/keepalived.js';
 import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
-import { healthdArgv, healthdFiles } from '../dataplane/healthd-types.js';
+import { healthdArgv, healthdFiles, healthdScriptIn } from '../dataplane/healthd-types.js';
 import { healthdConfigFor } from './dataplane-state.js';
 
 export interface PlannedFile {
@@ -142,7 +142,7 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
       // keepalived-style checks (src/dataplane/healthd.ts).
       const files = healthdFiles(paths);
       plan.files.push({ path: files.config, content: JSON.stringify(healthdConfigFor(lab, node, paths), null, 2) + '\n' });
-      plan.serviceDaemons.push({ name: 'healthd', argv: healthdArgv(files.config), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
+      plan.serviceDaemons.push({ name: 'healthd', argv: healthdArgv(files.config, healthdScriptIn(paths.lvslab.dist), paths.lvslab.node), pidFile: files.pid, selfDaemonizing: false, logFile: files.log });
       plan.logs.push(files.log);
     }
   }

@@ -15,6 +15,7 @@ import { planNode, startRouting, startServices, type NodePlan } from './node-set
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from './state.js';
 import { ensureFrrHostDirs } from './frr-host-dirs.js';
+import { listAllInstances } from '../runtime/select.js';
 
 export interface UpOptions {
   labFile: string;
@@ -83,7 +84,8 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
   }
   // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
-  const probes = Promise.all([detectIpvs(), upPreflight()]);
+  const nodesOnHost = runtime.kind === 'netns';
+  const probes = Promise.all([detectIpvs(), upPreflight({ nodesOnHost })]);
   probes.catch(() => {}); // awaited below; keeps an early validation error from leaving it unhandled
   const lab = await loadLabFile(opts.labFile, { instance: opts.instance });
   events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
@@ -98,14 +100,14 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       EXIT.hostNotReady,
     );
   }
-  if ((await runtime.listInstances()).includes(lab.instance)) {
+  if ((await listAllInstances()).some((i) => i.instance === lab.instance)) {
     throw new LvslabError(
       `an instance named '${lab.instance}' already exists`,
       EXIT.invalidInput,
       `lvslab down ${lab.instance}   or   lvslab up ${lab.name} --name <another-name>`,
     );
   }
-  await ensureFrrHostDirs();
+  if (nodesOnHost) await ensureFrrHostDirs();
   events.stageDone('host', `host ready, dataplane: ${decision.dataplane}`);
   if (decision.notice) events.notice(decision.notice);
 
@@ -163,7 +165,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       throw new LvslabError(
         `lab ${lab.instance} did not become ready within ${Math.round(opts.timeoutMs / 1000)} s:\n${failing.join('\n') || '  - no check answered'}`,
         EXIT.notReady,
-        `logs: ${runtime.nodePaths(lab.instance, lab.nodes[0]!.name).base.replace(/\/nodes\/.*$/, '/nodes/*/log/')}`,
+        logHint(runtime, lab),
       );
     }
     state.phase = 'ready';
@@ -183,6 +185,13 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Where to look after a failed `up`: host paths on netns, paths inside the nodes otherwise. */
+function logHint(runtime: Runtime, lab: ResolvedLab): string {
+  const log = runtime.nodePaths(lab.instance, lab.nodes[0]!.name).log;
+  if (runtime.kind === 'netns') return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
+  return `logs: ${log}/ in each node; keep the nodes with --keep-on-failure, then lvslab exec NODE -- ls ${log}`;
 }
 
 function throwIfAborted(signal: AbortSignal): void {

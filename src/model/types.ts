@@ -338,4 +338,14 @@ export interface NodePaths {
   /** FRR pathspace name (-N) and its vty socket directory. */
   frrPathspace: string;
   frrVtyDir: string;
+  /**
+   * How the node runs lvslab's own programs (the fallback's health daemon, the traffic
+   * generator): the Node.js binary and lvslab's compiled dist/ directory as the node sees them.
+   */
+  lvslab: LvslabProgramPaths;
+}
+
+export interface LvslabProgramPaths {
+  node: string;
+  dist: string;
 }

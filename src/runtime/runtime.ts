@@ -5,7 +5,7 @@
 import type { NodePaths, ResolvedLab } from '../model/types.js';
 import type { RunOptions, RunResult } from '../util/exec.js';
 
-export const RUNTIME_KINDS = ['netns'] as const;
+export const RUNTIME_KINDS = ['netns', 'docker', 'containerlab'] as const;
 export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 
 /** A long-running process started inside a node. */
@@ -68,6 +68,12 @@ export interface Runtime {
   /** Creates a directory inside the node (with parents), optionally owned by a user. */
   makeDir(instance: string, node: string, path: string, opts?: { owner?: string }): Promise<void>;
   startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void>;
+  /**
+   * Cuts (up=false) or restores a node's interface at the carrier level, as a pulled cable
+   * would: on a point-to-point link the peer sees its carrier go too (on a shared segment
+   * only the switch port would, so the other members see nothing, as on real hardware).
+   */
+  setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void>;
   /** Instances this runtime finds on the host (also half-created or crashed ones). */
   listInstances(): Promise<string[]>;
   inspect(instance: string): Promise<NodeInspection[]>;

@@ -161,8 +161,13 @@ export function generatorScript(): string {
 }
 
 /** argv that starts the generator; the runner runs it inside the client, in the foreground. */
-export function generatorArgv(configPath: string, script: string = generatorScript()): string[] {
-  return [process.execPath, script, '--config', configPath];
+export function generatorArgv(configPath: string, script: string = generatorScript(), node: string = process.execPath): string[] {
+  return [node, script, '--config', configPath];
+}
+
+/** The generator's script inside a node whose lvslab dist/ directory is `dist`. */
+export function generatorScriptIn(dist: string): string {
+  return `${dist}/traffic/generator.js`;
 }
 
 /** Default in-flight cap: every request of 1.5 timeout windows, plus a margin for bursts. */

@@ -16,7 +16,8 @@ import { loadLabFile } from '../../src/model/load.js';
 import type { Dataplane, ResolvedLab } from '../../src/model/types.js';
 import { renderContainerlabExport, type ContainerlabExport } from '../../src/export/containerlab.js';
 import { BRIDGE_MODES, FABRIC_NODE, type BridgeMode } from '../../src/export/clab-names.js';
-import { CONTAINER_BASE, IMAGE_HEALTHD_SCRIPT, nodeImage } from '../../src/export/image.js';
+import { CONTAINER_BASE, IMAGE_LVSLAB_DIR, nodeImage } from '../../src/images/node-image.js';
+import { readLvslabProgramFiles } from '../../src/export/lvslab-programs.js';
 import { containerInterfaceName } from '../../src/export/interface-names.js';
 import { LvslabError } from '../../src/util/errors.js';
 
@@ -132,6 +133,7 @@ function checkStructure(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
     expect(n, node.name).toBeDefined();
     expect(n.kind).toBe('linux');
     expect(n.image).toBe(nodeImage());
+    // its own directory; these variants pass no lvslab programs, so nothing else is mounted
     expect(n.binds).toEqual([`./${node.name}:${CONTAINER_BASE}`]);
 
     // Each lab interface is exactly one endpoint, under the container's name, with the lab's MAC.
@@ -227,7 +229,7 @@ function checkNodeNames(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
   }
   if (directs && dataplane === 'nftables') {
     expect(fileOf(exp, `${nodeName}/conf/keepalived.conf`)).toBeUndefined();
-    expect(exec.some((l) => l.includes(`exec node ${IMAGE_HEALTHD_SCRIPT} --config ${CONTAINER_BASE}/conf/healthd.json`))).toBe(true);
+    expect(exec.some((l) => l.includes(`exec node ${IMAGE_LVSLAB_DIR}/dist/dataplane/healthd.js --config ${CONTAINER_BASE}/conf/healthd.json`))).toBe(true);
     const config = JSON.parse(fileOf(exp, `${nodeName}/conf/healthd.json`)!) as { director: { interfaces: Array<{ name: string }> }; statePath: string };
     expect(config.director.interfaces.map((i) => i.name).sort()).toEqual([...containerIfaces].sort());
     expect(config.statePath.startsWith(`${CONTAINER_BASE}/run/`)).toBe(true);
@@ -424,3 +426,29 @@ function writeLab(text: string): string {
   return file;
 }
 afterAll(() => rmSync(labDir, { recursive: true, force: true }));
+
+describe('lvslab programs in an export', () => {
+  it('a copy travels with the export and is mounted read-only; a host directory is mounted as given', async () => {
+    const lab = catalogue.find((l) => l.name === 'lvs-dr')!;
+    const files = [{ path: 'lvslab/package.json', content: '{"type":"module"}\n' }, { path: 'lvslab/dist/dataplane/healthd.js', content: '// x\n' }];
+    const copied = renderContainerlabExport(lab, { dataplane: 'nftables', bridges: 'host', lvslabPrograms: { files } });
+    expect(copied.files.map((f) => f.path)).toEqual(expect.arrayContaining(files.map((f) => f.path)));
+    for (const node of Object.values(parseTopology(copied).topology.nodes).filter((n) => n.kind === 'linux')) {
+      expect(node.binds).toContain(`./lvslab:${IMAGE_LVSLAB_DIR}:ro`);
+    }
+    const mounted = renderContainerlabExport(lab, { dataplane: 'nftables', bridges: 'host', lvslabPrograms: { dir: '/usr/lib/lvslab' } });
+    expect(mounted.files.some((f) => f.path.startsWith('lvslab/'))).toBe(false);
+    for (const node of Object.values(parseTopology(mounted).topology.nodes).filter((n) => n.kind === 'linux')) {
+      expect(node.binds).toContain(`/usr/lib/lvslab:${IMAGE_LVSLAB_DIR}:ro`);
+    }
+  });
+
+  it('the copy is the compiled health daemon with its package.json, and nothing from node_modules', async () => {
+    const files = await readLvslabProgramFiles();
+    const paths = files.map((f) => f.path);
+    expect(paths).toContain('lvslab/package.json');
+    expect(paths.every((p) => p === 'lvslab/package.json' || /^lvslab\/(dist|src)\/.+\.js$/.test(p))).toBe(true);
+    expect(paths.some((p) => p.includes('node_modules'))).toBe(false);
+  });
+});
+

@@ -44,6 +44,7 @@ function pathsUnder(base: string, pathspace: string): NodePaths {
     log: `${base}/log`,
     frrPathspace: pathspace,
     frrVtyDir: `${base}/run/frr`,
+    lvslab: { node: '/usr/bin/node', dist: '/opt/lvslab/dist' },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { down, downAll } from '../../lab/down.js';
+import { destroyEverywhere, listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { netnsRuntime, printJson } from './shared.js';
+import { printJson } from './shared.js';
 import { instanceNameProblem } from '../../model/names.js';
 
 export function registerDown(program: Command): void {
@@ -10,7 +10,7 @@ export function registerDown(program: Command): void {
     .argument('[NAME]', 'instance to remove (default: the only one that is up)')
     .option('--all', 'remove every lvslab instance on this host')
     .option('--json', 'print what was removed as JSON')
-    .description('remove a lab instance completely: processes, namespaces, interfaces, files (also after a crash)')
+    .description('remove a lab instance completely: processes, namespaces or containers, interfaces, networks, files (also after a crash)')
     .addHelpText('after', `
 Examples:
   lvslab down ospf-ecmp
@@ -18,21 +18,20 @@ Examples:
 
 Idempotent: removing an instance that is not there succeeds and says so.`)
     .action(async (name: string | undefined, opts: { all?: boolean; json?: boolean }) => {
-      const runtime = netnsRuntime();
       if (opts.all && name) throw new LvslabError('give NAME or --all, not both', EXIT.invalidInput);
       if (name) {
         const bad = instanceNameProblem(name);
         if (bad) throw new LvslabError(`NAME ${JSON.stringify(name)}: ${bad}`, EXIT.invalidInput);
       }
       let targets: string[];
-      if (opts.all) targets = await runtime.listInstances();
-      else if (name) targets = [name];
+      if (name) targets = [name];
       else {
-        targets = await runtime.listInstances();
-        if (targets.length > 1) throw new LvslabError(`several labs are up (${targets.join(', ')}): name one, or use --all`, EXIT.invalidInput);
+        targets = (await listAllInstances()).map((i) => i.instance);
+        if (targets.length > 1 && !opts.all) throw new LvslabError(`several labs are up (${targets.join(', ')}): name one, or use --all`, EXIT.invalidInput);
       }
       const started = Date.now();
-      const reports = opts.all ? await downAll(runtime) : await Promise.all(targets.map((t) => down(runtime, t)));
+      // Whatever the runtime: each removes what it finds under the name (also without a state record).
+      const reports = await Promise.all(targets.map((t) => destroyEverywhere(t)));
       const ms = Date.now() - started;
       if (opts.json) {
         printJson({ removed: reports, elapsedMs: ms });
@@ -44,7 +43,7 @@ Idempotent: removing an instance that is not there succeeds and says so.`)
       }
       for (const r of reports) {
         process.stdout.write(
-          `removed ${r.instance}: ${r.removedNodes.length} namespaces, ${r.killedProcesses} processes (${(ms / 1000).toFixed(2)} s)\n`,
+          `removed ${r.instance}: ${r.removedNodes.length} nodes, ${r.killedProcesses} processes (${(ms / 1000).toFixed(2)} s)\n`,
         );
       }
     });

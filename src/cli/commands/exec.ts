@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { netnsRuntime, pickInstance, requireState } from './shared.js';
+import { pickInstance, requireState } from './shared.js';
+import { runtimeOfKind } from '../../runtime/select.js';
 
 export function registerExec(program: Command): void {
   program
@@ -17,9 +18,9 @@ Examples:
   lvslab exec lb1 -- nft list ruleset
   lvslab exec --name alice rs1 -- bash`)
     .action(async (node: string, cmd: string[], opts: { name?: string }) => {
-      const runtime = netnsRuntime();
-      const inst = await pickInstance(runtime, opts.name);
+      const inst = await pickInstance(opts.name);
       const state = await requireState(inst);
+      const runtime = await runtimeOfKind(state.runtime);
       const n = state.lab.nodes.find((x) => x.name === node);
       if (!n) {
         throw new LvslabError(`no node '${node}' in ${inst} (nodes: ${state.lab.nodes.map((x) => x.name).join(', ')})`, EXIT.invalidInput);

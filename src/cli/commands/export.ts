@@ -6,8 +6,9 @@ import { loadLabFile } from '../../model/load.js';
 import type { Dataplane } from '../../model/types.js';
 import { BRIDGE_MODES, type BridgeMode } from '../../export/clab-names.js';
 import { renderContainerlabExport } from '../../export/containerlab.js';
-import { NODE_IMAGE_DEFAULT_TAG, isValidImageTag } from '../../export/image.js';
+import { NODE_IMAGE_DEFAULT_TAG, isValidImageTag } from '../../images/node-image.js';
 import { writeExport } from '../../export/write.js';
+import { EXPORTED_LVSLAB_DIR, readLvslabProgramFiles } from '../../export/lvslab-programs.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { printJson } from './shared.js';
 
@@ -56,7 +57,9 @@ Lab interface ethN is eth(N+1) in the containers: containerlab reserves eth0 for
         throw new LvslabError(`--image-tag ${JSON.stringify(opts.imageTag)} is not a valid image tag`, EXIT.invalidInput, 'letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"');
       }
       const lab = await loadLabFile(await resolveLabArgument(labArg), { instance: opts.name });
-      const exp = renderContainerlabExport(lab, { dataplane: opts.dataplane, bridges: opts.bridges, imageTag: opts.imageTag });
+      // The fallback's health daemon is lvslab code: such an export carries a copy of it.
+      const lvslabPrograms = opts.dataplane === 'nftables' ? { files: await readLvslabProgramFiles() } : undefined;
+      const exp = renderContainerlabExport(lab, { dataplane: opts.dataplane, bridges: opts.bridges, imageTag: opts.imageTag, lvslabPrograms });
       const dir = resolvePath(opts.out);
       const result = await writeExport(dir, exp, { force: Boolean(opts.force) });
       const topology = resolvePath(dir, exp.topologyFile);
@@ -67,7 +70,9 @@ Lab interface ethN is eth(N+1) in the containers: containerlab reserves eth0 for
       }
       const shown = relative(process.cwd(), dir) || '.';
       const lines = [`${lab.name}: wrote ${result.written.length} files to ${shown}/ (${opts.dataplane} dataplane, ${opts.bridges} bridges)`];
-      for (const f of result.written) lines.push(`  ${f}`);
+      for (const f of result.written.filter((p) => !p.startsWith(`${EXPORTED_LVSLAB_DIR}/`))) lines.push(`  ${f}`);
+      const programs = result.written.filter((p) => p.startsWith(`${EXPORTED_LVSLAB_DIR}/`)).length;
+      if (programs > 0) lines.push(`  ${EXPORTED_LVSLAB_DIR}/ (${programs} files: lvslab's health daemon, for the nftables dataplane)`);
       if (result.removed.length > 0) lines.push(`removed ${result.removed.length} files of the earlier export: ${result.removed.join(', ')}`);
       lines.push('', 'Next:');
       if (exp.hostSetup.length > 0) {

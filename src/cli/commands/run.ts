@@ -6,7 +6,8 @@ import { runExperiment } from '../../experiment/run.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { progressReporter } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
-import { netnsRuntime, printJson, table } from './shared.js';
+import { printJson, runtimeOption, table } from './shared.js';
+import type { RuntimeKind } from '../../runtime/runtime.js';
 
 export function registerRun(program: Command): void {
   program
@@ -19,6 +20,7 @@ export function registerRun(program: Command): void {
     .option('--out <DIR>', 'where to write results (default: results/<experiment>-<timestamp>)')
     .option('--keep', 'leave a lab that this command brought up running afterwards')
     .addOption(new Option('--dataplane <KIND>', 'director dataplane when the lab is brought up').choices([...DATAPLANES]))
+    .addOption(runtimeOption('runtime for a lab this command brings up (default netns; a lab that is up keeps its own)'))
     .option('--json', 'print the results summary as JSON on stdout (progress goes to stderr)')
     .addHelpText(
       'after',
@@ -28,11 +30,12 @@ Examples:
   lvslab run distribution --out /tmp/dist      10,000 requests, hits per server and director
   lvslab run failover-test --repeat 5          median/p95 of the outage over 5 runs
   lvslab run ./my-experiment.yaml --lab lvs-dr --keep
+  lvslab run failover-test --runtime docker    the same experiment, nodes in containers
 
 Writes results.json, report.md, report.html and junit.xml in the output directory.
 Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input.`,
     )
-    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; json?: boolean }) => {
+    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean }) => {
       const repeat = Number(opts.repeat);
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new LvslabError(`--repeat ${opts.repeat}: expected a whole number from 1 to 100`, EXIT.invalidInput);
       const experimentFile = await resolveExperimentArgument(expArg);
@@ -40,8 +43,7 @@ Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input
       const stamp = (t: number, start: number) => `+${((t - start) / 1000).toFixed(1).padStart(5)}s`;
       let runStartedAt = Date.now();
       const result = await runExperiment(
-        netnsRuntime(),
-        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), dataplane: opts.dataplane, upTimeoutMs: 60_000 },
+        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), dataplane: opts.dataplane, runtime: opts.runtime, upTimeoutMs: 60_000 },
         {
           ...reporter,
           runStart: (k, of) => {

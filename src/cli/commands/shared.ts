@@ -1,11 +1,13 @@
 // Small pieces several commands share.
-import { NetnsRuntime } from '../../runtime/netns/netns-runtime.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import { Option } from 'commander';
+import { RUNTIME_KINDS } from '../../runtime/runtime.js';
+import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { loadState, type InstanceState } from '../../lab/state.js';
 
-export function netnsRuntime(): Runtime {
-  return new NetnsRuntime();
+/** `--runtime`, the same words everywhere. */
+export function runtimeOption(description: string): Option {
+  return new Option('--runtime <KIND>', `${description}: netns = network namespaces on this host, docker = one container per node, containerlab = deployed by containerlab`).choices([...RUNTIME_KINDS]);
 }
 
 export function printJson(value: unknown): void {
@@ -16,8 +18,8 @@ export function printJson(value: unknown): void {
  * The instance a command means: the one named, or the only one running. Several running
  * and none named is an input error listing them.
  */
-export async function pickInstance(runtime: Runtime, named: string | undefined): Promise<string> {
-  const all = await runtime.listInstances();
+export async function pickInstance(named: string | undefined): Promise<string> {
+  const all = (await listAllInstances()).map((i) => i.instance);
   if (named) {
     if (!all.includes(named)) {
       throw new LvslabError(`no lab instance named '${named}' is up${all.length ? ` (up: ${all.join(', ')})` : ''}`, EXIT.notFound);

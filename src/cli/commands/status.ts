@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { checkReadiness } from '../../lab/readiness.js';
 import { loadState } from '../../lab/state.js';
 import { describeInstance, formatSummary } from '../summary.js';
-import { netnsRuntime, pickInstance, printJson, requireState } from './shared.js';
+import { pickInstance, printJson, requireState } from './shared.js';
+import { listAllInstances, runtimeOfKind } from '../../runtime/select.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -15,8 +16,7 @@ Examples:
   lvslab status
   lvslab status ospf-ecmp --json | jq '.[0].vipRoutes'`)
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const runtime = netnsRuntime();
-      const names = name ? [await pickInstance(runtime, name)] : await runtime.listInstances();
+      const names = name ? [await pickInstance(name)] : (await listAllInstances()).map((i) => i.instance);
       const out = [];
       for (const inst of names) {
         const state = await loadState(inst);
@@ -24,6 +24,7 @@ Examples:
           out.push({ instance: inst, phase: 'unknown (no state record: a crashed up? lvslab down ' + inst + ')' });
           continue;
         }
+        const runtime = await runtimeOfKind(state.runtime);
         const readiness = await checkReadiness(runtime, state.lab, state.dataplane);
         out.push(await describeInstance(runtime, state, readiness));
       }
@@ -40,9 +41,9 @@ Examples:
     .option('--json', 'machine-readable output')
     .description('everything about one instance: interfaces, MACs, processes, routes and every readiness check')
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const runtime = netnsRuntime();
-      const inst = await pickInstance(runtime, name);
+      const inst = await pickInstance(name);
       const state = await requireState(inst);
+      const runtime = await runtimeOfKind(state.runtime);
       const readiness = await checkReadiness(runtime, state.lab, state.dataplane);
       const d = await describeInstance(runtime, state, readiness, { processes: true });
       if (opts.json) printJson(d);

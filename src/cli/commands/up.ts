@@ -5,7 +5,9 @@ import { resolveLabArgument } from '../../lab/catalogue.js';
 import { up } from '../../lab/up.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { progressReporter } from '../progress.js';
-import { netnsRuntime, printJson } from './shared.js';
+import { printJson, runtimeOption } from './shared.js';
+import { runtimeOfKind } from '../../runtime/select.js';
+import type { RuntimeKind } from '../../runtime/runtime.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 
 export function registerUp(program: Command): void {
@@ -15,6 +17,7 @@ export function registerUp(program: Command): void {
     .description('build a lab, start every daemon, and wait until it is ready (OSPF Full, ECMP route, real servers healthy, clients answered)')
     .option('--name <NAME>', 'instance name (default: the lab name); run several copies side by side with different names')
     .addOption(new Option('--dataplane <KIND>', 'director dataplane: auto = kernel IPVS when available, else the nftables fallback').choices([...DATAPLANES]))
+    .addOption(runtimeOption('where the nodes run').default('netns'))
     .option('--timeout <SECONDS>', 'how long to wait for readiness before diagnosing and rolling back', '60')
     .option('--keep-on-failure', 'leave a lab that did not become ready in place for debugging (then: lvslab down)')
     .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
@@ -26,14 +29,16 @@ Examples:
   lvslab up ospf-ecmp --name alice          a second copy beside the first
   lvslab up ./my-lab.yaml --timeout 120
   lvslab up lvs-dr --dataplane nftables     force the fallback even where IPVS exists
+  lvslab up ospf-ecmp --runtime docker      the same lab, one container per node
+                                            (first: lvslab images build)
 
 A failure or Ctrl-C half-way rolls everything back. Exit 4 = not ready in time (a
 diagnosis names what was missing).`,
     )
-    .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; timeout: string; keepOnFailure?: boolean; json?: boolean }) => {
+    .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; runtime: RuntimeKind; timeout: string; keepOnFailure?: boolean; json?: boolean }) => {
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
-      const runtime = netnsRuntime();
+      const runtime = await runtimeOfKind(opts.runtime);
       const labFile = await resolveLabArgument(labArg);
       const result = await up(
         runtime,

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
 import { userIds } from '../../util/users.js';
+import { LVSLAB_DIST } from '../../util/lvslab-dist.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
 import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
@@ -35,6 +36,7 @@ export class NetnsRuntime implements Runtime {
       log: `${base}/log`,
       frrPathspace: nodeNamespace(instance, node),
       frrVtyDir: `${base}/run/frr`,
+      lvslab: { node: process.execPath, dist: LVSLAB_DIST },
     };
   }
 
@@ -148,6 +150,11 @@ export class NetnsRuntime implements Runtime {
     } finally {
       await log.close();
     }
+  }
+
+  // A veth pair shares its carrier: the peer of a link goes NO-CARRIER with this end.
+  async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
+    await runOk(['ip', '-n', nodeNamespace(instance, node), 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
   }
 
   async listInstances(): Promise<string[]> {

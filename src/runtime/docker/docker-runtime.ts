@@ -1,0 +1,410 @@
+// The Docker runtime: one container per node (the lvslab/node image), one Docker bridge
+// network per lab segment and per point-to-point link, all through the engine's API
+// (dockerode). Everything above the Runtime interface — rendering, daemons, readiness,
+// experiments — is the same as on netns.
+//
+// How a node comes up:
+//   1. networks: bridge driver, a transport /24 each (transport-subnets.ts), no address on
+//      the bridge (inhibit_ipv4: the host gets no route into the lab), no masquerading, not
+//      --internal (its isolation rules drop OSPF's multicast);
+//   2. the container: only the capabilities a node needs on top of Docker's default set
+//      (NET_ADMIN for interfaces, routes, nftables and IPVS; SYS_ADMIN, which FRR needs and
+//      which lets lvslab write per-interface sysctls; NET_RAW), never --privileged; node-wide
+//      sysctls at create time; tini as PID 1 so killed daemons are reaped; lvslab's own
+//      programs bind-mounted read-only;
+//   3. inside the running container, each interface is found by the MAC the engine reports
+//      for its network (names are not stable across reconnects), renamed to the lab's name,
+//      given the lab's MAC and addresses; then every sysctl in order, and the routes.
+import type Docker from 'dockerode';
+import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { InterfaceRef, NodePaths, ResolvedLab, ResolvedNode } from '../../model/types.js';
+import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
+import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
+import { EXIT, LvslabError } from '../../util/errors.js';
+import { instanceDir } from '../../util/host-paths.js';
+import { writeSysctlsArgv } from '../../util/sysctl.js';
+import { loadState } from '../../lab/state.js';
+import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
+import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
+import { engine, engineError, isNotFound, requireEngine } from '../../docker/engine.js';
+import { execInContainer, execInteractiveInContainer } from '../../docker/exec.js';
+import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
+import { containerName, instanceFilter, LABEL_INSTANCE, LABEL_NETWORK, LABEL_NODE, networkName } from './names.js';
+import { pickTransportSubnets, transportAddress, transportPool } from './transport-subnets.js';
+
+/** Capabilities added to Docker's default set; see the header. */
+export const NODE_CAPABILITIES = ['NET_ADMIN', 'SYS_ADMIN', 'NET_RAW'] as const;
+
+/** A lab segment or point-to-point link, as one Docker network. */
+interface LabNetwork {
+  name: string;
+  members: InterfaceRef[];
+}
+
+interface Attachment {
+  network: string;
+  labIface: string;
+  transportAddress: string;
+}
+
+export interface DockerRuntimeOptions {
+  /** The node image (`lvslab/node:<recipe hash>`). */
+  image: string;
+  docker?: Docker;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly kind: 'docker' | 'containerlab' = 'docker';
+  protected readonly docker: Docker;
+
+  constructor(protected readonly options: DockerRuntimeOptions) {
+    this.docker = options.docker ?? engine();
+  }
+
+  nodePaths(_instance: string, node: string): NodePaths {
+    return containerNodePaths(node, distBelow(IMAGE_LVSLAB_DIR));
+  }
+
+  /** The container of a node (containerlab names its containers its own way). */
+  protected container(instance: string, node: string): string {
+    return containerName(instance, node);
+  }
+
+  async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
+    await requireEngine(this.docker);
+    await this.requireImage();
+    const networks = labNetworks(lab);
+    const subnets = await this.transportSubnets(lab, networks.length);
+    plan.onProgress?.(`creating ${networks.length} Docker networks and ${lab.nodes.length} containers`);
+    await Promise.all(networks.map((n, i) => this.createNetwork(lab.instance, n, subnets[i]!)));
+
+    const attachments = new Map<string, Attachment[]>(lab.nodes.map((n) => [n.name, []]));
+    networks.forEach((net, i) => {
+      net.members.forEach((m, mi) => {
+        attachments.get(m.node)!.push({
+          network: networkName(lab.instance, net.name),
+          labIface: m.iface,
+          // .1 is the gateway Docker reserves (unused: the bridge has no address)
+          transportAddress: transportAddress(subnets[i]!, 2 + mi),
+        });
+      });
+    });
+
+    await Promise.all(
+      lab.nodes.map(async (node) => {
+        const mine = attachments.get(node.name)!;
+        await this.createNode(lab.instance, node, mine, plan.sysctls(node.name));
+        await this.configureNetwork(lab, node, mine, plan);
+        await plan.onNodeNetworkReady?.(node.name);
+      }),
+    );
+  }
+
+  private async requireImage(): Promise<void> {
+    try {
+      await this.docker.getImage(this.options.image).inspect();
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new LvslabError(`the node image ${this.options.image} is not built on this host`, EXIT.hostNotReady, 'lvslab images build   (works offline: it debootstraps from the apt mirror)');
+      }
+      throw engineError(err, 'looking up the node image');
+    }
+  }
+
+  private async transportSubnets(lab: ResolvedLab, count: number): Promise<string[]> {
+    const pool = transportPool();
+    const clash = [...lab.segments, ...lab.links].find((s) => {
+      const c = parseCidr(s.subnet);
+      return c !== undefined && subnetsOverlap(c, pool);
+    });
+    if (clash) {
+      throw new LvslabError(
+        `${lab.sourceFile}: ${clash.name} uses ${clash.subnet}, which lies in the pool lvslab takes Docker's own network addresses from`,
+        EXIT.invalidInput,
+        'choose another pool for Docker networks with LVSLAB_DOCKER_POOL=<prefix of /24 or larger>',
+      );
+    }
+    let used: Cidr[];
+    try {
+      used = (await this.docker.listNetworks())
+        .flatMap((n) => n.IPAM?.Config ?? [])
+        .map((c) => (c.Subnet ? parseCidr(c.Subnet) : undefined))
+        .filter((c): c is Cidr => c !== undefined);
+    } catch (err) {
+      throw engineError(err, 'listing Docker networks');
+    }
+    return pickTransportSubnets(pool, count, used);
+  }
+
+  private async createNetwork(instance: string, net: LabNetwork, subnet: string): Promise<void> {
+    try {
+      await this.docker.createNetwork({
+        Name: networkName(instance, net.name),
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Internal: false,
+        Labels: { [LABEL_INSTANCE]: instance, [LABEL_NETWORK]: net.name },
+        Options: {
+          'com.docker.network.bridge.inhibit_ipv4': 'true',
+          'com.docker.network.bridge.enable_ip_masquerade': 'false',
+          'com.docker.network.bridge.enable_icc': 'true',
+        },
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: transportAddress(subnet, 1) }] },
+      });
+    } catch (err) {
+      throw engineError(err, `creating Docker network ${networkName(instance, net.name)}`);
+    }
+  }
+
+  private async createNode(instance: string, node: ResolvedNode, attachments: Attachment[], sysctls: Array<[string, string]>): Promise<void> {
+    const name = this.container(instance, node.name);
+    const [first, ...rest] = attachments;
+    const ifaceNames = new Set(node.interfaces.map((i) => i.name.replaceAll('.', '/')));
+    try {
+      const container = await this.docker.createContainer({
+        name,
+        Hostname: node.name,
+        Image: this.options.image,
+        Labels: { [LABEL_INSTANCE]: instance, [LABEL_NODE]: node.name },
+        HostConfig: {
+          Init: true,
+          CapAdd: [...NODE_CAPABILITIES],
+          // Keys that exist before the lab's interfaces do; the rest follow in configureNetwork.
+          Sysctls: Object.fromEntries(sysctls.filter(([key]) => !ifaceNames.has(/^net\.ipv4\.conf\.([^.]+)\./.exec(key)?.[1] ?? ''))),
+          Binds: [`${LVSLAB_PACKAGE_DIR}:${IMAGE_LVSLAB_DIR}:ro`],
+          NetworkMode: first ? first.network : 'none',
+          RestartPolicy: { Name: 'no' },
+        },
+        NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.transportAddress } } } } : undefined,
+      });
+      for (const a of rest) {
+        await this.docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.transportAddress } } });
+      }
+      await container.start();
+    } catch (err) {
+      throw engineError(err, `creating container ${name}`);
+    }
+  }
+
+  /** Step 3 of the header: find, rename, readdress; sysctls; routes. */
+  private async configureNetwork(lab: ResolvedLab, node: ResolvedNode, attachments: Attachment[], plan: CreatePlan): Promise<void> {
+    const name = this.container(lab.instance, node.name);
+    const info = await this.docker.getContainer(name).inspect();
+    const engineMacs = new Map(Object.entries(info.NetworkSettings.Networks).map(([net, ep]) => [net, ep.MacAddress.toLowerCase()]));
+    const links = parseLinkList((await this.mustExec(lab.instance, node.name, ['ip', '-o', 'link', 'show'])).stdout);
+    const renames: Array<{ current: string; temporary: string; final: string; mac: string }> = [];
+    attachments.forEach((a, i) => {
+      const mac = engineMacs.get(a.network);
+      const current = links.find((l) => l.mac === mac)?.name;
+      if (!mac || !current) throw new LvslabError(`${name}: no interface with the MAC Docker gave it on ${a.network} (${mac ?? 'none'})`);
+      const iface = node.interfaces.find((x) => x.name === a.labIface)!;
+      renames.push({ current, temporary: `lvslab-t${i}`, final: iface.name, mac: iface.mac });
+    });
+    // Two passes, so a lab interface may take a name Docker gave another one (eth0 <-> eth1).
+    const batch = [
+      ...renames.flatMap((r) => [`link set dev ${r.current} down`, `link set dev ${r.current} name ${r.temporary}`]),
+      ...renames.flatMap((r) => [`link set dev ${r.temporary} name ${r.final} address ${r.mac}`, `address flush dev ${r.final}`]),
+    ];
+    await this.mustExec(lab.instance, node.name, ['ip', '-batch', '-'], { input: batch.join('\n') + '\n' });
+    const sysctls = plan.sysctls(node.name);
+    if (sysctls.length > 0) {
+      // All of them, in order, now that the interfaces have their lab names.
+      await this.mustExec(lab.instance, node.name, writeSysctlsArgv(sysctls));
+    }
+    const lines = plan.networkLines(node.name);
+    if (lines.length > 0) await this.mustExec(lab.instance, node.name, ['ip', '-batch', '-'], { input: lines.join('\n') + '\n' });
+  }
+
+  private async mustExec(instance: string, node: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const r = await this.exec(instance, node, argv, opts);
+    if (r.code !== 0) throw new LvslabError(`${argv.slice(0, 3).join(' ')} in ${this.container(instance, node)} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    return r;
+  }
+
+  exec(instance: string, node: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    return execInContainer(this.docker, this.container(instance, node), argv, opts);
+  }
+
+  execInteractive(instance: string, node: string, argv: readonly string[]): Promise<number> {
+    return execInteractiveInContainer(this.docker, this.container(instance, node), argv);
+  }
+
+  async writeFile(instance: string, node: string, path: string, content: string, opts: { owner?: string; mode?: number } = {}): Promise<void> {
+    // A fixed script; the path, mode and owner travel as arguments, the content on stdin.
+    const script = 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1" && { [ -z "$3" ] || chown "$3:$3" "$1"; }';
+    const mode = (opts.mode ?? 0o644).toString(8);
+    await this.mustExec(instance, node, ['sh', '-c', script, 'lvslab-write', path, mode, opts.owner ?? ''], { input: content });
+  }
+
+  async readFile(instance: string, node: string, path: string): Promise<string | undefined> {
+    const r = await this.exec(instance, node, ['cat', '--', path]);
+    return r.code === 0 ? r.stdout : undefined;
+  }
+
+  async makeDir(instance: string, node: string, path: string, opts: { owner?: string } = {}): Promise<void> {
+    await this.mustExec(instance, node, ['mkdir', '-p', path]);
+    if (opts.owner) await this.mustExec(instance, node, ['chown', `${opts.owner}:${opts.owner}`, path]);
+  }
+
+  async startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void> {
+    // privateDirs need nothing here: a container has its own /run/frr and /var/tmp/frr.
+    if (spec.selfDaemonizing) {
+      const r = await this.exec(instance, node, spec.argv, { timeoutMs: 15_000 });
+      if (r.code !== 0) throw new LvslabError(`${spec.name} did not start on ${node} (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+      return;
+    }
+    // In the background of a short-lived shell; tini (PID 1) adopts it when the shell exits.
+    const script = 'log=$1 pid=$2; shift 2; mkdir -p "$(dirname "$log")"; "$@" >>"$log" 2>&1 </dev/null & echo $! >"$pid"';
+    const r = await this.exec(instance, node, ['sh', '-c', script, 'lvslab-daemon', spec.logFile ?? '/dev/null', spec.pidFile, ...spec.argv]);
+    if (r.code !== 0) throw new LvslabError(`${spec.name} did not start on ${node} (exit ${r.code}): ${r.stderr.trim()}`);
+  }
+
+  /**
+   * The node's side goes down inside its container. On a point-to-point link the peer's
+   * carrier must go too, as on a veth pair; with a bridge network between them that takes
+   * the host-side port of the peer's interface (a veth Docker created for this lab's network).
+   */
+  async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
+    const peer = await this.linkPeer(instance, node, iface);
+    const inside = ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down'];
+    if (!up && peer) {
+      await this.mustExec(instance, node, inside);
+      await this.setHostPort(instance, peer, 'down');
+    } else if (up && peer) {
+      await this.setHostPort(instance, peer, 'up');
+      await this.mustExec(instance, node, inside);
+    } else {
+      await this.mustExec(instance, node, inside);
+    }
+  }
+
+  private async linkPeer(instance: string, node: string, iface: string): Promise<InterfaceRef | undefined> {
+    const state = await loadState(instance);
+    const attachment = state?.lab.nodes.find((n) => n.name === node)?.interfaces.find((i) => i.name === iface)?.attachment;
+    return attachment?.kind === 'link' ? attachment.peer : undefined;
+  }
+
+  private async setHostPort(instance: string, end: InterfaceRef, state: 'up' | 'down'): Promise<void> {
+    const iflink = (await this.mustExec(instance, end.node, ['cat', `/sys/class/net/${end.iface}/iflink`])).stdout.trim();
+    if (!/^\d+$/.test(iflink)) throw new LvslabError(`${end.node}:${end.iface}: unexpected iflink ${JSON.stringify(iflink)}`);
+    const hostLinks = parseLinkList(await runOk(['ip', '-o', 'link', 'show']));
+    const port = hostLinks.find((l) => l.index === Number(iflink));
+    // Only ever a port of one of this lab's bridges.
+    const bridges = await this.labBridges(instance);
+    if (!port || !port.master || !bridges.has(port.master)) {
+      throw new LvslabError(`the host-side port of ${end.node}:${end.iface} is not on a bridge of lab ${instance} (is the engine on another host?)`);
+    }
+    await runOk(['ip', 'link', 'set', 'dev', port.name, state]);
+  }
+
+  private async labBridges(instance: string): Promise<Set<string>> {
+    const nets = await this.docker.listNetworks({ filters: instanceFilter(instance) });
+    // The bridge driver names a network's bridge br-<first 12 hex digits of its id>.
+    return new Set(nets.map((n) => n.Options?.['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`));
+  }
+
+  async listInstances(): Promise<string[]> {
+    const found = new Set<string>();
+    try {
+      const [containers, networks] = await Promise.all([
+        this.docker.listContainers({ all: true, filters: instanceFilter() }),
+        this.docker.listNetworks({ filters: instanceFilter() }),
+      ]);
+      for (const c of containers) if (c.Labels[LABEL_INSTANCE]) found.add(c.Labels[LABEL_INSTANCE]);
+      for (const n of networks) if (n.Labels?.[LABEL_INSTANCE]) found.add(n.Labels[LABEL_INSTANCE]);
+    } catch (err) {
+      throw engineError(err, 'listing lab containers');
+    }
+    return [...found].sort();
+  }
+
+  async inspect(instance: string): Promise<NodeInspection[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: instanceFilter(instance) });
+    return Promise.all(
+      containers.map(async (c) => {
+        const running = c.State === 'running';
+        const top = running ? await this.docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
+        const cmdColumn = top ? top.Titles.indexOf('CMD') : -1;
+        const pidColumn = top ? top.Titles.indexOf('PID') : -1;
+        return {
+          name: c.Labels[LABEL_NODE] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          handle: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          running,
+          processes: ((top?.Processes ?? []) as string[][]).map((p) => ({ pid: Number(p[pidColumn]), command: (p[cmdColumn] ?? '?').split(/\s+/)[0]!.split('/').pop()! })),
+        };
+      }),
+    );
+  }
+
+  async destroy(instance: string): Promise<DestroyReport> {
+    let killed = 0;
+    const removedNodes: string[] = [];
+    try {
+      const containers = await this.docker.listContainers({ all: true, filters: instanceFilter(instance) });
+      await Promise.all(
+        containers.map(async (c) => {
+          if (c.State === 'running') {
+            const top = await this.docker.getContainer(c.Id).top().catch(() => undefined);
+            killed += top?.Processes.length ?? 0;
+          }
+          await this.docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            });
+          removedNodes.push(c.Labels[LABEL_NODE] ?? c.Id);
+        }),
+      );
+      const networks = await this.docker.listNetworks({ filters: instanceFilter(instance) });
+      await Promise.all(
+        networks.map((n) =>
+          this.docker
+            .getNetwork(n.Id)
+            .remove()
+            .catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+      );
+    } catch (err) {
+      throw engineError(err, `removing lab ${instance} from Docker`);
+    }
+    const removedPaths: string[] = [];
+    const dir = instanceDir(instance);
+    if (existsSync(dir)) {
+      await rm(dir, { recursive: true, force: true });
+      removedPaths.push(dir);
+    }
+    return { instance, killedProcesses: killed, removedNodes: removedNodes.sort(), removedPaths };
+  }
+}
+
+/** Segments and point-to-point links, each as the list of interfaces on it. */
+function labNetworks(lab: ResolvedLab): LabNetwork[] {
+  return [...lab.segments.map((s) => ({ name: s.name, members: s.members })), ...lab.links.map((l) => ({ name: l.name, members: [...l.ends] }))];
+}
+
+interface LinkLine {
+  index: number;
+  name: string;
+  mac?: string;
+  master?: string;
+}
+
+/** `ip -o link show` lines: "7: eth0@if8: <...> mtu 1500 ... master br-x ... link/ether 02:42:.. brd ..". */
+export function parseLinkList(text: string): LinkLine[] {
+  const out: LinkLine[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d+):\s+([^:@\s]+)(?:@[^:\s]+)?:/.exec(line);
+    if (!m) continue;
+    out.push({
+      index: Number(m[1]),
+      name: m[2]!,
+      mac: /link\/ether ([0-9a-f:]{17})/.exec(line)?.[1],
+      master: /\smaster (\S+)/.exec(line)?.[1],
+    });
+  }
+  return out;
+}

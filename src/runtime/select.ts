@@ -1,0 +1,91 @@
+// Which runtime serves which instance. `up --runtime` picks one; every later command (status,
+// exec, run, down) takes it from the instance's state record, so users name the runtime once.
+// `down` and `down --all` also look at what each runtime finds on the host by itself, so a
+// lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
+import { readdir } from 'node:fs/promises';
+import { haveCommand } from '../util/exec.js';
+import { EXIT, LvslabError } from '../util/errors.js';
+import { RUN_ROOT } from '../util/host-paths.js';
+import { loadState } from '../lab/state.js';
+import { loadRecipe } from '../images/recipe.js';
+import { engineAvailable } from '../docker/engine.js';
+import { NetnsRuntime } from './netns/netns-runtime.js';
+import { DockerRuntime } from './docker/docker-runtime.js';
+import { RUNTIME_KINDS, type DestroyReport, type Runtime, type RuntimeKind } from './runtime.js';
+
+export const CONTAINERLAB_INSTALL_HINT =
+  'install containerlab (https://containerlab.dev/install/: bash -c "$(curl -sL https://get.containerlab.dev)"), ' +
+  'or use --runtime docker, which runs the same lab on the Docker engine directly';
+
+export function isRuntimeKind(text: string): text is RuntimeKind {
+  return (RUNTIME_KINDS as readonly string[]).includes(text);
+}
+
+export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
+  switch (kind) {
+    case 'netns':
+      return new NetnsRuntime();
+    case 'docker':
+      return new DockerRuntime({ image: (await loadRecipe()).image });
+    case 'containerlab': {
+      if (!(await haveCommand('containerlab'))) {
+        throw new LvslabError('--runtime containerlab needs the containerlab binary, which is not installed on this host', EXIT.hostNotReady, CONTAINERLAB_INSTALL_HINT);
+      }
+      throw new LvslabError(
+        '--runtime containerlab is not available in this version of lvslab',
+        EXIT.hostNotReady,
+        'export the lab and deploy it yourself: lvslab export LAB --format containerlab --out DIR && containerlab deploy -t DIR/LAB.clab.yml; or use --runtime docker',
+      );
+    }
+  }
+}
+
+/** The runtime that holds `instance`, from its state record (netns when there is none). */
+export async function runtimeOfInstance(instance: string): Promise<Runtime> {
+  const state = await loadState(instance);
+  return runtimeOfKind(state?.runtime ?? 'netns');
+}
+
+export interface FoundInstance {
+  instance: string;
+  /** From the state record, or the runtime that found its objects. */
+  runtime: RuntimeKind;
+}
+
+/**
+ * Every instance on this host: state records, netns namespaces, and labelled Docker objects
+ * (when an engine answers — without one there can be none of ours running).
+ */
+export async function listAllInstances(): Promise<FoundInstance[]> {
+  const found = new Map<string, RuntimeKind>();
+  for (const dir of await readdir(RUN_ROOT).catch(() => [] as string[])) {
+    found.set(dir, (await loadState(dir))?.runtime ?? 'netns');
+  }
+  for (const inst of await new NetnsRuntime().listInstances()) if (!found.has(inst)) found.set(inst, 'netns');
+  if (await engineAvailable()) {
+    for (const inst of await dockerForCleanup().listInstances()) if (!found.has(inst)) found.set(inst, 'docker');
+  }
+  return [...found].map(([instance, runtime]) => ({ instance, runtime })).sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/**
+ * Removes everything of `instance` wherever it is: its own runtime first, then whatever the
+ * other runtimes find under its name. Reports merged.
+ */
+export async function destroyEverywhere(instance: string): Promise<DestroyReport> {
+  const reports: DestroyReport[] = [];
+  if (await engineAvailable()) reports.push(await dockerForCleanup().destroy(instance));
+  // netns last: it also removes the instance's state directory.
+  reports.push(await new NetnsRuntime().destroy(instance));
+  return {
+    instance,
+    killedProcesses: reports.reduce((n, r) => n + r.killedProcesses, 0),
+    removedNodes: [...new Set(reports.flatMap((r) => r.removedNodes))].sort(),
+    removedPaths: [...new Set(reports.flatMap((r) => r.removedPaths))],
+  };
+}
+
+/** A Docker runtime for finding and removing objects: needs no image. */
+function dockerForCleanup(): DockerRuntime {
+  return new DockerRuntime({ image: 'unused-for-cleanup' });
+}
