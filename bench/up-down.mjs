@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Benchmark: how long `lvslab up ospf-ecmp` takes until ready, and `lvslab down`, against
-// the goals (ready within the OSPF dead interval + 3 s; down under 2 s).
+// the goals (ready within the OSPF dead interval + 3 s; down under 2 s), on one or more
+// runtimes (docker needs an engine and `lvslab images build`).
 //
-//   node bench/up-down.mjs [--runs N] [--lab LAB] [--check]
+//   node bench/up-down.mjs [--runs N] [--lab LAB] [--runtime netns,docker] [--check]
 //
 // Each run is a fresh instance. Two figures per run, both wall-clock around the real CLI:
 //   up_wall_ms  from spawning `lvslab up` to its exit (it exits when ready)
@@ -26,6 +27,7 @@ const opt = (name, dflt) => {
 const runs = Number(opt('--runs', '5'));
 const lab = opt('--lab', 'ospf-ecmp');
 const check = args.includes('--check');
+const runtimes = opt('--runtime', 'netns').split(',');
 
 function lvslab(argv) {
   const t0 = process.hrtime.bigint();
@@ -39,62 +41,63 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const samples = [];
 let deadInterval;
-for (let i = 0; i < runs; i++) {
-  const name = `bench-${i}`;
-  lvslab(['down', name]);
-  const up = lvslab(['up', lab, '--name', name, '--json']);
-  if (up.status !== 0) {
-    console.error(`run ${i}: up failed (exit ${up.status}):\n${up.stderr}`);
+const byRuntime = {};
+for (const runtime of runtimes) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `bench-${i}`;
     lvslab(['down', name]);
-    process.exit(1);
+    const up = lvslab(['up', lab, '--name', name, '--runtime', runtime, '--json']);
+    if (up.status !== 0) {
+      console.error(`${runtime} run ${i}: up failed (exit ${up.status}):\n${up.stderr}`);
+      lvslab(['down', name]);
+      process.exit(1);
+    }
+    const out = JSON.parse(up.stdout);
+    const down = lvslab(['down', name]);
+    if (down.status !== 0) {
+      console.error(`${runtime} run ${i}: down failed:\n${down.stderr}`);
+      process.exit(1);
+    }
+    if (deadInterval === undefined) {
+      const status = spawnSync(process.execPath, ['-e', `import('${repo}dist/model/load.js').then(async m => { const l = await m.loadLabFile(${JSON.stringify(out.labFile)}); console.log(l.ospf.dead); })`], { encoding: 'utf8' });
+      deadInterval = Number(status.stdout.trim());
+    }
+    samples.push({ run: i, up_wall_ms: Math.round(up.ms), ready_ms: out.readyMs, down_ms: Math.round(down.ms), dataplane: out.dataplane });
+    console.error(`${runtime} run ${i}: up ${Math.round(up.ms)} ms (ready ${out.readyMs} ms), down ${Math.round(down.ms)} ms`);
   }
-  const out = JSON.parse(up.stdout);
-  const down = lvslab(['down', name]);
-  if (down.status !== 0) {
-    console.error(`run ${i}: down failed:\n${down.stderr}`);
-    process.exit(1);
-  }
-  if (deadInterval === undefined) {
-    const status = spawnSync(process.execPath, ['-e', `import('${repo}dist/model/load.js').then(async m => { const l = await m.loadLabFile(${JSON.stringify(out.labFile)}); console.log(l.ospf.dead); })`], { encoding: 'utf8' });
-    deadInterval = Number(status.stdout.trim());
-  }
-  samples.push({ run: i, up_wall_ms: Math.round(up.ms), ready_ms: out.readyMs, down_ms: Math.round(down.ms), dataplane: out.dataplane });
-  console.error(`run ${i}: up ${Math.round(up.ms)} ms (ready ${out.readyMs} ms), down ${Math.round(down.ms)} ms`);
+  const upGoalMs = (deadInterval + 3) * 1000;
+  const summary = {
+    up_wall_ms_median: median(samples.map((s) => s.up_wall_ms)),
+    up_wall_ms_max: Math.max(...samples.map((s) => s.up_wall_ms)),
+    ready_ms_median: median(samples.map((s) => s.ready_ms)),
+    down_ms_median: median(samples.map((s) => s.down_ms)),
+    down_ms_max: Math.max(...samples.map((s) => s.down_ms)),
+    up_goal_ms: upGoalMs,
+    down_goal_ms: 2000,
+  };
+  const verdict = { up: summary.up_wall_ms_median <= upGoalMs, down: summary.down_ms_median < 2000 };
+  byRuntime[runtime] = { samples, summary, verdict };
 }
-
-const upGoalMs = (deadInterval + 3) * 1000;
-const summary = {
-  up_wall_ms_median: median(samples.map((s) => s.up_wall_ms)),
-  up_wall_ms_max: Math.max(...samples.map((s) => s.up_wall_ms)),
-  ready_ms_median: median(samples.map((s) => s.ready_ms)),
-  down_ms_median: median(samples.map((s) => s.down_ms)),
-  down_ms_max: Math.max(...samples.map((s) => s.down_ms)),
-  up_goal_ms: upGoalMs,
-  down_goal_ms: 2000,
-};
-const verdict = {
-  up: summary.up_wall_ms_median <= upGoalMs,
-  down: summary.down_ms_median < 2000,
-};
 const record = {
   benchmark: 'up-down',
   lab,
   runs,
   at: new Date().toISOString(),
   host: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
-  method: 'wall clock (process.hrtime) around the real CLI, one fresh instance per run; ready_ms is lvslab\'s own start-of-up to ready',
-  samples,
-  summary,
-  verdict,
+  method: 'wall clock (process.hrtime) around the real CLI, one fresh instance per run, runtimes one after the other; ready_ms is lvslab\'s own start-of-up to ready',
+  runtimes: byRuntime,
 };
 mkdirSync(`${repo}bench/results`, { recursive: true });
 const file = `${repo}bench/results/up-down-${record.at.replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
 
-console.log(`lab ${lab}, ${runs} runs, dataplane ${samples[0]?.dataplane}, OSPF dead interval ${deadInterval} s`);
-console.log(`up   (spawn to ready): median ${summary.up_wall_ms_median} ms, max ${summary.up_wall_ms_max} ms   goal <= ${upGoalMs} ms: ${verdict.up ? 'met' : 'MISSED'}`);
-console.log(`down:                  median ${summary.down_ms_median} ms, max ${summary.down_ms_max} ms   goal < 2000 ms: ${verdict.down ? 'met' : 'MISSED'}`);
+console.log(`lab ${lab}, ${runs} runs per runtime, OSPF dead interval ${deadInterval} s`);
+for (const [runtime, { samples, summary, verdict }] of Object.entries(byRuntime)) {
+  console.log(`${runtime.padEnd(7)} dataplane ${samples[0]?.dataplane}`);
+  console.log(`  up   (spawn to ready): median ${summary.up_wall_ms_median} ms, max ${summary.up_wall_ms_max} ms   goal <= ${summary.up_goal_ms} ms: ${verdict.up ? 'met' : 'MISSED'}`);
+  console.log(`  down:                  median ${summary.down_ms_median} ms, max ${summary.down_ms_max} ms   goal < 2000 ms: ${verdict.down ? 'met' : 'MISSED'}`);
+}
 console.log(`recorded in ${file}`);
-if (check && !(verdict.up && verdict.down)) process.exit(1);
+if (check && !Object.values(byRuntime).every((r) => r.verdict.up && r.verdict.down)) process.exit(1);

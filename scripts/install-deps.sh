@@ -2,19 +2,22 @@
 # Installs the host packages lvslab needs (idempotent; Debian/Ubuntu; run as root).
 #   scripts/install-deps.sh          runtime packages: iproute2, FRR, keepalived, nginx, nftables, ...
 #   scripts/install-deps.sh --vm     also what the QEMU/IPVS test harness needs
-#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, Chromium, xmllint)
+#   scripts/install-deps.sh --docker also the Docker engine and debootstrap (--runtime docker, lvslab images build)
+#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, --docker, Chromium, xmllint)
 # Daemons are installed but never started on the host: a policy-rc.d is held in place
 # during the install so the packages' postinst scripts cannot start frr/nginx/keepalived
 # in the host namespace (lvslab starts its own instances inside each lab's namespaces).
 set -euo pipefail
-want_vm=0; want_tests=0
-for a in "$@"; do case "$a" in --vm) want_vm=1 ;; --tests) want_tests=1; want_vm=1 ;; -h|--help) sed -n '2,8p' "$0"; exit 0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+want_vm=0; want_tests=0; want_docker=0
+for a in "$@"; do case "$a" in --vm) want_vm=1 ;; --docker) want_docker=1 ;; --tests) want_tests=1; want_vm=1; want_docker=1 ;; -h|--help) sed -n '2,9p' "$0"; exit 0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 
 pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates util-linux)
 [ "$want_vm" = 1 ] && pkgs+=(qemu-system-x86 busybox-static cpio xz-utils)
 # the tests also render report.html in headless Chromium and check XML with xmllint
 [ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils)
+# Debian's engine (20.10) and what builds the node image without a registry
+[ "$want_docker" = 1 ] && pkgs+=(docker.io debootstrap tar)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,9 @@
 # Debian/Ubuntu, as root. Steps:
 #   1. host packages (FRR, keepalived, nginx, nftables, QEMU for the IPVS VM), npm packages, build
 #   2. type check, unit + integration + end-to-end suites on this host (netns runtime; the
-#      nftables fallback where the kernel has no IPVS)
+#      nftables fallback where the kernel has no IPVS), and the end-to-end suite on
+#      --runtime docker (a Docker engine is started if none runs; the node image is built
+#      offline, from the apt mirror)
 #   3. the end-to-end suite again inside a QEMU VM booted with Debian's stock kernel, where
 #      kernel IPVS + keepalived really run (LVSLAB_EXPECT_DATAPLANE=ipvs)
 # Options: --no-vm skips step 3 (quick local runs); --only-vm runs steps 1 and 3.
@@ -30,7 +32,10 @@ rm -f .test-results/*.json
 status=0
 if [ "$host" = 1 ]; then
   npm run typecheck --silent
-  npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
+  scripts/start-docker.sh
+  # Skips itself when the image of this recipe exists; offline: no registry is reachable in CI.
+  node dist/cli/main.js images build --offline
+  LVSLAB_DOCKER_TESTS=require npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
 fi
 if [ "$vm" = 1 ]; then
   scripts/test-vm.sh test/e2e test/vm --reporter=default --reporter=json --outputFile=.test-results/vm.json || status=$?

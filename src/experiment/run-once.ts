@@ -69,7 +69,7 @@ export async function runOnce(
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
       const program = runtime.nodePaths(lab.instance, job.client).lvslab;
-      await runtime.makeDir(lab.instance, job.client, job.dir);
+      await runtime.makeDirs(lab.instance, job.client, [{ path: job.dir }]);
       await runtime.writeFile(lab.instance, job.client, files.config, JSON.stringify(job.config, null, 2) + '\n');
       await runtime.startDaemon(lab.instance, job.client, {
         name: 'traffic',

@@ -158,7 +158,7 @@ export const FRR_HOST_DIRS = ['/run/frr', '/var/tmp/frr'] as const;
 
 /** Writes the node's files and starts its routing daemons, in order. */
 export async function startRouting(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {
-  for (const d of plan.dirs) await runtime.makeDir(instance, plan.node, d.path, { owner: d.owner });
+  await runtime.makeDirs(instance, plan.node, plan.dirs);
   await Promise.all(plan.files.map((f) => runtime.writeFile(instance, plan.node, f.path, f.content, { owner: f.owner })));
   for (const d of plan.routingDaemons) await runtime.startDaemon(instance, plan.node, d);
 }

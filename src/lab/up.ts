@@ -100,6 +100,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       EXIT.hostNotReady,
     );
   }
+  await runtime.preflight();
   if ((await listAllInstances()).some((i) => i.instance === lab.instance)) {
     throw new LvslabError(
       `an instance named '${lab.instance}' already exists`,

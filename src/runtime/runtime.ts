@@ -48,6 +48,11 @@ export interface NodeInspection {
 
 export interface Runtime {
   readonly kind: RuntimeKind;
+  /**
+   * Fails with a clear error when the runtime cannot create a lab here (no engine, no node
+   * image). `up` calls it before it records or creates anything.
+   */
+  preflight(): Promise<void>;
   /** Paths of a node's files as seen inside that node. */
   nodePaths(instance: string, node: string): NodePaths;
   /**
@@ -65,8 +70,8 @@ export interface Runtime {
   writeFile(instance: string, node: string, path: string, content: string, opts?: { owner?: string; mode?: number }): Promise<void>;
   /** Reads a file the node sees at `path`; undefined when it does not exist. */
   readFile(instance: string, node: string, path: string): Promise<string | undefined>;
-  /** Creates a directory inside the node (with parents), optionally owned by a user. */
-  makeDir(instance: string, node: string, path: string, opts?: { owner?: string }): Promise<void>;
+  /** Creates directories inside the node (with parents), in order, each optionally owned by a user. */
+  makeDirs(instance: string, node: string, dirs: ReadonlyArray<{ path: string; owner?: string }>): Promise<void>;
   startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void>;
   /**
    * Cuts (up=false) or restores a node's interface at the carrier level, as a pulled cable

@@ -7,6 +7,8 @@ import { run, type RunResult } from '../../src/util/exec.js';
 import { detectIpvs } from '../../src/dataplane/detect.js';
 import { pollUntil, readUntilStable } from '../../src/util/poll.js';
 import { nodeNamespace } from '../../src/runtime/netns/names.js';
+import { engine, engineAvailable } from '../../src/docker/engine.js';
+import { instanceFilter } from '../../src/runtime/docker/names.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}dist/cli/main.js`;
@@ -31,6 +33,8 @@ export async function expectedDataplane(): Promise<'ipvs' | 'nftables'> {
  */
 export interface HostSnapshot {
   namespaces: string[];
+  /** Containers and networks carrying lvslab's instance label (when an engine runs). */
+  dockerObjects: string[];
   hostLinks: string[];
   hostRoutes: string[];
   hostRules: string[];
@@ -45,12 +49,22 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
   const rules = (await run(['ip', 'rule', 'show'])).stdout.split('\n').filter(Boolean).sort();
   return {
     namespaces,
+    dockerObjects: await dockerObjects(),
     hostLinks: links.map((l) => l.ifname).sort(),
     hostRoutes: routes,
     hostRules: rules,
     labProcesses: labProcesses(),
     files: [...listTree('/run/lvslab'), ...listTree('/run/frr'), ...listTree('/var/tmp/frr')].sort(),
   };
+}
+
+async function dockerObjects(): Promise<string[]> {
+  const docker = engine();
+  if (!(await engineAvailable(docker))) return [];
+  const filters = instanceFilter();
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network /${n.Name}`)].sort();
 }
 
 function labProcesses(): string[] {
@@ -141,12 +155,12 @@ export interface RequestTally {
  * Sends `count` HTTP requests from a client node to url, each on a new TCP connection
  * (Connection: close), in one curl process: bounded in count and time (1 s per request).
  */
-export async function requestLoop(instance: string, client: string, url: string, count: number): Promise<RequestTally> {
+export async function requestLoop(instance: string, client: string, url: string, count: number, exec: NodeExec = netnsExec(instance, client)): Promise<RequestTally> {
   // One line per request: "<http code>|<X-Real-Server header>"; bodies are discarded.
   const args = ['-s', '--max-time', '1', '-H', 'Connection: close', '-w', '%{http_code}|%header{x-real-server}\\n'];
   for (let i = 0; i < count; i++) args.push('-o', '/dev/null', url); // -o binds to one URL each
   // curl keeps going after a failed transfer and prints one line per URL either way.
-  const r = await run(['ip', 'netns', 'exec', nodeNamespace(instance, client), 'curl', ...args], { timeoutMs: count * 1500 + 5000 });
+  const r = await exec(['curl', ...args], count * 1500 + 5000);
   const tally: RequestTally = { hits: {}, failures: 0, total: count };
   const lines = r.stdout.split('\n').filter((l) => l.includes('|'));
   for (const line of lines) {
@@ -156,6 +170,18 @@ export async function requestLoop(instance: string, client: string, url: string,
   }
   tally.failures += Math.max(0, count - lines.length);
   return tally;
+}
+
+/** Runs a command inside one lab node. */
+export type NodeExec = (argv: string[], timeoutMs: number) => Promise<RunResult>;
+
+export function netnsExec(instance: string, node: string): NodeExec {
+  return (argv, timeoutMs) => run(['ip', 'netns', 'exec', nodeNamespace(instance, node), ...argv], { timeoutMs });
+}
+
+/** Through `lvslab exec`, as a user would: works on every runtime. */
+export function cliExec(instance: string, node: string): NodeExec {
+  return (argv, timeoutMs) => lvslab(['exec', '--name', instance, node, '--', ...argv], { timeoutMs });
 }
 
 export function addTallies(a: RequestTally, b: RequestTally): RequestTally {

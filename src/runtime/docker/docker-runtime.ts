@@ -23,7 +23,7 @@ import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { instanceDir } from '../../util/host-paths.js';
-import { writeSysctlsArgv } from '../../util/sysctl.js';
+import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
 import { loadState } from '../../lab/state.js';
 import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
@@ -71,9 +71,12 @@ export class DockerRuntime implements Runtime {
     return containerName(instance, node);
   }
 
-  async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
+  async preflight(): Promise<void> {
     await requireEngine(this.docker);
     await this.requireImage();
+  }
+
+  async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
     const networks = labNetworks(lab);
     const subnets = await this.transportSubnets(lab, networks.length);
     plan.onProgress?.(`creating ${networks.length} Docker networks and ${lab.nodes.length} containers`);
@@ -207,13 +210,10 @@ export class DockerRuntime implements Runtime {
       ...renames.flatMap((r) => [`link set dev ${r.temporary} name ${r.final} address ${r.mac}`, `address flush dev ${r.final}`]),
     ];
     await this.mustExec(lab.instance, node.name, ['ip', '-batch', '-'], { input: batch.join('\n') + '\n' });
-    const sysctls = plan.sysctls(node.name);
-    if (sysctls.length > 0) {
-      // All of them, in order, now that the interfaces have their lab names.
-      await this.mustExec(lab.instance, node.name, writeSysctlsArgv(sysctls));
-    }
+    // Every sysctl, in order, now that the interfaces have their lab names; then addresses,
+    // links up and routes — one exec.
     const lines = plan.networkLines(node.name);
-    if (lines.length > 0) await this.mustExec(lab.instance, node.name, ['ip', '-batch', '-'], { input: lines.join('\n') + '\n' });
+    await this.mustExec(lab.instance, node.name, writeSysctlsThenIpBatchArgv(plan.sysctls(node.name)), { input: lines.join('\n') + '\n' });
   }
 
   private async mustExec(instance: string, node: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -242,9 +242,11 @@ export class DockerRuntime implements Runtime {
     return r.code === 0 ? r.stdout : undefined;
   }
 
-  async makeDir(instance: string, node: string, path: string, opts: { owner?: string } = {}): Promise<void> {
-    await this.mustExec(instance, node, ['mkdir', '-p', path]);
-    if (opts.owner) await this.mustExec(instance, node, ['chown', `${opts.owner}:${opts.owner}`, path]);
+  // One exec for the whole list: each exec costs tens of milliseconds.
+  async makeDirs(instance: string, node: string, dirs: ReadonlyArray<{ path: string; owner?: string }>): Promise<void> {
+    if (dirs.length === 0) return;
+    const script = 'while [ $# -gt 0 ]; do mkdir -p "$1" && { [ -z "$2" ] || chown "$2:$2" "$1"; } || exit 1; shift 2; done';
+    await this.mustExec(instance, node, ['sh', '-c', script, 'lvslab-mkdir', ...dirs.flatMap((d) => [d.path, d.owner ?? ''])]);
   }
 
   async startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void> {
@@ -339,35 +341,28 @@ export class DockerRuntime implements Runtime {
 
   async destroy(instance: string): Promise<DestroyReport> {
     let killed = 0;
-    const removedNodes: string[] = [];
+    const removedNodes = new Set<string>();
+    const filters = instanceFilter(instance);
+    const tolerateGone = (err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    };
     try {
-      const containers = await this.docker.listContainers({ all: true, filters: instanceFilter(instance) });
-      await Promise.all(
-        containers.map(async (c) => {
-          if (c.State === 'running') {
-            const top = await this.docker.getContainer(c.Id).top().catch(() => undefined);
-            killed += top?.Processes.length ?? 0;
-          }
-          await this.docker
-            .getContainer(c.Id)
-            .remove({ force: true, v: true })
-            .catch((err: unknown) => {
-              if (!isNotFound(err)) throw err;
-            });
-          removedNodes.push(c.Labels[LABEL_NODE] ?? c.Id);
-        }),
-      );
-      const networks = await this.docker.listNetworks({ filters: instanceFilter(instance) });
-      await Promise.all(
-        networks.map((n) =>
-          this.docker
-            .getNetwork(n.Id)
-            .remove()
-            .catch((err: unknown) => {
-              if (!isNotFound(err)) throw err;
-            }),
-        ),
-      );
+      // Rounds until the engine lists nothing: a create that a killed `up` had in flight
+      // may land just after the first listing.
+      for (let round = 0; round < 5; round++) {
+        const containers = await this.docker.listContainers({ all: true, filters });
+        const networks = await this.docker.listNetworks({ filters });
+        if (containers.length === 0 && networks.length === 0) break;
+        await Promise.all(
+          containers.map(async (c) => {
+            if (c.State === 'running') killed += (await this.docker.getContainer(c.Id).top().catch(() => undefined))?.Processes.length ?? 0;
+            await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerateGone);
+            removedNodes.add(c.Labels[LABEL_NODE] ?? c.Id);
+          }),
+        );
+        // A network still holding an endpoint (a container that appeared meanwhile) waits for the next round.
+        await Promise.all(networks.map((n) => this.docker.getNetwork(n.Id).remove().catch((err: unknown) => (round < 4 ? undefined : tolerateGone(err)))));
+      }
     } catch (err) {
       throw engineError(err, `removing lab ${instance} from Docker`);
     }
@@ -377,7 +372,7 @@ export class DockerRuntime implements Runtime {
       await rm(dir, { recursive: true, force: true });
       removedPaths.push(dir);
     }
-    return { instance, killedProcesses: killed, removedNodes: removedNodes.sort(), removedPaths };
+    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths };
   }
 }
 

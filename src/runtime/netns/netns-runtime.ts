@@ -27,6 +27,9 @@ import {
 export class NetnsRuntime implements Runtime {
   readonly kind = 'netns' as const;
 
+  // Everything netns needs is a host requirement (src/host/checks.ts), checked by `up`.
+  async preflight(): Promise<void> {}
+
   nodePaths(instance: string, node: string): NodePaths {
     const base = `${instanceDir(instance)}/nodes/${node}`;
     return {
@@ -114,9 +117,11 @@ export class NetnsRuntime implements Runtime {
     }
   }
 
-  async makeDir(_instance: string, _node: string, path: string, opts: { owner?: string } = {}): Promise<void> {
-    await mkdir(path, { recursive: true });
-    if (opts.owner) await chownTo(path, opts.owner);
+  async makeDirs(_instance: string, _node: string, dirs: ReadonlyArray<{ path: string; owner?: string }>): Promise<void> {
+    for (const d of dirs) {
+      await mkdir(d.path, { recursive: true });
+      if (d.owner) await chownTo(d.path, d.owner);
+    }
   }
 
   async startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void> {
