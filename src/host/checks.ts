@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { detectIpvs } from '../dataplane/detect.js';
 import { haveCommand } from '../util/exec.js';
 import { requireEngine } from '../docker/engine.js';
+import { CONTAINERLAB_INSTALL_HINT } from '../runtime/containerlab/containerlab-runtime.js';
 import type { LvslabError } from '../util/errors.js';
 
 export interface HostCheck {
@@ -72,6 +73,17 @@ async function checkDocker(): Promise<HostCheck> {
   }
 }
 
+async function checkContainerlab(): Promise<HostCheck> {
+  const ok = await haveCommand('containerlab');
+  return {
+    id: 'containerlab',
+    ok,
+    detail: ok ? 'containerlab found (--runtime containerlab)' : 'containerlab not installed (only needed for --runtime containerlab)',
+    fix: ok ? undefined : CONTAINERLAB_INSTALL_HINT,
+    optional: true,
+  };
+}
+
 /**
  * Every host requirement once, with who needs it: `up` needs the `always` ones plus those
  * of its dataplane; `doctor` shows all. `forNodes` marks the programs the lab's nodes run:
@@ -94,6 +106,7 @@ const REQUIREMENTS: Array<{ neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor';
   { neededBy: 'ipvs', forNodes: true, check: () => commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm') },
   { neededBy: 'doctor', check: checkIpvs },
   { neededBy: 'doctor', check: checkDocker },
+  { neededBy: 'doctor', check: checkContainerlab },
 ];
 
 /** Everything `lvslab doctor` reports. */

@@ -3,19 +3,14 @@
 // `down` and `down --all` also look at what each runtime finds on the host by itself, so a
 // lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
 import { readdir } from 'node:fs/promises';
-import { haveCommand } from '../util/exec.js';
-import { EXIT, LvslabError } from '../util/errors.js';
 import { RUN_ROOT } from '../util/host-paths.js';
 import { loadState } from '../lab/state.js';
 import { loadRecipe } from '../images/recipe.js';
 import { engineAvailable } from '../docker/engine.js';
 import { NetnsRuntime } from './netns/netns-runtime.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
+import { ContainerlabRuntime } from './containerlab/containerlab-runtime.js';
 import { RUNTIME_KINDS, type DestroyReport, type Runtime, type RuntimeKind } from './runtime.js';
-
-export const CONTAINERLAB_INSTALL_HINT =
-  'install containerlab (https://containerlab.dev/install/: bash -c "$(curl -sL https://get.containerlab.dev)"), ' +
-  'or use --runtime docker, which runs the same lab on the Docker engine directly';
 
 export function isRuntimeKind(text: string): text is RuntimeKind {
   return (RUNTIME_KINDS as readonly string[]).includes(text);
@@ -27,16 +22,8 @@ export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
       return new NetnsRuntime();
     case 'docker':
       return new DockerRuntime({ image: (await loadRecipe()).image });
-    case 'containerlab': {
-      if (!(await haveCommand('containerlab'))) {
-        throw new LvslabError('--runtime containerlab needs the containerlab binary, which is not installed on this host', EXIT.hostNotReady, CONTAINERLAB_INSTALL_HINT);
-      }
-      throw new LvslabError(
-        '--runtime containerlab is not available in this version of lvslab',
-        EXIT.hostNotReady,
-        'export the lab and deploy it yourself: lvslab export LAB --format containerlab --out DIR && containerlab deploy -t DIR/LAB.clab.yml; or use --runtime docker',
-      );
-    }
+    case 'containerlab':
+      return new ContainerlabRuntime({ image: (await loadRecipe()).image });
   }
 }
 
@@ -74,7 +61,12 @@ export async function listAllInstances(): Promise<FoundInstance[]> {
  */
 export async function destroyEverywhere(instance: string): Promise<DestroyReport> {
   const reports: DestroyReport[] = [];
-  if (await engineAvailable()) reports.push(await dockerForCleanup().destroy(instance));
+  if (await engineAvailable()) {
+    // containerlab's own destroy first where it deployed the lab; the label sweep after it.
+    const recorded = (await loadState(instance))?.runtime;
+    if (recorded === 'containerlab') reports.push(await new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance));
+    reports.push(await dockerForCleanup().destroy(instance));
+  }
   // netns last: it also removes the instance's state directory.
   reports.push(await new NetnsRuntime().destroy(instance));
   return {

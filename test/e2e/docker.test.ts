@@ -10,33 +10,26 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { engine, engineAvailable } from '../../src/docker/engine.js';
-import { loadRecipe } from '../../src/images/recipe.js';
-import { imageSize } from '../../src/images/build.js';
+import { engine } from '../../src/docker/engine.js';
 import { up } from '../../src/lab/up.js';
 import { DockerRuntime, NODE_CAPABILITIES } from '../../src/runtime/docker/docker-runtime.js';
 import { containerName, instanceFilter } from '../../src/runtime/docker/names.js';
 import { LvslabError, EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
-import { addTallies, cliExec, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
 
 const INSTANCE = 'e2e-dk';
 const KILLED = 'e2e-dk-kill';
 const MISSING_IMAGE = 'e2e-dk-noimg';
 const VIP_URL = 'http://10.0.1.100/';
 
-const required = process.env.LVSLAB_DOCKER_TESTS === 'require';
-const engineUp = await engineAvailable();
-const recipe = await loadRecipe();
-const imageBuilt = engineUp && (await imageSize(engine(), recipe.image)) !== undefined;
-const skipReason = !engineUp ? 'no Docker engine answers' : !imageBuilt ? `${recipe.image} is not built (lvslab images build)` : undefined;
-if (skipReason && !required) console.warn(`docker e2e suite skipped: ${skipReason}`);
+const gate = await dockerSuiteGate('docker e2e suite');
 
 let before: HostSnapshot;
 
-describe.skipIf(skipReason !== undefined && !required)('ospf-ecmp on docker', () => {
+describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
   beforeAll(async () => {
-    if (skipReason) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${skipReason}`);
+    if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
     for (const name of [INSTANCE, KILLED, MISSING_IMAGE]) await lvslab(['down', name]);
     before = await hostSnapshot();
   }, 60_000);

@@ -9,6 +9,8 @@ import { pollUntil, readUntilStable } from '../../src/util/poll.js';
 import { nodeNamespace } from '../../src/runtime/netns/names.js';
 import { engine, engineAvailable } from '../../src/docker/engine.js';
 import { instanceFilter } from '../../src/runtime/docker/names.js';
+import { loadRecipe } from '../../src/images/recipe.js';
+import { imageSize } from '../../src/images/build.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}dist/cli/main.js`;
@@ -189,3 +191,20 @@ export function addTallies(a: RequestTally, b: RequestTally): RequestTally {
   for (const [k, v] of Object.entries(b.hits)) hits[k] = (hits[k] ?? 0) + v;
   return { hits, failures: a.failures + b.failures, total: a.total + b.total };
 }
+
+/**
+ * Whether a suite that needs a Docker engine and the node image runs here. scripts/test.sh
+ * sets LVSLAB_DOCKER_TESTS=require: there a missing engine or image fails the suite
+ * (`missing` is thrown in its beforeAll); elsewhere (the IPVS VM has no Docker) it is skipped
+ * with a visible warning.
+ */
+export async function dockerSuiteGate(suite: string): Promise<{ skip: boolean; missing?: string }> {
+  const required = process.env.LVSLAB_DOCKER_TESTS === 'require';
+  const engineUp = await engineAvailable();
+  const recipe = await loadRecipe();
+  const imageBuilt = engineUp && (await imageSize(engine(), recipe.image)) !== undefined;
+  const missing = !engineUp ? 'no Docker engine answers' : !imageBuilt ? `${recipe.image} is not built (lvslab images build)` : undefined;
+  if (missing && !required) console.warn(`${suite} skipped: ${missing}`);
+  return { skip: missing !== undefined && !required, missing };
+}
+

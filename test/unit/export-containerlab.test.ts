@@ -1,14 +1,14 @@
-import { fileURLToPath } from 'node:url';
 // `lvslab export --format containerlab`: every catalogue lab exports to a topology that
 // containerlab's own published JSON Schema accepts, and whose structure matches the lab:
 // every segment membership and link end is an endpoint, interface names are the
 // containers' (eth0 is containerlab's), and the configs and exec lines use the same names.
 // containerlab itself cannot run here; its schema is the authority we check against.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { loadClabValidator } from '../support/clab-schema.js';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCatalogue } from '../../src/lab/catalogue.js';
@@ -20,38 +20,6 @@ import { CONTAINER_BASE, IMAGE_LVSLAB_DIR, nodeImage } from '../../src/images/no
 import { readLvslabProgramFiles } from '../../src/export/lvslab-programs.js';
 import { containerInterfaceName } from '../../src/export/interface-names.js';
 import { LvslabError } from '../../src/util/errors.js';
-
-/** The published schema (https://containerlab.dev/clab.schema.json), a copy shared by the project. */
-// containerlab's published schema lives in the shared reference beside the repository
-// (CI clones the repo with ../shared next to it).
-const CLAB_SCHEMA = process.env.LVSLAB_CLAB_SCHEMA ?? fileURLToPath(new URL('../../../shared/schemas/clab.schema.json', import.meta.url));
-
-/**
- * The schema says draft-07 but uses 2020-12's `prefixItems` (the short link form's two
- * endpoints) and the editor annotation `markdownDescription`. Under draft-07 rules
- * `prefixItems` would be silently ignored, so it is rewritten to its draft-07 equivalent
- * (`items` as a tuple); the annotation is declared as such.
- */
-function loadClabValidator(): ValidateFunction {
-  expect(existsSync(CLAB_SCHEMA), `containerlab schema not found at ${CLAB_SCHEMA} (set LVSLAB_CLAB_SCHEMA)`).toBe(true);
-  const schema = JSON.parse(readFileSync(CLAB_SCHEMA, 'utf8')) as unknown;
-  // Not strict: ajv's strict mode only objects to looseness in the schema itself (an
-  // `additionalItems` on an object, patterns without `type`), not to our documents.
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addKeyword({ keyword: 'markdownDescription', schemaType: 'string' });
-  return ajv.compile(rewritePrefixItems(schema) as object);
-}
-
-function rewritePrefixItems(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rewritePrefixItems);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'prefixItems') out.items = rewritePrefixItems(v);
-    else out[k] = rewritePrefixItems(v);
-  }
-  return out;
-}
 
 interface ClabEndpoint {
   node: string;

@@ -24,6 +24,7 @@ import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js'
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { instanceDir } from '../../util/host-paths.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
+import { sysctlInterfaceName } from '../../render/sysctl.js';
 import { loadState } from '../../lab/state.js';
 import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
@@ -163,7 +164,6 @@ export class DockerRuntime implements Runtime {
   private async createNode(instance: string, node: ResolvedNode, attachments: Attachment[], sysctls: Array<[string, string]>): Promise<void> {
     const name = this.container(instance, node.name);
     const [first, ...rest] = attachments;
-    const ifaceNames = new Set(node.interfaces.map((i) => i.name.replaceAll('.', '/')));
     try {
       const container = await this.docker.createContainer({
         name,
@@ -173,8 +173,7 @@ export class DockerRuntime implements Runtime {
         HostConfig: {
           Init: true,
           CapAdd: [...NODE_CAPABILITIES],
-          // Keys that exist before the lab's interfaces do; the rest follow in configureNetwork.
-          Sysctls: Object.fromEntries(sysctls.filter(([key]) => !ifaceNames.has(/^net\.ipv4\.conf\.([^.]+)\./.exec(key)?.[1] ?? ''))),
+          Sysctls: createTimeSysctls(node, sysctls),
           Binds: [`${LVSLAB_PACKAGE_DIR}:${IMAGE_LVSLAB_DIR}:ro`],
           NetworkMode: first ? first.network : 'none',
           RestartPolicy: { Name: 'no' },
@@ -190,21 +189,33 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Step 3 of the header: find, rename, readdress; sysctls; routes. */
+  /** Step 3 of the header, from the MAC the engine gave each of the node's networks. */
   private async configureNetwork(lab: ResolvedLab, node: ResolvedNode, attachments: Attachment[], plan: CreatePlan): Promise<void> {
     const name = this.container(lab.instance, node.name);
     const info = await this.docker.getContainer(name).inspect();
     const engineMacs = new Map(Object.entries(info.NetworkSettings.Networks).map(([net, ep]) => [net, ep.MacAddress.toLowerCase()]));
-    const links = parseLinkList((await this.mustExec(lab.instance, node.name, ['ip', '-o', 'link', 'show'])).stdout);
-    const renames: Array<{ current: string; temporary: string; final: string; mac: string }> = [];
-    attachments.forEach((a, i) => {
+    const found = attachments.map((a) => {
       const mac = engineMacs.get(a.network);
-      const current = links.find((l) => l.mac === mac)?.name;
-      if (!mac || !current) throw new LvslabError(`${name}: no interface with the MAC Docker gave it on ${a.network} (${mac ?? 'none'})`);
-      const iface = node.interfaces.find((x) => x.name === a.labIface)!;
-      renames.push({ current, temporary: `lvslab-t${i}`, final: iface.name, mac: iface.mac });
+      if (!mac) throw new LvslabError(`${name}: Docker reports no endpoint on ${a.network}`);
+      return { mac, labIface: a.labIface };
     });
-    // Two passes, so a lab interface may take a name Docker gave another one (eth0 <-> eth1).
+    await this.adoptInterfaces(lab, node, found, plan);
+  }
+
+  /**
+   * Gives the node's interfaces their lab identity and configures its network: each
+   * interface is found by its current MAC, renamed to the lab's name and given the lab's
+   * MAC, its address flushed; then every sysctl in order, the addresses and the routes.
+   */
+  protected async adoptInterfaces(lab: ResolvedLab, node: ResolvedNode, found: Array<{ mac: string; labIface: string }>, plan: CreatePlan): Promise<void> {
+    const links = parseLinkList((await this.mustExec(lab.instance, node.name, ['ip', '-o', 'link', 'show'])).stdout);
+    const renames = found.map((f, i) => {
+      const current = links.find((l) => l.mac === f.mac)?.name;
+      if (!current) throw new LvslabError(`${this.container(lab.instance, node.name)}: no interface with MAC ${f.mac} (for ${f.labIface})`);
+      const iface = node.interfaces.find((x) => x.name === f.labIface)!;
+      return { current, temporary: `lvslab-t${i}`, final: iface.name, mac: iface.mac };
+    });
+    // Two passes, so a lab interface may take a name the engine gave another one (eth0 <-> eth1).
     const batch = [
       ...renames.flatMap((r) => [`link set dev ${r.current} down`, `link set dev ${r.current} name ${r.temporary}`]),
       ...renames.flatMap((r) => [`link set dev ${r.temporary} name ${r.final} address ${r.mac}`, `address flush dev ${r.final}`]),
@@ -216,7 +227,7 @@ export class DockerRuntime implements Runtime {
     await this.mustExec(lab.instance, node.name, writeSysctlsThenIpBatchArgv(plan.sysctls(node.name)), { input: lines.join('\n') + '\n' });
   }
 
-  private async mustExec(instance: string, node: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  protected async mustExec(instance: string, node: string, argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     const r = await this.exec(instance, node, argv, opts);
     if (r.code !== 0) throw new LvslabError(`${argv.slice(0, 3).join(' ')} in ${this.container(instance, node)} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r;
@@ -374,6 +385,15 @@ export class DockerRuntime implements Runtime {
     }
     return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths };
   }
+}
+
+/**
+ * The sysctls an engine can set when it creates the container: every key but those of the
+ * lab's interfaces, which do not exist yet (adoptInterfaces sets all of them again, in order).
+ */
+export function createTimeSysctls(node: ResolvedNode, sysctls: ReadonlyArray<readonly [string, string]>): Record<string, string> {
+  const ifaces = new Set(node.interfaces.map((i) => sysctlInterfaceName(i.name)));
+  return Object.fromEntries(sysctls.filter(([key]) => !ifaces.has(/^net\.ipv4\.conf\.([^.]+)\./.exec(key)?.[1] ?? '')));
 }
 
 /** Segments and point-to-point links, each as the list of interfaces on it. */
