@@ -10,11 +10,7 @@ import { engineAvailable } from '../docker/engine.js';
 import { NetnsRuntime } from './netns/netns-runtime.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import { ContainerlabRuntime } from './containerlab/containerlab-runtime.js';
-import { RUNTIME_KINDS, type DestroyReport, type Runtime, type RuntimeKind } from './runtime.js';
-
-export function isRuntimeKind(text: string): text is RuntimeKind {
-  return (RUNTIME_KINDS as readonly string[]).includes(text);
-}
+import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
 
 export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
   switch (kind) {
@@ -25,12 +21,6 @@ export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
     case 'containerlab':
       return new ContainerlabRuntime({ image: (await loadRecipe()).image });
   }
-}
-
-/** The runtime that holds `instance`, from its state record (netns when there is none). */
-export async function runtimeOfInstance(instance: string): Promise<Runtime> {
-  const state = await loadState(instance);
-  return runtimeOfKind(state?.runtime ?? 'netns');
 }
 
 export interface FoundInstance {

@@ -7,7 +7,7 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .option('--json', 'machine-readable output')
-    .description('check this host: root, iproute2, FRR, keepalived, nginx, nftables, kernel IPVS, Docker — each with the exact fix')
+    .description('check this host: root, iproute2, FRR, keepalived, nginx, nftables, kernel IPVS, Docker, containerlab — each with the exact fix')
     .addHelpText('after', `
 Exit 0 when everything required is there (optional parts such as IPVS and Docker only
 limit what can run), 3 otherwise.`)
@@ -16,10 +16,11 @@ limit what can run), 3 otherwise.`)
       const failed = checks.filter((c) => !c.ok && !c.optional);
       if (opts.json) printJson({ ok: failed.length === 0, checks });
       else {
+        const width = Math.max(...checks.map((c) => c.id.length));
         for (const c of checks) {
           const mark = c.ok ? 'ok  ' : c.optional ? 'note' : 'MISS';
-          process.stdout.write(`${mark}  ${c.id.padEnd(11)} ${c.detail}\n`);
-          if (!c.ok && c.fix) process.stdout.write(`      ${''.padEnd(11)} fix: ${c.fix}\n`);
+          process.stdout.write(`${mark}  ${c.id.padEnd(width)} ${c.detail}\n`);
+          if (!c.ok && c.fix) process.stdout.write(`      ${''.padEnd(width)} fix: ${c.fix}\n`);
         }
         process.stdout.write(failed.length === 0 ? '\nthis host can run lvslab labs\n' : `\n${failed.length} required part(s) missing\n`);
       }
