@@ -95,14 +95,17 @@ export class DockerRuntime implements Runtime {
       });
     });
 
-    await Promise.all(
-      lab.nodes.map(async (node) => {
-        const mine = attachments.get(node.name)!;
-        await this.createNode(lab.instance, node, mine, plan.sysctls(node.name));
-        await this.configureNetwork(lab, node, mine, plan);
-        await plan.onNodeNetworkReady?.(node.name);
-      }),
-    );
+    const setUp = async (node: ResolvedNode) => {
+      const mine = attachments.get(node.name)!;
+      await this.createNode(lab.instance, node, mine, plan.sysctls(node.name));
+      await this.configureNetwork(lab, node, mine, plan);
+      await plan.onNodeNetworkReady?.(node.name);
+    };
+    // OSPF speakers first: readiness waits for their adjacencies (the DR election alone takes
+    // the dead interval from ospfd's start), and the other nodes are created meanwhile.
+    // Starting a container is CPU-bound; all at once, every ospfd would start late.
+    await Promise.all(lab.nodes.filter((n) => n.ospf).map(setUp));
+    await Promise.all(lab.nodes.filter((n) => !n.ospf).map(setUp));
   }
 
   private async requireImage(): Promise<void> {
