@@ -1,7 +1,7 @@
 // The contract between the runtime and healthd, the fallback dataplane's daemon: the
 // JSON config the runtime writes, the JSON state healthd keeps up to date, where both
 // live, and how to start it. Nothing here runs anything.
-import { fileURLToPath } from 'node:url';
+import { LVSLAB_DIST } from '../util/lvslab-dist.js';
 import type { Forwarding, NodePaths, Protocol, ResolvedNode, ResolvedService, Scheduler } from '../model/types.js';
 
 export const HEALTHD_CONFIG_VERSION = 1;
@@ -91,9 +91,9 @@ export function healthdFiles(paths: NodePaths): HealthdFiles {
   };
 }
 
-/** The compiled daemon next to this module (dist/dataplane/healthd.js when run from dist). */
+/** This installation's compiled daemon (dist/dataplane/healthd.js when run from dist). */
 export function healthdScript(): string {
-  return fileURLToPath(new URL('./healthd.js', import.meta.url));
+  return healthdScriptIn(LVSLAB_DIST);
 }
 
 /** argv that starts healthd; the runtime runs it inside the director, not self-daemonizing. */

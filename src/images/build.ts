@@ -53,8 +53,9 @@ export async function buildNodeImage(opts: BuildOptions, events: BuildEvents, do
   const started = Date.now();
   await requireEngine(docker);
   const recipe = await loadRecipe();
-  if (!opts.force && (await imageSize(docker, recipe.image)) !== undefined) {
-    return { image: recipe.image, recipeHash: recipe.hash, built: false, elapsedMs: Date.now() - started, sizeBytes: await imageSize(docker, recipe.image) };
+  const existing = opts.force ? undefined : await imageSize(docker, recipe.image);
+  if (existing !== undefined) {
+    return { image: recipe.image, recipeHash: recipe.hash, built: false, elapsedMs: Date.now() - started, sizeBytes: existing };
   }
   const method = opts.method === 'auto' ? ((await baseImageAvailable(docker, events)) ? 'docker-build' : 'offline') : opts.method;
   if (method === 'docker-build') await dockerBuild(docker, recipe, events);

@@ -2,8 +2,6 @@
 // exec, run, down) takes it from the instance's state record, so users name the runtime once.
 // `down` and `down --all` also look at what each runtime finds on the host by itself, so a
 // lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
-import { readdir } from 'node:fs/promises';
-import { RUN_ROOT } from '../util/host-paths.js';
 import { loadState } from '../lab/state.js';
 import { loadRecipe } from '../images/recipe.js';
 import { engineAvailable } from '../docker/engine.js';
@@ -35,10 +33,8 @@ export interface FoundInstance {
  */
 export async function listAllInstances(): Promise<FoundInstance[]> {
   const found = new Map<string, RuntimeKind>();
-  for (const dir of await readdir(RUN_ROOT).catch(() => [] as string[])) {
-    found.set(dir, (await loadState(dir))?.runtime ?? 'netns');
-  }
-  for (const inst of await new NetnsRuntime().listInstances()) if (!found.has(inst)) found.set(inst, 'netns');
+  // netns lists its namespaces and every instance directory (whichever runtime wrote it)
+  for (const inst of await new NetnsRuntime().listInstances()) found.set(inst, (await loadState(inst))?.runtime ?? 'netns');
   if (await engineAvailable()) {
     for (const inst of await dockerForCleanup().listInstances()) if (!found.has(inst)) found.set(inst, 'docker');
   }

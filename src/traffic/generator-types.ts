@@ -7,7 +7,7 @@
 // Nothing here runs anything. validateGeneratorConfig() is pure so the runner can check a
 // config before it writes it, and the generator checks it again before sending a packet.
 import { isIP } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { LVSLAB_DIST } from '../util/lvslab-dist.js';
 import type { LongLivedBreak, RequestOutcome } from '../experiment/types.js';
 
 export const GENERATOR_CONFIG_VERSION = 1;
@@ -155,9 +155,9 @@ export function generatorFiles(dir: string, client: string): GeneratorFiles {
   };
 }
 
-/** The compiled generator next to this module (dist/traffic/generator.js when run from dist). */
+/** This installation's compiled generator (dist/traffic/generator.js when run from dist). */
 export function generatorScript(): string {
-  return fileURLToPath(new URL('./generator.js', import.meta.url));
+  return generatorScriptIn(LVSLAB_DIST);
 }
 
 /** argv that starts the generator; the runner runs it inside the client, in the foreground. */

@@ -1,9 +1,20 @@
 // Where lvslab keeps per-instance state on the host. /run is a tmpfs: nothing of a lab
 // survives a reboot, and `down` removes the instance's directory.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+
 export const RUN_ROOT = '/run/lvslab';
 
 export function instanceDir(instance: string): string {
   return `${RUN_ROOT}/${instance}`;
+}
+
+/** Removes the instance's directory; the paths removed (none when there was none). */
+export async function removeInstanceDir(instance: string): Promise<string[]> {
+  const dir = instanceDir(instance);
+  if (!existsSync(dir)) return [];
+  await rm(dir, { recursive: true, force: true });
+  return [dir];
 }
 
 export function instanceStateFile(instance: string): string {

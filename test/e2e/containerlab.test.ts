@@ -11,10 +11,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { engine } from '../../src/docker/engine.js';
 import { instanceFilter } from '../../src/runtime/docker/names.js';
-import { run } from '../../src/util/exec.js';
 import { EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
-import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
 
 const INSTANCE = 'e2e-clab';
 const FAKE_DIR = `${REPO}test/support/fake-containerlab`;
@@ -23,8 +22,8 @@ const VIP_URL = 'http://203.0.113.100/';
 const gate = await dockerSuiteGate('containerlab e2e suite');
 
 /** The CLI with PATH as given (the stand-in first, or a PATH without any containerlab). */
-function lvslabWithPath(args: string[], path: string, timeoutMs = 120_000) {
-  return run([process.execPath, `${REPO}dist/cli/main.js`, ...args], { env: { ...process.env, PATH: path }, timeoutMs });
+function lvslabWithPath(args: string[], path: string) {
+  return lvslab(args, { env: { PATH: path } });
 }
 const withFake = `${FAKE_DIR}:${process.env.PATH}`;
 const withoutClab = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('fake-containerlab')).join(':');

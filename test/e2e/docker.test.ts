@@ -143,15 +143,10 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
 describe('without an engine', () => {
   test('up --runtime docker says there is no engine and how to start one, changing nothing', async () => {
     const snapshot = await hostSnapshot();
-    const r = await lvslabWithEnv(['up', 'ospf-ecmp', '--name', 'e2e-dk-noengine', '--runtime', 'docker'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    const r = await lvslab(['up', 'ospf-ecmp', '--name', 'e2e-dk-noengine', '--runtime', 'docker'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeoutMs: 30_000 });
     expect(r.code).toBe(EXIT.hostNotReady);
     expect(r.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock/);
     expect(r.stderr).toMatch(/dockerd/);
     expect(leftovers(snapshot, await hostSnapshot(), ['e2e-dk-noengine'])).toEqual({});
   }, 30_000);
 });
-
-async function lvslabWithEnv(args: string[], env: Record<string, string>) {
-  const { run } = await import('../../src/util/exec.js');
-  return run([process.execPath, `${REPO}dist/cli/main.js`, ...args], { env: { ...process.env, ...env }, timeoutMs: 30_000 });
-}

@@ -15,10 +15,10 @@ import { imageSize } from '../../src/images/build.js';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}dist/cli/main.js`;
 
-/** Runs `lvslab ARGS...` (the built CLI; `npm test` builds first). */
-export function lvslab(args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+/** Runs `lvslab ARGS...` (the built CLI; `npm test` builds first), with extra environment if given. */
+export function lvslab(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  return run([process.execPath, CLI, ...args], { timeoutMs: opts.timeoutMs ?? 120_000 });
+  return run([process.execPath, CLI, ...args], { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
 }
 
 /** The dataplane this host must run: LVSLAB_EXPECT_DATAPLANE (the VM suite sets ipvs), else what the kernel offers. */

@@ -16,18 +16,17 @@
 //      for its network (names are not stable across reconnects), renamed to the lab's name,
 //      given the lab's MAC and addresses; then every sysctl in order, and the routes.
 import type Docker from 'dockerode';
-import { rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import type { InterfaceRef, NodePaths, ResolvedLab, ResolvedNode } from '../../model/types.js';
 import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { instanceDir } from '../../util/host-paths.js';
+import { removeInstanceDir } from '../../util/host-paths.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
 import { sysctlInterfaceName } from '../../render/sysctl.js';
 import { loadState } from '../../lab/state.js';
 import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
+import { imageSize } from '../../images/build.js';
 import { engine, engineError, isNotFound, requireEngine } from '../../docker/engine.js';
 import { execInContainer, execInteractiveInContainer } from '../../docker/exec.js';
 import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
@@ -109,13 +108,8 @@ export class DockerRuntime implements Runtime {
   }
 
   private async requireImage(): Promise<void> {
-    try {
-      await this.docker.getImage(this.options.image).inspect();
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new LvslabError(`the node image ${this.options.image} is not built on this host`, EXIT.hostNotReady, 'lvslab images build   (works offline: it debootstraps from the apt mirror)');
-      }
-      throw engineError(err, 'looking up the node image');
+    if ((await imageSize(this.docker, this.options.image)) === undefined) {
+      throw new LvslabError(`the node image ${this.options.image} is not built on this host`, EXIT.hostNotReady, 'lvslab images build   (works offline: it debootstraps from the apt mirror)');
     }
   }
 
@@ -283,16 +277,10 @@ export class DockerRuntime implements Runtime {
    */
   async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
     const peer = await this.linkPeer(instance, node, iface);
-    const inside = ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down'];
-    if (!up && peer) {
-      await this.mustExec(instance, node, inside);
-      await this.setHostPort(instance, peer, 'down');
-    } else if (up && peer) {
-      await this.setHostPort(instance, peer, 'up');
-      await this.mustExec(instance, node, inside);
-    } else {
-      await this.mustExec(instance, node, inside);
-    }
+    // The peer's side comes back before this one and goes after it, as a cable's two ends.
+    if (up && peer) await this.setHostPort(instance, peer, 'up');
+    await this.mustExec(instance, node, ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
+    if (!up && peer) await this.setHostPort(instance, peer, 'down');
   }
 
   private async linkPeer(instance: string, node: string, iface: string): Promise<InterfaceRef | undefined> {
@@ -380,13 +368,7 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw engineError(err, `removing lab ${instance} from Docker`);
     }
-    const removedPaths: string[] = [];
-    const dir = instanceDir(instance);
-    if (existsSync(dir)) {
-      await rm(dir, { recursive: true, force: true });
-      removedPaths.push(dir);
-    }
-    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths };
+    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths: await removeInstanceDir(instance) };
   }
 }
 

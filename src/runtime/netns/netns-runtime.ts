@@ -3,13 +3,14 @@
 // (`lvslab.<instance>._fabric`), so the host's firewall (e.g. Docker's FORWARD DROP with
 // br_netfilter) never sees lab frames and the host namespace gets no interface at all.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile, chown, readdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readFile, writeFile, chown, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
 import { userIds } from '../../util/users.js';
 import { LVSLAB_DIST } from '../../util/lvslab-dist.js';
+import { removeInstanceDir } from '../../util/host-paths.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
 import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
@@ -208,17 +209,11 @@ export class NetnsRuntime implements Runtime {
     }
     // Deleting a namespace destroys its interfaces, veth peers and bridges with it.
     if (namespaces.length > 0) await ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
-    const removedPaths: string[] = [];
-    const dir = instanceDir(instance);
-    if (existsSync(dir)) {
-      await rm(dir, { recursive: true, force: true });
-      removedPaths.push(dir);
-    }
     return {
       instance,
       killedProcesses: pids.length,
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
-      removedPaths,
+      removedPaths: await removeInstanceDir(instance),
     };
   }
 }
