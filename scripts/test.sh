@@ -22,9 +22,9 @@ for a in "$@"; do
 done
 
 scripts/install-deps.sh --tests
-# npm install (not npm ci): it honours package-lock.json, and npm 11 ci rejects lockfiles
-# that omit other platforms' optional binaries (rollup, esbuild).
-npm install --no-audit --no-fund --loglevel=error
+# npm ci: exactly what package-lock.json names. It also is the check that package.json and the
+# lock agree: npm ci refuses to install when they do not.
+npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 mkdir -p .test-results
 rm -f .test-results/*.json
