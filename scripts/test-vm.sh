@@ -11,5 +11,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- test/vm
-[ -x node_modules/.bin/vitest ] || { echo "test-vm: node_modules is missing: run npm install first" >&2; exit 3; }
+[ -x node_modules/.bin/vitest ] || { echo "test-vm: node_modules is missing: run npm ci first" >&2; exit 3; }
 exec scripts/vm-run.sh env LVSLAB_EXPECT_DATAPLANE=ipvs LVSLAB_UNDER_EMULATION=1 node_modules/.bin/vitest run "$@"
