@@ -13,7 +13,7 @@ import { engine } from '../../src/docker/engine.js';
 import { instanceFilter } from '../../src/runtime/docker/names.js';
 import { EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
-import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot, scaledMs } from './support.js';
 
 const INSTANCE = 'e2e-clab';
 const FAKE_DIR = `${REPO}test/support/fake-containerlab`;
@@ -36,7 +36,7 @@ describe('containerlab not installed', () => {
     expect(r.stderr).toMatch(/needs the containerlab binary, which is not installed/);
     expect(r.stderr).toMatch(/containerlab\.dev\/install/);
     expect(leftovers(before, await hostSnapshot(), ['e2e-clab-none'])).toEqual({});
-  }, 30_000);
+  }, scaledMs(30_000));
 });
 
 let before: HostSnapshot;
@@ -46,11 +46,11 @@ describe.skipIf(gate.skip)('ospf-ecmp-p2p through containerlab (stand-in)', () =
     if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
     await lvslabWithPath(['down', INSTANCE], withFake);
     before = await hostSnapshot();
-  }, 60_000);
+  }, scaledMs(60_000));
 
   afterAll(async () => {
     await lvslabWithPath(['down', INSTANCE], withFake);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('up deploys through containerlab and reports the lab ready', async () => {
     const r = await lvslabWithPath(['up', 'ospf-ecmp-p2p', '--name', INSTANCE, '--runtime', 'containerlab', '--json', '--timeout', '60'], withFake);
@@ -63,7 +63,7 @@ describe.skipIf(gate.skip)('ospf-ecmp-p2p through containerlab (stand-in)', () =
     const names = (await engine().listContainers({ filters: instanceFilter(INSTANCE) })).map((c) => c.Names[0]);
     expect(names).toContain(`/clab-${INSTANCE}-switch`);
     expect(names.every((n) => n!.startsWith(`/clab-${INSTANCE}-`))).toBe(true);
-  }, 120_000);
+  }, scaledMs(120_000));
 
   test('both real servers answer through the VIP, and the nodes have no way out', async () => {
     const tally = addTallies(
@@ -77,7 +77,7 @@ describe.skipIf(gate.skip)('ospf-ecmp-p2p through containerlab (stand-in)', () =
     expect((JSON.parse(links.stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort()).toEqual(['eth0', 'eth1', 'lo']);
     const routes = await lvslabWithPath(['exec', '--name', INSTANCE, 'client1', '--', 'ip', 'route', 'show'], withFake);
     expect(routes.stdout).not.toMatch(/172\.20\.20\.|198\.18\./);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('a carrier cut on a director uplink reaches the router at once (veth pair)', async () => {
     const cut = await lvslabWithPath(['exec', '--name', INSTANCE, 'lb1', '--', 'ip', 'link', 'set', 'eth0', 'down'], withFake);
@@ -92,12 +92,12 @@ describe.skipIf(gate.skip)('ospf-ecmp-p2p through containerlab (stand-in)', () =
     );
     expect(withdrawn.ok).toBe(true);
     await lvslabWithPath(['exec', '--name', INSTANCE, 'lb1', '--', 'ip', 'link', 'set', 'eth0', 'up'], withFake);
-  }, 30_000);
+  }, scaledMs(30_000));
 
   test('down removes every container, file and interface of the lab', async () => {
     const r = await lvslabWithPath(['down', INSTANCE], withFake);
     expect(r.code, r.stderr).toBe(0);
     expect(leftovers(before, await hostSnapshot(), [INSTANCE])).toEqual({});
     expect(await engine().listContainers({ all: true, filters: { label: [`containerlab=${INSTANCE}`] } })).toEqual([]);
-  }, 60_000);
+  }, scaledMs(60_000));
 });

@@ -16,7 +16,7 @@ import { DockerRuntime, NODE_CAPABILITIES } from '../../src/runtime/docker/docke
 import { containerName, instanceFilter } from '../../src/runtime/docker/names.js';
 import { LvslabError, EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
-import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { addTallies, cliExec, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot, scaledMs } from './support.js';
 
 const INSTANCE = 'e2e-dk';
 const KILLED = 'e2e-dk-kill';
@@ -32,11 +32,11 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
     for (const name of [INSTANCE, KILLED, MISSING_IMAGE]) await lvslab(['down', name]);
     before = await hostSnapshot();
-  }, 60_000);
+  }, scaledMs(60_000));
 
   afterAll(async () => {
     for (const name of [INSTANCE, KILLED, MISSING_IMAGE]) await lvslab(['down', name]);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('up --runtime docker builds the lab in containers and reports it ready', async () => {
     const r = await lvslab(['up', 'ospf-ecmp', '--name', INSTANCE, '--runtime', 'docker', '--json', '--timeout', '60']);
@@ -47,7 +47,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     expect(out.vipRoutes.map((v) => [...v.nextHops].sort())).toEqual([['10.0.1.133', '10.0.1.135']]);
     const containers = await engine().listContainers({ filters: instanceFilter(INSTANCE) });
     expect(containers.map((c) => c.Names[0]).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2'].map((n) => `/${containerName(INSTANCE, n)}`).sort());
-  }, 90_000);
+  }, scaledMs(90_000));
 
   test("the router's kernel route to the VIP has two next hops, learnt over OSPF", async () => {
     const r = await lvslab(['exec', '--name', INSTANCE, 'router', '--', 'ip', '-j', 'route', 'show', 'exact', '10.0.1.100/32']);
@@ -72,7 +72,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     expect(tally.failures).toBe(0);
     expect(Object.keys(tally.hits).sort()).toEqual(['rs1', 'rs2']);
     expect(tally.hits.rs1! + tally.hits.rs2!).toBe(60);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('containers are not privileged, and neither the host nor the lab has a route to the other', async () => {
     for (const c of await engine().listContainers({ filters: instanceFilter(INSTANCE) })) {
@@ -99,7 +99,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     expect(results.lab.runtime).toBe('docker');
     expect(results.assertions.length).toBeGreaterThan(0);
     expect(results.assertions.every((a) => a.passed)).toBe(true);
-  }, 200_000);
+  }, scaledMs(200_000));
 
   test('down removes every container, network, host interface and file of the lab', async () => {
     const r = await lvslab(['down', INSTANCE]);
@@ -107,20 +107,20 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     expect(r.stdout).toMatch(/removed e2e-dk: 7 nodes/);
     expect(leftovers(before, await hostSnapshot(), [INSTANCE])).toEqual({});
     expect(await engine().listNetworks({ filters: instanceFilter(INSTANCE) })).toEqual([]);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('after kill -9 of lvslab during up, down still removes everything', async () => {
     const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'up', 'ospf-ecmp', '--name', KILLED, '--runtime', 'docker'], { stdio: 'ignore' });
     const started = await pollUntil(
       async () => ({ done: (await engine().listContainers({ filters: instanceFilter(KILLED) })).length >= 3, value: null }),
-      { timeoutMs: 30_000, intervalMs: 50 },
+      { timeoutMs: scaledMs(30_000), intervalMs: 50 },
     );
     child.kill('SIGKILL');
     expect(started.ok).toBe(true);
     const d = await lvslab(['down', KILLED]);
     expect(d.code, d.stderr).toBe(0);
     expect(leftovers(before, await hostSnapshot(), [KILLED])).toEqual({});
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('a missing node image is a clear error, and up rolls back everything', async () => {
     const runtime = new DockerRuntime({ image: 'lvslab/node:missing-in-e2e' });
@@ -137,7 +137,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     expect((failure as LvslabError).message).toContain('lvslab/node:missing-in-e2e is not built');
     expect((failure as LvslabError).hint).toContain('lvslab images build');
     expect(leftovers(before, await hostSnapshot(), [MISSING_IMAGE])).toEqual({});
-  }, 60_000);
+  }, scaledMs(60_000));
 });
 
 describe('without an engine', () => {
@@ -148,5 +148,5 @@ describe('without an engine', () => {
     expect(r.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock/);
     expect(r.stderr).toMatch(/dockerd/);
     expect(leftovers(snapshot, await hostSnapshot(), ['e2e-dk-noengine'])).toEqual({});
-  }, 30_000);
+  }, scaledMs(30_000));
 });

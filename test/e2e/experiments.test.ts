@@ -2,23 +2,27 @@
 // the run directory and takes the lab down. The figures are recomputed here, independently,
 // from the raw request records they came from, and the clients' hit counts are checked
 // against the directors' counters and the real servers' nginx access logs.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RequestRecord, RunResults } from '../../src/experiment/types.js';
-import { expectedDataplane, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot } from './support.js';
+import { expectedDataplane, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot, scaledMs } from './support.js';
 
 const emulated = process.env.LVSLAB_UNDER_EMULATION === '1';
 let before: HostSnapshot;
 let dataplane: 'ipvs' | 'nftables';
-const out = mkdtempSync(join(tmpdir(), 'lvslab-exp-'));
+// LVSLAB_E2E_RUNS keeps the run directories for a post-mortem (test.sh points it into
+// .test-results, which the VM shares with the host); otherwise they go to a temporary directory.
+const runsDir = process.env.LVSLAB_E2E_RUNS;
+if (runsDir) mkdirSync(runsDir, { recursive: true });
+const out = mkdtempSync(runsDir ? join(runsDir, 'experiments-') : join(tmpdir(), 'lvslab-exp-'));
 
 beforeAll(async () => {
   await lvslab(['down', 'ospf-ecmp']);
   before = await hostSnapshot();
   dataplane = await expectedDataplane();
-}, 60_000);
+}, scaledMs(60_000));
 
 function records(dir: string): RequestRecord[] {
   return readFileSync(join(dir, 'requests.ndjson'), 'utf8')
@@ -108,7 +112,7 @@ describe('experiments', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { labSha256: string; seed: number; dataplane: string };
     expect(manifest).toMatchObject({ seed: 1, dataplane });
     expect(manifest.labSha256).toMatch(/^[0-9a-f]{64}$/);
-  }, 300_000);
+  }, scaledMs(300_000));
 
   test('failover-test: the outage is bounded by the dead interval, and its figures match the raw records', async () => {
     const dir = join(out, 'failover');
@@ -144,7 +148,7 @@ describe('experiments', () => {
     expect(res.assertions.every((a) => a.passed)).toBe(true);
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(res.assertions.length);
-  }, 360_000);
+  }, scaledMs(360_000));
 
   // Under CPU emulation a 500 ms request timeout measures the emulator, not the network:
   // the sub-second bound is asserted on real CPUs (the netns suite) only.
@@ -157,7 +161,7 @@ describe('experiments', () => {
     expect(res.figures.ospf_detection_s.value!).toBeLessThan(0.5);
     expect(res.figures['nexthops.during'].value).toBe(2);
     expect(res.figures['nexthops.after'].value).toBe(3);
-  }, 360_000);
+  }, scaledMs(360_000));
 
   test('realserver-failure: the health checks take the dead server out within their timing', async () => {
     const dir = join(out, 'realserver-failure');
@@ -189,7 +193,7 @@ describe('experiments', () => {
     expect(share(between, reachedDead)).toBeLessThan(share(detecting, reachedDead) / 4);
     // On real CPUs nothing else fails; under emulation requests also time out on their own.
     if (!emulated) expect(share(between, (x) => x.outcome !== 'ok')).toBeLessThan(0.05);
-  }, 360_000);
+  }, scaledMs(360_000));
 
   test('a failing assertion makes run exit 1 and shows in junit.xml', async () => {
     const dir = join(out, 'strict');
@@ -200,7 +204,7 @@ describe('experiments', () => {
     expect(r.stdout).toMatch(/FAIL\s+requests_total == 1/);
     expect(r.stdout).toMatch(/PASS\s+success_ratio >= 0.99/);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<failure/);
-  }, 180_000);
+  }, scaledMs(180_000));
 
   test('--repeat aggregates every figure, and report re-renders and compares runs', async () => {
     const dir = join(out, 'repeat');
@@ -226,7 +230,7 @@ describe('experiments', () => {
     const notRun = await lvslab(['report', out]);
     expect(notRun.code).toBe(2);
     expect(notRun.stderr).toMatch(/not an experiment run directory/);
-  }, 240_000);
+  }, scaledMs(240_000));
 
   test('run leaves nothing behind', async () => {
     expect(leftovers(before, await hostSnapshot(), ['ospf-ecmp', 'lvs-dr'])).toEqual({});

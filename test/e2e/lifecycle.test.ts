@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pollUntil } from '../../src/util/poll.js';
-import { hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot } from './support.js';
+import { hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot, scaledMs } from './support.js';
 
 const NAMES = ['e2e-rb', 'e2e-kill', 'e2e-a', 'e2e-b'];
 let before: HostSnapshot;
@@ -15,11 +15,11 @@ let before: HostSnapshot;
 beforeAll(async () => {
   for (const n of NAMES) await lvslab(['down', n]);
   before = await hostSnapshot();
-}, 60_000);
+}, scaledMs(60_000));
 
 afterAll(async () => {
   for (const n of NAMES) await lvslab(['down', n]);
-}, 60_000);
+}, scaledMs(60_000));
 
 describe('lifecycle', () => {
   test('a lab file with several errors: every one reported with line:column, nothing created', async () => {
@@ -71,14 +71,14 @@ describe('lifecycle', () => {
     expect(r.stderr).toMatch(/router/); // the diagnosis names what is missing
     expect(r.stderr).toMatch(/rolled back/);
     expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('after kill -9 of lvslab during up, down still removes everything', async () => {
     const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'up', 'ospf-ecmp', '--name', 'e2e-kill'], { stdio: 'ignore' });
     // Wait until it is mid-way: namespaces exist and the router's FRR is running.
     const midway = await pollUntil(
       async () => ({ done: existsSync('/run/lvslab/e2e-kill/nodes/router/run/frr/ospfd.pid'), value: null }),
-      { timeoutMs: 20_000, intervalMs: 20 },
+      { timeoutMs: scaledMs(20_000), intervalMs: 20 },
     );
     expect(midway.ok).toBe(true);
     child.kill('SIGKILL');
@@ -89,7 +89,7 @@ describe('lifecycle', () => {
     const d = await lvslab(['down', 'e2e-kill']);
     expect(d.code, d.stderr).toBe(0);
     expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('two instances of one lab run side by side and are removed independently', async () => {
     const [a, b] = await Promise.all([
@@ -109,5 +109,5 @@ describe('lifecycle', () => {
     const all = await lvslab(['down', '--all']);
     expect(all.code).toBe(0);
     expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
-  }, 120_000);
+  }, scaledMs(120_000));
 });

@@ -5,7 +5,7 @@ import { NetnsRuntime } from '../../src/runtime/netns/netns-runtime.js';
 import { loadLabFile } from '../../src/model/load.js';
 import { readDirectorConnections } from '../../src/lab/observe.js';
 import type { ResolvedLab } from '../../src/model/types.js';
-import { counterSettleMs, expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, stableCounters, type HostSnapshot } from './support.js';
+import { counterSettleMs, expectedDataplane, hostSnapshot, leftovers, lvslab, pollCounters, REPO, requestLoop, stableCounters, type HostSnapshot, scaledMs } from './support.js';
 
 const INSTANCE = 'e2e-dr';
 const runtime = new NetnsRuntime();
@@ -18,11 +18,11 @@ beforeAll(async () => {
   before = await hostSnapshot();
   dataplane = await expectedDataplane();
   lab = await loadLabFile(`${REPO}labs/lvs-dr.yaml`, { instance: INSTANCE });
-}, 60_000);
+}, scaledMs(60_000));
 
 afterAll(async () => {
   await lvslab(['down', INSTANCE]);
-}, 60_000);
+}, scaledMs(60_000));
 
 describe('lvs-dr on netns', () => {
   test('up brings the single-director lab to ready', async () => {
@@ -30,7 +30,7 @@ describe('lvs-dr on netns', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { phase: string; dataplane: string };
     expect(out).toMatchObject({ phase: 'ready', dataplane });
-  }, 90_000);
+  }, scaledMs(90_000));
 
   test('requests from the far side of the router are spread 1:1:2:2 (wrr) and replies bypass the director', async () => {
     const counts0 = await stableCounters(() => readDirectorConnections(runtime, lab, dataplane, 'director'), counterSettleMs(dataplane));
@@ -49,7 +49,7 @@ describe('lvs-dr on netns', () => {
     const entries = JSON.parse(neigh.stdout) as Array<{ lladdr?: string }>;
     const directorMac = lab.nodes.find((n) => n.name === 'director')!.interfaces[0]!.mac;
     expect(entries.map((e) => e.lladdr)).toEqual([directorMac]);
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('real servers hold the VIP on lo and never answer ARP for it', async () => {
     for (const rs of ['rs1', 'rs2', 'rs3', 'rs4']) {
@@ -58,10 +58,10 @@ describe('lvs-dr on netns', () => {
       const sysctl = await runtime.exec(INSTANCE, rs, ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce']);
       expect(sysctl.stdout.split('\n').filter(Boolean)).toEqual(['1', '2']);
     }
-  }, 60_000);
+  }, scaledMs(60_000));
 
   test('down leaves nothing behind', async () => {
     expect((await lvslab(['down', INSTANCE])).code).toBe(0);
     expect(leftovers(before, await hostSnapshot(), [INSTANCE])).toEqual({});
-  }, 30_000);
+  }, scaledMs(30_000));
 });

@@ -11,14 +11,28 @@ import { engine, engineAvailable } from '../../src/docker/engine.js';
 import { instanceFilter } from '../../src/runtime/docker/names.js';
 import { loadRecipe } from '../../src/images/recipe.js';
 import { imageSize } from '../../src/images/build.js';
+import { runSlowdown } from '../support/calibration.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * How many times slower this run's machine is than the host the suites' budgets were set
+ * on: 1 on the host itself, measured at the start of an IPVS VM run (test/support/calibration.ts).
+ * Budgets that only processing speed sets (how long a command may take, a poll's deadline)
+ * grow by it; bounds that protocol timers set (the dead interval, keepalived's timing) do not.
+ */
+export const SLOWDOWN = runSlowdown();
+
+/** A host time budget widened by this machine's measured slowdown. */
+export function scaledMs(hostMs: number): number {
+  return Math.round(hostMs * SLOWDOWN);
+}
 const CLI = `${REPO}dist/cli/main.js`;
 
 /** Runs `lvslab ARGS...` (the built CLI; `npm test` builds first), with extra environment if given. */
 export function lvslab(args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  return run([process.execPath, CLI, ...args], { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
+  return run([process.execPath, CLI, ...args], { timeoutMs: scaledMs(opts.timeoutMs ?? 120_000), ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
 }
 
 /** The dataplane this host must run: LVSLAB_EXPECT_DATAPLANE (the VM suite sets ipvs), else what the kernel offers. */
