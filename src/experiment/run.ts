@@ -7,6 +7,7 @@ import { loadLabFile } from '../model/load.js';
 import type { DataplaneChoice } from '../model/types.js';
 import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
 import { runtimeOfKind } from '../runtime/select.js';
+import { defaultRuntimeKind } from '../runtime/registry.js';
 import { detectIpvs } from '../dataplane/detect.js';
 import { resolveLabArgument } from '../lab/catalogue.js';
 import { checkReadiness } from '../lab/readiness.js';
@@ -62,7 +63,7 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
   bindExperiment(loaded, lab, await predictDataplane(opts.dataplane ?? lab.dataplane));
 
   let state = await loadState(lab.instance);
-  const runtime = await runtimeOfKind(state?.runtime ?? opts.runtime ?? 'netns');
+  const runtime = await runtimeOfKind(state?.runtime ?? opts.runtime ?? defaultRuntimeKind());
   let broughtUp = false;
   if (state) {
     if (opts.runtime && opts.runtime !== state.runtime) {

@@ -7,7 +7,7 @@ import { renderSysctls } from '../render/sysctl.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { detectIpvs } from '../dataplane/detect.js';
 import { fallbackLimitations } from './dataplane-state.js';
-import { upPreflight } from '../host/checks.js';
+import { upPreflight } from '../host/requirements.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
 import { instanceNameProblem } from '../model/names.js';
@@ -84,8 +84,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
   }
   // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
-  const nodesOnHost = runtime.kind === 'netns';
-  const probes = Promise.all([detectIpvs(), upPreflight({ nodesOnHost })]);
+  const probes = Promise.all([detectIpvs(), upPreflight(runtime.kind)]);
   probes.catch(() => {}); // awaited below; keeps an early validation error from leaving it unhandled
   const lab = await loadLabFile(opts.labFile, { instance: opts.instance });
   events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
@@ -108,7 +107,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       `lvslab down ${lab.instance}   or   lvslab up ${lab.name} --name <another-name>`,
     );
   }
-  if (nodesOnHost) await ensureFrrHostDirs();
+  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs();
   events.stageDone('host', `host ready, dataplane: ${decision.dataplane}`);
   if (decision.notice) events.notice(decision.notice);
 
@@ -188,10 +187,10 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   }
 }
 
-/** Where to look after a failed `up`: host paths on netns, paths inside the nodes otherwise. */
+/** Where to look after a failed `up`: host paths where the nodes' files are on the host, paths inside the nodes otherwise. */
 function logHint(runtime: Runtime, lab: ResolvedLab): string {
   const log = runtime.nodePaths(lab.instance, lab.nodes[0]!.name).log;
-  if (runtime.kind === 'netns') return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
+  if (runtime.nodeFilesOnHost) return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
   return `logs: ${log}/ in each node; keep the nodes with --keep-on-failure, then lvslab exec NODE -- ls ${log}`;
 }
 

@@ -7,6 +7,7 @@ import { describeInstance, formatSummary } from '../summary.js';
 import { progressReporter } from '../progress.js';
 import { printJson, runtimeOption } from './shared.js';
 import { runtimeOfKind } from '../../runtime/select.js';
+import { defaultRuntimeKind } from '../../runtime/registry.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 
@@ -17,7 +18,7 @@ export function registerUp(program: Command): void {
     .description('build a lab, start every daemon, and wait until it is ready (OSPF Full, ECMP route, real servers healthy, clients answered)')
     .option('--name <NAME>', 'instance name (default: the lab name); run several copies side by side with different names')
     .addOption(new Option('--dataplane <KIND>', 'director dataplane: auto = kernel IPVS when available, else the nftables fallback').choices([...DATAPLANES]))
-    .addOption(runtimeOption('where the nodes run').default('netns'))
+    .addOption(runtimeOption('where the nodes run').default(defaultRuntimeKind()))
     .option('--timeout <SECONDS>', 'how long to wait for readiness before diagnosing and rolling back', '60')
     .option('--keep-on-failure', 'leave a lab that did not become ready in place for debugging (then: lvslab down)')
     .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
