@@ -11,7 +11,7 @@ import { defaultRuntimeKind } from '../runtime/registry.js';
 import { detectIpvs } from '../dataplane/detect.js';
 import { resolveLabArgument } from '../lab/catalogue.js';
 import { checkReadiness } from '../lab/readiness.js';
-import { loadState, type InstanceState } from '../lab/state.js';
+import { loadState, type InstanceState } from '../runtime/instance-record.js';
 import { up, type UpEvents } from '../lab/up.js';
 import { down } from '../lab/down.js';
 import { EXIT, LvslabError } from '../util/errors.js';

@@ -13,7 +13,7 @@ import { pollUntil } from '../util/poll.js';
 import { instanceNameProblem } from '../model/names.js';
 import { planNode, startRouting, startServices, type NodePlan } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
-import { saveState, type InstanceState } from './state.js';
+import { saveState, type InstanceState } from '../runtime/instance-record.js';
 import { ensureFrrHostDirs } from './frr-host-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
 

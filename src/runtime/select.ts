@@ -2,7 +2,7 @@
 // exec, run, down) takes it from the instance's state record, so users name the runtime once.
 // `down` and `down --all` also ask every registered runtime what it finds on the host by
 // itself, so a lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
-import { loadState } from '../lab/state.js';
+import { loadState } from './instance-record.js';
 import { registeredRuntimes, runtimeDefinition } from './registry.js';
 import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
 

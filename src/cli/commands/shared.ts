@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { registeredRuntimes, runtimeKinds } from '../../runtime/registry.js';
 import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { loadState, type InstanceState } from '../../lab/state.js';
+import { loadState, type InstanceState } from '../../runtime/instance-record.js';
 
 /** `--runtime`, the same words everywhere: every registered runtime with its help, and only those accepted. */
 export function runtimeOption(description: string): Option {

@@ -23,7 +23,7 @@ import { EXIT, LvslabError } from '../../util/errors.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
 import { sysctlInterfaceName } from '../../render/sysctl.js';
-import { loadState } from '../../lab/state.js';
+import { loadState } from '../instance-record.js';
 import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
 import { imageSize } from '../../images/build.js';
