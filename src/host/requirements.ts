@@ -24,11 +24,13 @@ export async function allHostChecks(): Promise<HostCheck[]> {
   return [...checks.filter((c) => !c.optional), ...checks.filter((c) => c.optional)];
 }
 
-/**
- * What `up` needs, probed once before the dataplane is decided; `missing(dataplane)` lists
- * the failed checks that dataplane needs.
- */
-export async function upPreflight(kind: RuntimeKind): Promise<{ missing(dataplane: 'ipvs' | 'nftables'): HostCheck[] }> {
+export interface UpPreflight {
+  /** The failed checks that this dataplane needs. */
+  missing(dataplane: 'ipvs' | 'nftables'): HostCheck[];
+}
+
+/** What `up` needs, probed once before the dataplane is decided. */
+export async function upPreflight(kind: RuntimeKind): Promise<UpPreflight> {
   const results = await Promise.all(upRequirements(kind).map(async (r) => ({ neededBy: r.neededBy, check: await r.check() })));
   return {
     missing: (dataplane) => results.filter((r) => (r.neededBy === 'always' || r.neededBy === dataplane) && !r.check.ok).map((r) => r.check),

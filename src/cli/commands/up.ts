@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DATAPLANES, type DataplaneChoice } from '../../model/types.js';
 import { resolveLabArgument } from '../../lab/catalogue.js';
-import { up } from '../../lab/up.js';
+import { loadLabForUp, probeHost, up } from '../../lab/up.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { progressReporter } from '../progress.js';
 import { printJson, runtimeOption } from './shared.js';
@@ -41,12 +41,16 @@ diagnosis names what was missing).`,
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
       const runtime = await runtimeOfKind(opts.runtime);
       const labFile = await resolveLabArgument(labArg);
-      const result = await up(
+      const startedAt = Date.now();
+      const events = progressReporter({ json: Boolean(opts.json) });
+      const host = probeHost(runtime.kind);
+      const lab = await loadLabForUp(labFile, opts.name, events);
+      const { session, readiness } = await up(
         runtime,
-        { labFile, instance: opts.name, dataplane: opts.dataplane, timeoutMs: timeoutS * 1000, keepOnFailure: opts.keepOnFailure },
-        progressReporter({ json: Boolean(opts.json) }),
+        { lab, dataplane: opts.dataplane, host, startedAt, timeoutMs: timeoutS * 1000, keepOnFailure: opts.keepOnFailure },
+        events,
       );
-      const description = await describeInstance(runtime, result.state, result.readiness);
+      const description = await describeInstance(session.runtime, session.record, readiness);
       if (opts.json) printJson(description);
       else process.stdout.write(formatSummary(description) + '\n');
     });
