@@ -32,7 +32,7 @@ export interface RuntimeDefinition {
 }
 
 /**
- * Every runtime, in the order help, doctor and `down` list them; the first is the default.
+ * Every runtime, in the order help and doctor list them and `down` sweeps them; the first is the default.
  * A new runtime is its own folder under src/runtime/ and one entry here.
  */
 const RUNTIMES: RuntimeDefinition[] = [netnsRuntime, dockerRuntime, containerlabRuntime];
