@@ -1,7 +1,7 @@
 // What `up`, `status` and `inspect` show about an instance: one structure (also the --json
 // output) and its text rendering.
 import type { Runtime } from '../runtime/runtime.js';
-import type { InstanceState } from '../lab/state.js';
+import type { InstanceState } from '../runtime/instance-record.js';
 import type { ReadinessReport } from '../lab/readiness.js';
 import { nextHopsOf, readKernelRoute } from '../lab/observe.js';
 import { table } from './commands/shared.js';

@@ -1,20 +1,17 @@
 // Carrying out timeline steps on a running lab, through the runtime only (so they work on
 // every runtime). Each step returns an ActionRecord with when it started and finished.
-import type { Dataplane, ResolvedLab, ResolvedNode } from '../model/types.js';
+import type { ResolvedNode } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
-import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
-import { planNode, type NodePlan } from '../lab/node-setup.js';
+import type { DaemonSpec } from '../runtime/runtime.js';
+import { planOf, type LabSession } from '../lab/session.js';
 import type { ActionRecord } from './types.js';
 import type { BoundStep } from './bind.js';
 
 /** nft table that holds silent failures; separate from the dataplane's own table. */
 export const FAULT_TABLE = 'lvslab_fault';
 
-export interface ActionContext {
-  runtime: Runtime;
-  lab: ResolvedLab;
-  dataplane: Dataplane;
-}
+/** The session's runtime, lab and node plans (whose daemons name their pid files). */
+export type ActionContext = Pick<LabSession, 'runtime' | 'lab' | 'plans'>;
 
 export async function performStep(ctx: ActionContext, step: BoundStep, plannedAt: number): Promise<ActionRecord> {
   const startedAt = Date.now();
@@ -77,7 +74,7 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
     case 'node-start': {
       for (const i of node.interfaces) await ctx.runtime.setCarrier(ctx.lab.instance, node.name, i.name, true);
       await restoreStaticRoutes(ctx, node);
-      const plan = nodePlan(ctx, node);
+      const plan = planOf(ctx, node.name);
       for (const d of [...plan.routingDaemons, ...plan.serviceDaemons]) await ctx.runtime.startDaemon(ctx.lab.instance, node.name, d);
       return `${node.name} started (interfaces up, daemons ${[...plan.routingDaemons, ...plan.serviceDaemons].map((d) => d.name).join(', ') || 'none'})`;
     }
@@ -101,12 +98,8 @@ export function silentFailureRules(iface: string): string {
   ].join('\n');
 }
 
-function nodePlan(ctx: ActionContext, node: ResolvedNode): NodePlan {
-  return planNode(ctx.lab, node, ctx.runtime.nodePaths(ctx.lab.instance, node.name), ctx.dataplane);
-}
-
 function daemonSpecs(ctx: ActionContext, node: ResolvedNode): DaemonSpec[] {
-  const plan = nodePlan(ctx, node);
+  const plan = planOf(ctx, node.name);
   return [...plan.routingDaemons, ...plan.serviceDaemons];
 }
 

@@ -8,7 +8,7 @@ import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/in
 import { parseCollectedLogs, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
 import type { ResolvedLab } from '../model/types.js';
-import type { InstanceState } from '../lab/state.js';
+import type { InstanceState } from '../runtime/instance-record.js';
 import { topologyFromLab, type RunResultsWithTopology } from '../report/topology.js';
 import { run } from '../util/exec.js';
 import type { BoundExperiment } from './bind.js';

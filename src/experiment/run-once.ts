@@ -2,11 +2,11 @@
 // traffic generator per client and service (all on the same start tick), carry out the
 // timeline at its times while taking snapshots around it, wait for the generators to
 // finish, then gather every record, log and snapshot. No figure is computed here.
-import type { Dataplane, ResolvedLab, ResolvedService } from '../model/types.js';
+import type { ResolvedLab, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { basename } from 'node:path';
 import { pollUntil } from '../util/poll.js';
-import { planNode } from '../lab/node-setup.js';
+import { planOf, type LabSession } from '../lab/session.js';
 import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
@@ -46,13 +46,13 @@ interface GeneratorJob {
 }
 
 export async function runOnce(
-  runtime: Runtime,
-  lab: ResolvedLab,
-  dataplane: Dataplane,
+  session: LabSession,
   exp: BoundExperiment,
   run: number,
   progress: RunProgress,
 ): Promise<RawRun> {
+  const { runtime, lab } = session;
+  const dataplane = session.decision.dataplane;
   const stopMonitors = await startRouteMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const actions: ActionRecord[] = [];
@@ -100,7 +100,7 @@ export async function runOnce(
         tookDuring = true;
       }
       await waitUntil(due);
-      const record = await performStep({ runtime, lab, dataplane }, step, due);
+      const record = await performStep(session, step, due);
       actions.push(record);
       progress({ kind: 'step', text: `t=${step.at}s ${step.action} ${record.node}${record.interface ? `:${record.interface}` : ''}${record.daemon ? ` ${record.daemon}` : ''}${record.ok ? '' : ` FAILED: ${record.detail}`}`, t: Date.now() });
     }
@@ -143,7 +143,7 @@ export async function runOnce(
   for (const r of lab.nodes.filter((n) => n.role === 'router')) {
     routeMonitor[r.name] = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).log)) ?? '';
   }
-  const logs = await readDaemonLogs(runtime, lab, dataplane);
+  const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
   return { run, trafficStart, trafficEnd, actions, snapshots, generators, routeMonitor, logs };
 }
@@ -193,10 +193,11 @@ function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment,
 }
 
 /** The daemons' logs that figures read, as each node's plan names them. */
-async function readDaemonLogs(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<Record<string, Record<string, string>>> {
+async function readDaemonLogs(session: LabSession): Promise<Record<string, Record<string, string>>> {
+  const { runtime, lab } = session;
   const out: Record<string, Record<string, string>> = {};
   for (const node of lab.nodes) {
-    for (const path of planNode(lab, node, runtime.nodePaths(lab.instance, node.name), dataplane).logs) {
+    for (const path of planOf(session, node.name).logs) {
       const text = await runtime.readFile(lab.instance, node.name, path);
       if (text !== undefined) (out[node.name] ??= {})[basename(path)] = text;
     }

@@ -1,21 +1,22 @@
 // `lvslab run EXPERIMENT`: bind the experiment to its lab (refusing before anything is
-// created if it cannot run there), bring the lab up unless it already is, run it K times,
-// analyse each run and write its reports, and take the lab down again unless --keep.
+// created if it cannot run there), bring the lab up unless it already is, run it K times
+// on one session (runtime, lab, dataplane, node plans), analyse each run and write its
+// reports, and take the lab down again unless --keep.
 import { mkdir } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { loadLabFile } from '../model/load.js';
-import type { DataplaneChoice } from '../model/types.js';
-import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
+import type { RuntimeKind } from '../runtime/runtime.js';
 import { runtimeOfKind } from '../runtime/select.js';
-import { detectIpvs } from '../dataplane/detect.js';
+import { defaultRuntimeKind } from '../runtime/registry.js';
+import { loadState, type InstanceState } from '../runtime/instance-record.js';
 import { resolveLabArgument } from '../lab/catalogue.js';
 import { checkReadiness } from '../lab/readiness.js';
-import { loadState, type InstanceState } from '../lab/state.js';
-import { up, type UpEvents } from '../lab/up.js';
+import { decideDataplane, loadLabForUp, probeHost, up, type UpEvents } from '../lab/up.js';
+import { openSession, type LabSession } from '../lab/session.js';
 import { down } from '../lab/down.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
-import { bindExperiment } from './bind.js';
+import { bindExperiment, type BoundExperiment } from './bind.js';
 import { loadExperimentFile } from './load.js';
 import { runOnce, type RunProgress } from './run-once.js';
 import { analyzeRun, aggregateRepeat } from './analyze.js';
@@ -57,43 +58,39 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
     throw new LvslabError(`${opts.experimentFile} names no lab: give one with --lab`, EXIT.invalidInput, 'lvslab run EXPERIMENT --lab ospf-ecmp');
   }
   const labFile = await resolveLabArgument(labArg);
-  const lab = await loadLabFile(labFile, { instance: opts.instance });
-  // Refuse an experiment the lab cannot run before anything is created.
-  bindExperiment(loaded, lab, await predictDataplane(opts.dataplane ?? lab.dataplane));
+  const lab = await loadLabForUp(labFile, opts.instance, events);
+  const record = await loadState(lab.instance);
 
-  let state = await loadState(lab.instance);
-  const runtime = await runtimeOfKind(state?.runtime ?? opts.runtime ?? 'netns');
+  // The lab, its runtime, dataplane and node plans, once for every run. The experiment is
+  // bound to the dataplane that runs, before anything is created.
+  let session: LabSession;
+  let bound: BoundExperiment;
   let broughtUp = false;
-  if (state) {
-    if (opts.runtime && opts.runtime !== state.runtime) {
-      throw new LvslabError(`instance '${lab.instance}' is up on the ${state.runtime} runtime, not ${opts.runtime}`, EXIT.invalidInput, `leave out --runtime to run on it, or --name another instance`);
-    }
-    if (state.lab.sourceHash !== lab.sourceHash) {
-      throw new LvslabError(
-        `instance '${lab.instance}' is up with a different lab (${state.lab.sourceFile})`,
-        EXIT.invalidInput,
-        `lvslab down ${lab.instance}, or --name another instance`,
-      );
-    }
-    if (state.phase !== 'ready') throw new LvslabError(`instance '${lab.instance}' is not ready (${state.phase})`, EXIT.notReady, `lvslab down ${lab.instance}`);
+  if (record) {
+    refuseToReuse(record, lab, opts);
+    session = await openSession(record);
+    bound = bindExperiment(loaded, session.lab, session.decision.dataplane);
   } else {
-    const result = await up(runtime, { labFile, instance: opts.instance, dataplane: opts.dataplane, timeoutMs: opts.upTimeoutMs }, events);
-    state = result.state;
+    const kind = opts.runtime ?? defaultRuntimeKind();
+    const host = probeHost(kind);
+    const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, (await host).ipvs);
+    bound = bindExperiment(loaded, lab, decision.dataplane);
+    const result = await up(await runtimeOfKind(kind), { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
+    session = result.session;
     broughtUp = true;
   }
 
   const dir = resolvePath(opts.outDir ?? `results/${loaded.experiment.name}-${timestampForPath()}`);
   try {
-    const bound = bindExperiment(loaded, state.lab, state.dataplane);
     await mkdir(dir, { recursive: true });
     const runs: RunResults[] = [];
     for (let k = 1; k <= opts.repeat; k++) {
-      if (k > 1) await waitReady(runtime, state);
+      if (k > 1) await waitReady(session);
       events.runStart(k, opts.repeat);
-      const raw = await runOnce(runtime, state.lab, state.dataplane, bound, k, events.progress);
+      const raw = await runOnce(session, bound, k, events.progress);
       const runDir = opts.repeat === 1 ? dir : `${dir}/run-${k}`;
       await mkdir(runDir, { recursive: true });
-      const results = await analyzeRun({ raw, lab: state.lab, state, loaded, bound, labFile, runDir });
+      const results = await analyzeRun({ raw, lab: session.lab, state: session.record, loaded, bound, labFile, runDir });
       await writeRunReports(runDir, results);
       runs.push(results);
       events.runDone(k, results, runDir);
@@ -109,22 +106,32 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
   } finally {
     if (broughtUp && !opts.keep) {
       events.stageStart('down', `taking ${lab.instance} down`);
-      await down(runtime, lab.instance);
+      await down(session.runtime, lab.instance);
       events.stageDone('down', `${lab.instance} removed`);
     }
   }
 }
 
-async function predictDataplane(choice: DataplaneChoice): Promise<'ipvs' | 'nftables'> {
-  if (choice !== 'auto') return choice;
-  return (await detectIpvs()).available ? 'ipvs' : 'nftables';
+/** An instance that is up is reused only when it is this lab, on the runtime asked for, and ready. */
+function refuseToReuse(record: InstanceState, lab: ResolvedLab, opts: RunExperimentOptions): void {
+  if (opts.runtime && opts.runtime !== record.runtime) {
+    throw new LvslabError(`instance '${lab.instance}' is up on the ${record.runtime} runtime, not ${opts.runtime}`, EXIT.invalidInput, `leave out --runtime to run on it, or --name another instance`);
+  }
+  if (record.lab.sourceHash !== lab.sourceHash) {
+    throw new LvslabError(
+      `instance '${lab.instance}' is up with a different lab (${record.lab.sourceFile})`,
+      EXIT.invalidInput,
+      `lvslab down ${lab.instance}, or --name another instance`,
+    );
+  }
+  if (record.phase !== 'ready') throw new LvslabError(`instance '${lab.instance}' is not ready (${record.phase})`, EXIT.notReady, `lvslab down ${lab.instance}`);
 }
 
 /** Between repeats the lab must be back to its steady state before the next run starts. */
-async function waitReady(runtime: Runtime, state: InstanceState): Promise<void> {
+async function waitReady(session: LabSession): Promise<void> {
   const r = await pollUntil(
     async () => {
-      const report = await checkReadiness(runtime, state.lab, state.dataplane);
+      const report = await checkReadiness(session.runtime, session.lab, session.decision.dataplane);
       return { done: report.ready, value: report };
     },
     { timeoutMs: 60_000, intervalMs: 250 },

@@ -1,26 +1,38 @@
-// `lvslab up`: validate, check the host, decide the dataplane, create, configure, wait
-// until ready — and roll everything back if any of it fails or the user interrupts.
+// `lvslab up`: check the host, decide the dataplane, create, configure, wait until ready —
+// and roll everything back if any of it fails or the user interrupts. It takes the lab
+// resolved (loadLabForUp) and hands back the session everything after it uses.
 import { loadLabFile } from '../model/load.js';
-import type { Dataplane, DataplaneChoice, ResolvedLab } from '../model/types.js';
+import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls } from '../render/sysctl.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { detectIpvs } from '../dataplane/detect.js';
+import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import { detectIpvs, type KernelFeature } from '../dataplane/detect.js';
 import { fallbackLimitations } from './dataplane-state.js';
-import { upPreflight } from '../host/checks.js';
+import { upPreflight, type UpPreflight } from '../host/requirements.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
 import { instanceNameProblem } from '../model/names.js';
-import { planNode, startRouting, startServices, type NodePlan } from './node-setup.js';
+import { startRouting, startServices } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
-import { saveState, type InstanceState } from './state.js';
+import { saveState, type InstanceState } from '../runtime/instance-record.js';
 import { ensureFrrHostDirs } from './frr-host-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
+import { planNodes, type DataplaneDecision, type LabSession } from './session.js';
+
+export type { DataplaneDecision } from './session.js';
 
 export interface UpOptions {
-  labFile: string;
-  instance?: string;
-  dataplane?: DataplaneChoice;
+  /** The lab to build, resolved with its instance name (loadLabForUp). */
+  lab: ResolvedLab;
+  /**
+   * The director dataplane: a choice `up` decides (default: the lab's), or a decision the
+   * caller already made (the experiment runner binds its experiment to it first).
+   */
+  dataplane?: DataplaneChoice | DataplaneDecision;
+  /** The host probes, when the caller started them while it loaded the lab (probeHost). */
+  host?: Promise<HostProbe>;
+  /** When the caller's `up` began (it loaded the lab first): readyMs counts from then. */
+  startedAt?: number;
   /** Give up waiting for readiness after this long (then diagnose and roll back). */
   timeoutMs: number;
   /** Leave a lab that failed to become ready in place for debugging instead of rolling back. */
@@ -36,16 +48,37 @@ export interface UpEvents {
 }
 
 export interface UpResult {
-  state: InstanceState;
+  session: LabSession;
   readiness: ReadinessReport;
   elapsedMs: number;
 }
 
-export interface DataplaneDecision {
-  dataplane: Dataplane;
-  detail: string;
-  /** Loud notice to print when the fallback runs. */
-  notice?: string;
+/** What `up` asks of the host before it decides the dataplane. */
+export interface HostProbe {
+  ipvs: KernelFeature;
+  preflight: UpPreflight;
+}
+
+/**
+ * Probes the host for a lab on this runtime (kernel IPVS, the runtime's host checks). They
+ * take about as long as loading a lab and do not depend on it: callers start them first.
+ */
+export function probeHost(kind: RuntimeKind): Promise<HostProbe> {
+  const probe = Promise.all([detectIpvs(), upPreflight(kind)]).then(([ipvs, preflight]) => ({ ipvs, preflight }));
+  probe.catch(() => {}); // awaited by up; keeps an early validation error from leaving it unhandled
+  return probe;
+}
+
+/** The `validate` stage: the lab file and instance name checked and resolved; nothing changes on the host. */
+export async function loadLabForUp(labFile: string, instance: string | undefined, events: UpEvents): Promise<ResolvedLab> {
+  events.stageStart('validate', `validating ${labFile}`);
+  if (instance !== undefined) {
+    const bad = instanceNameProblem(instance);
+    if (bad) throw new LvslabError(`--name ${JSON.stringify(instance)}: ${bad}`, EXIT.invalidInput);
+  }
+  const lab = await loadLabFile(labFile, { instance });
+  events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
+  return lab;
 }
 
 export async function decideDataplane(
@@ -77,22 +110,13 @@ export async function decideDataplane(
 }
 
 export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): Promise<UpResult> {
-  const started = Date.now();
-  events.stageStart('validate', `validating ${opts.labFile}`);
-  if (opts.instance !== undefined) {
-    const bad = instanceNameProblem(opts.instance);
-    if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
-  }
-  // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
-  const nodesOnHost = runtime.kind === 'netns';
-  const probes = Promise.all([detectIpvs(), upPreflight({ nodesOnHost })]);
-  probes.catch(() => {}); // awaited below; keeps an early validation error from leaving it unhandled
-  const lab = await loadLabFile(opts.labFile, { instance: opts.instance });
-  events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
+  const started = opts.startedAt ?? Date.now();
+  const { lab } = opts;
+  const host = opts.host ?? probeHost(runtime.kind);
 
   events.stageStart('host', 'checking the host');
-  const [ipvs, preflight] = await probes;
-  const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
+  const { ipvs, preflight } = await host;
+  const decision = typeof opts.dataplane === 'object' ? opts.dataplane : await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
   const missing = preflight.missing(decision.dataplane);
   if (missing.length > 0) {
     throw new LvslabError(
@@ -108,13 +132,12 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       `lvslab down ${lab.instance}   or   lvslab up ${lab.name} --name <another-name>`,
     );
   }
-  if (nodesOnHost) await ensureFrrHostDirs();
+  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs();
   events.stageDone('host', `host ready, dataplane: ${decision.dataplane}`);
   if (decision.notice) events.notice(decision.notice);
 
   // Render everything before creating anything: a rendering problem changes nothing.
-  const plans = new Map<string, NodePlan>();
-  for (const node of lab.nodes) plans.set(node.name, planNode(lab, node, runtime.nodePaths(lab.instance, node.name), decision.dataplane));
+  const plans = planNodes(runtime, lab, decision.dataplane);
 
   const state: InstanceState = {
     version: 1,
@@ -129,6 +152,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   };
   // Recorded first, so a crash or kill -9 from here on leaves something `down` can read.
   await saveState(state);
+  const session: LabSession = { runtime, lab, decision, plans, record: state };
 
   const interrupted = new AbortController();
   const onSignal = () => interrupted.abort();
@@ -173,7 +197,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     state.readyMs = Date.now() - started;
     await saveState(state);
     events.stageDone('ready', `ready in ${(state.readyMs / 1000).toFixed(1)} s`);
-    return { state, readiness, elapsedMs: state.readyMs };
+    return { session, readiness, elapsedMs: state.readyMs };
   } catch (err) {
     if (!opts.keepOnFailure) {
       events.stageStart('rollback', `rolling back ${lab.instance}`);
@@ -188,10 +212,10 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   }
 }
 
-/** Where to look after a failed `up`: host paths on netns, paths inside the nodes otherwise. */
+/** Where to look after a failed `up`: host paths where the nodes' files are on the host, paths inside the nodes otherwise. */
 function logHint(runtime: Runtime, lab: ResolvedLab): string {
   const log = runtime.nodePaths(lab.instance, lab.nodes[0]!.name).log;
-  if (runtime.kind === 'netns') return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
+  if (runtime.nodeFilesOnHost) return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
   return `logs: ${log}/ in each node; keep the nodes with --keep-on-failure, then lvslab exec NODE -- ls ${log}`;
 }
 

@@ -1,12 +1,12 @@
-// The one interface every runtime (netns today; Docker, containerlab and GNS3 later)
-// implements. Everything above it — configuring nodes, readiness checks, experiments —
+// The one interface every runtime (netns, Docker, containerlab; GNS3 next) implements;
+// each is listed once in the registry (registry.ts). Everything above it — configuring nodes, readiness checks, experiments —
 // talks to nodes only through these calls, so the same lab and experiment run unchanged
 // on every runtime. Keep runtime-specific details (namespace names, container ids) behind it.
 import type { NodePaths, ResolvedLab } from '../model/types.js';
 import type { RunOptions, RunResult } from '../util/exec.js';
 
-export const RUNTIME_KINDS = ['netns', 'docker', 'containerlab'] as const;
-export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+/** A registered runtime's name (registry.ts lists them): `--runtime`'s word, kept in the instance record. */
+export type RuntimeKind = string;
 
 /** A long-running process started inside a node. */
 export interface DaemonSpec {
@@ -48,6 +48,12 @@ export interface NodeInspection {
 
 export interface Runtime {
   readonly kind: RuntimeKind;
+  /**
+   * True when a node's paths (nodePaths) are paths on this host, as on netns, whose nodes
+   * share the host's filesystem: then `up` provides FRR's host directories that each FRR
+   * daemon's private copies are bound over, and a failed `up`'s logs are read on the host.
+   */
+  readonly nodeFilesOnHost: boolean;
   /**
    * Fails with a clear error when the runtime cannot create a lab here (no engine, no node
    * image). `up` calls it before it records or creates anything.

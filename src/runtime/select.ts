@@ -1,69 +1,47 @@
 // Which runtime serves which instance. `up --runtime` picks one; every later command (status,
 // exec, run, down) takes it from the instance's state record, so users name the runtime once.
-// `down` and `down --all` also look at what each runtime finds on the host by itself, so a
-// lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
-import { loadState } from '../lab/state.js';
-import { loadRecipe } from '../images/recipe.js';
-import { engineAvailable } from '../docker/engine.js';
-import { NetnsRuntime } from './netns/netns-runtime.js';
-import { DockerRuntime } from './docker/docker-runtime.js';
-import { ContainerlabRuntime } from './containerlab/containerlab-runtime.js';
+// `down` and `down --all` also ask every registered runtime what it finds on the host by
+// itself, so a lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
+import { loadState } from './instance-record.js';
+import { registeredRuntimes, runtimeDefinition } from './registry.js';
 import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
 
 export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
-  switch (kind) {
-    case 'netns':
-      return new NetnsRuntime();
-    case 'docker':
-      return new DockerRuntime({ image: (await loadRecipe()).image });
-    case 'containerlab':
-      return new ContainerlabRuntime({ image: (await loadRecipe()).image });
-  }
+  return runtimeDefinition(kind).open();
 }
 
 export interface FoundInstance {
   instance: string;
-  /** From the state record, or the runtime that found its objects. */
+  /** From the state record, or the first runtime (in registry order) that found its objects. */
   runtime: RuntimeKind;
 }
 
-/**
- * Every instance on this host: state records, netns namespaces, and labelled Docker objects
- * (when an engine answers — without one there can be none of ours running).
- */
+/** Every instance on this host: state records and whatever each runtime finds by name. */
 export async function listAllInstances(): Promise<FoundInstance[]> {
-  const found = new Map<string, RuntimeKind>();
-  // netns lists its namespaces and every instance directory (whichever runtime wrote it)
-  for (const inst of await new NetnsRuntime().listInstances()) found.set(inst, (await loadState(inst))?.runtime ?? 'netns');
-  if (await engineAvailable()) {
-    for (const inst of await dockerForCleanup().listInstances()) if (!found.has(inst)) found.set(inst, 'docker');
-  }
-  return [...found].map(([instance, runtime]) => ({ instance, runtime })).sort((a, b) => a.instance.localeCompare(b.instance));
+  const finds = await Promise.all(registeredRuntimes().map(async (r) => ({ kind: r.kind, instances: await r.findInstances() })));
+  const foundBy = new Map<string, RuntimeKind>();
+  for (const { kind, instances } of finds) for (const inst of instances) if (!foundBy.has(inst)) foundBy.set(inst, kind);
+  const found = await Promise.all([...foundBy].map(async ([instance, kind]) => ({ instance, runtime: (await loadState(instance))?.runtime ?? kind })));
+  return found.sort((a, b) => a.instance.localeCompare(b.instance));
 }
 
 /**
- * Removes everything of `instance` wherever it is: its own runtime first, then whatever the
- * other runtimes find under its name. Reports merged.
+ * Removes everything of `instance` wherever it is: the runtime its record names first, then
+ * whatever the other runtimes find under its name. Reports merged.
  */
 export async function destroyEverywhere(instance: string): Promise<DestroyReport> {
+  // Read before anything is removed: each runtime's destroy also removes the instance directory.
+  const recorded = (await loadState(instance))?.runtime;
+  const runtimes = [...registeredRuntimes()].sort((a, b) => Number(b.kind === recorded) - Number(a.kind === recorded));
   const reports: DestroyReport[] = [];
-  if (await engineAvailable()) {
-    // containerlab's own destroy first where it deployed the lab; the label sweep after it.
-    const recorded = (await loadState(instance))?.runtime;
-    if (recorded === 'containerlab') reports.push(await new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance));
-    reports.push(await dockerForCleanup().destroy(instance));
+  for (const r of runtimes) {
+    const report = await r.destroyByName(instance, recorded);
+    if (report) reports.push(report);
   }
-  // netns last: it also removes the instance's state directory.
-  reports.push(await new NetnsRuntime().destroy(instance));
   return {
     instance,
     killedProcesses: reports.reduce((n, r) => n + r.killedProcesses, 0),
     removedNodes: [...new Set(reports.flatMap((r) => r.removedNodes))].sort(),
     removedPaths: [...new Set(reports.flatMap((r) => r.removedPaths))],
   };
-}
-
-/** A Docker runtime for finding and removing objects: needs no image. */
-function dockerForCleanup(): DockerRuntime {
-  return new DockerRuntime({ image: 'unused-for-cleanup' });
 }

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { engine } from '../../src/docker/engine.js';
 import { up } from '../../src/lab/up.js';
+import { loadLabFile } from '../../src/model/load.js';
 import { DockerRuntime, NODE_CAPABILITIES } from '../../src/runtime/docker/docker-runtime.js';
 import { containerName, instanceFilter } from '../../src/runtime/docker/names.js';
 import { LvslabError, EXIT } from '../../src/util/errors.js';
@@ -126,7 +127,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on docker', () => {
     const runtime = new DockerRuntime({ image: 'lvslab/node:missing-in-e2e' });
     const failure = await up(
       runtime,
-      { labFile: `${REPO}labs/ospf-ecmp.yaml`, instance: MISSING_IMAGE, timeoutMs: 30_000 },
+      { lab: await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`, { instance: MISSING_IMAGE }), timeoutMs: 30_000 },
       { stageStart() {}, stageDone() {}, stageFail() {}, notice() {} },
     ).then(
       () => undefined,

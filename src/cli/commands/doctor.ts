@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { allHostChecks } from '../../host/checks.js';
+import { allHostChecks } from '../../host/requirements.js';
+import { runtimeKinds } from '../../runtime/registry.js';
 import { EXIT } from '../../util/errors.js';
 import { printJson } from './shared.js';
 
@@ -7,7 +8,7 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .option('--json', 'machine-readable output')
-    .description('check this host: root, iproute2, FRR, keepalived, nginx, nftables, kernel IPVS, Docker, containerlab — each with the exact fix')
+    .description(`check this host: root, iproute2, kernel IPVS, and what each runtime (${runtimeKinds().join(', ')}) needs of it — each with the exact fix`)
     .addHelpText('after', `
 Exit 0 when everything required is there (optional parts such as IPVS and Docker only
 limit what can run), 3 otherwise.`)

@@ -8,6 +8,7 @@ import { progressReporter } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
 import { printJson, runtimeOption, table } from './shared.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
+import { defaultRuntimeKind } from '../../runtime/registry.js';
 
 export function registerRun(program: Command): void {
   program
@@ -20,7 +21,7 @@ export function registerRun(program: Command): void {
     .option('--out <DIR>', 'where to write results (default: results/<experiment>-<timestamp>)')
     .option('--keep', 'leave a lab that this command brought up running afterwards')
     .addOption(new Option('--dataplane <KIND>', 'director dataplane when the lab is brought up').choices([...DATAPLANES]))
-    .addOption(runtimeOption('runtime for a lab this command brings up (default netns; a lab that is up keeps its own)'))
+    .addOption(runtimeOption(`runtime for a lab this command brings up (default ${defaultRuntimeKind()}; a lab that is up keeps its own)`))
     .option('--json', 'print the results summary as JSON on stdout (progress goes to stderr)')
     .addHelpText(
       'after',

@@ -1,13 +1,14 @@
 // Small pieces several commands share.
 import { Option } from 'commander';
-import { RUNTIME_KINDS } from '../../runtime/runtime.js';
+import { registeredRuntimes, runtimeKinds } from '../../runtime/registry.js';
 import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { loadState, type InstanceState } from '../../lab/state.js';
+import { loadState, type InstanceState } from '../../runtime/instance-record.js';
 
-/** `--runtime`, the same words everywhere. */
+/** `--runtime`, the same words everywhere: every registered runtime with its help, and only those accepted. */
 export function runtimeOption(description: string): Option {
-  return new Option('--runtime <KIND>', `${description}: netns = network namespaces on this host, docker = one container per node, containerlab = deployed by containerlab`).choices([...RUNTIME_KINDS]);
+  const kinds = registeredRuntimes().map((r) => `${r.kind} = ${r.help}`).join(', ');
+  return new Option('--runtime <KIND>', `${description}: ${kinds}`).choices(runtimeKinds());
 }
 
 export function printJson(value: unknown): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkReadiness } from '../../lab/readiness.js';
-import { loadState } from '../../lab/state.js';
+import { loadState } from '../../runtime/instance-record.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { pickInstance, printJson, requireState } from './shared.js';
 import { listAllInstances, runtimeOfKind } from '../../runtime/select.js';

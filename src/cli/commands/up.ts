@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DATAPLANES, type DataplaneChoice } from '../../model/types.js';
 import { resolveLabArgument } from '../../lab/catalogue.js';
-import { up } from '../../lab/up.js';
+import { loadLabForUp, probeHost, up } from '../../lab/up.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { progressReporter } from '../progress.js';
 import { printJson, runtimeOption } from './shared.js';
 import { runtimeOfKind } from '../../runtime/select.js';
+import { defaultRuntimeKind } from '../../runtime/registry.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 
@@ -17,7 +18,7 @@ export function registerUp(program: Command): void {
     .description('build a lab, start every daemon, and wait until it is ready (OSPF Full, ECMP route, real servers healthy, clients answered)')
     .option('--name <NAME>', 'instance name (default: the lab name); run several copies side by side with different names')
     .addOption(new Option('--dataplane <KIND>', 'director dataplane: auto = kernel IPVS when available, else the nftables fallback').choices([...DATAPLANES]))
-    .addOption(runtimeOption('where the nodes run').default('netns'))
+    .addOption(runtimeOption('where the nodes run').default(defaultRuntimeKind()))
     .option('--timeout <SECONDS>', 'how long to wait for readiness before diagnosing and rolling back', '60')
     .option('--keep-on-failure', 'leave a lab that did not become ready in place for debugging (then: lvslab down)')
     .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
@@ -40,12 +41,16 @@ diagnosis names what was missing).`,
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
       const runtime = await runtimeOfKind(opts.runtime);
       const labFile = await resolveLabArgument(labArg);
-      const result = await up(
+      const startedAt = Date.now();
+      const events = progressReporter({ json: Boolean(opts.json) });
+      const host = probeHost(runtime.kind);
+      const lab = await loadLabForUp(labFile, opts.name, events);
+      const { session, readiness } = await up(
         runtime,
-        { labFile, instance: opts.name, dataplane: opts.dataplane, timeoutMs: timeoutS * 1000, keepOnFailure: opts.keepOnFailure },
-        progressReporter({ json: Boolean(opts.json) }),
+        { lab, dataplane: opts.dataplane, host, startedAt, timeoutMs: timeoutS * 1000, keepOnFailure: opts.keepOnFailure },
+        events,
       );
-      const description = await describeInstance(runtime, result.state, result.readiness);
+      const description = await describeInstance(session.runtime, session.record, readiness);
       if (opts.json) printJson(description);
       else process.stdout.write(formatSummary(description) + '\n');
     });

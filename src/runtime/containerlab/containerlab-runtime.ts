@@ -24,7 +24,7 @@ export function deploymentTopologyFile(instance: string): string {
 }
 
 export class ContainerlabRuntime extends DockerRuntime {
-  override readonly kind = 'containerlab' as const;
+  override readonly kind = 'containerlab';
 
   protected override container(instance: string, node: string): string {
     return clabContainerName(instance, node);

@@ -23,13 +23,13 @@ import { EXIT, LvslabError } from '../../util/errors.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
 import { sysctlInterfaceName } from '../../render/sysctl.js';
-import { loadState } from '../../lab/state.js';
+import { loadState } from '../instance-record.js';
 import { distBelow, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
 import { imageSize } from '../../images/build.js';
 import { engine, engineError, isNotFound, requireEngine } from '../../docker/engine.js';
 import { execInContainer, execInteractiveInContainer } from '../../docker/exec.js';
-import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
+import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime, RuntimeKind } from '../runtime.js';
 import { containerName, instanceFilter, LABEL_INSTANCE, LABEL_NETWORK, LABEL_NODE, networkName } from './names.js';
 import { pickTransportSubnets, transportAddress, transportPool } from './transport-subnets.js';
 
@@ -55,7 +55,8 @@ export interface DockerRuntimeOptions {
 }
 
 export class DockerRuntime implements Runtime {
-  readonly kind: 'docker' | 'containerlab' = 'docker';
+  readonly kind: RuntimeKind = 'docker';
+  readonly nodeFilesOnHost = false;
   protected readonly docker: Docker;
 
   constructor(protected readonly options: DockerRuntimeOptions) {

@@ -26,9 +26,10 @@ import {
 } from './names.js';
 
 export class NetnsRuntime implements Runtime {
-  readonly kind = 'netns' as const;
+  readonly kind = 'netns';
+  readonly nodeFilesOnHost = true;
 
-  // Everything netns needs is a host requirement (src/host/checks.ts), checked by `up`.
+  // Everything netns needs is a host requirement (its registry entry, definition.ts), checked by `up`.
   async preflight(): Promise<void> {}
 
   nodePaths(instance: string, node: string): NodePaths {

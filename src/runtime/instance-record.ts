@@ -1,9 +1,11 @@
-// The instance record: written before anything is created (so `down` knows what a crashed
-// `up` left), updated when the lab is ready. `down` works without it too (the runtime finds
-// its own objects by name), but status/exec/run need the resolved lab it holds.
+// The instance record: written by `up` before anything is created (so `down` knows what a
+// crashed `up` left), updated when the lab is ready. `down` works without it too (the
+// runtime finds its own objects by name), but status/exec/run need the resolved lab it
+// holds. It lives below runtime/ because runtimes read it too (which runtime serves an
+// instance, a link's peer), and no runtime reads anything of lab/.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Dataplane, ResolvedLab } from '../model/types.js';
-import type { RuntimeKind } from '../runtime/runtime.js';
+import type { RuntimeKind } from './runtime.js';
 import { instanceDir, instanceStateFile } from '../util/host-paths.js';
 
 export const STATE_VERSION = 1;

@@ -1,0 +1,38 @@
+// Which host checks run when: the host-wide ones plus every registered runtime's own.
+// `lvslab doctor` shows all of them; `up` runs those its runtime and dataplane need before
+// it changes anything.
+import { registeredRuntimes, runtimeDefinition } from '../runtime/registry.js';
+import type { RuntimeKind } from '../runtime/runtime.js';
+import { HOST_WIDE_REQUIREMENTS, type HostCheck, type HostRequirement } from './checks.js';
+
+/** Everything `doctor` checks: the host-wide requirements, then each runtime's in registry order. */
+export function doctorRequirements(): HostRequirement[] {
+  return [...HOST_WIDE_REQUIREMENTS, ...registeredRuntimes().flatMap((r) => r.hostRequirements)];
+}
+
+/** What `up` on this runtime may need (its dataplane picks among them); no doctor-only ones. */
+export function upRequirements(kind: RuntimeKind): HostRequirement[] {
+  return [...HOST_WIDE_REQUIREMENTS, ...runtimeDefinition(kind).hostRequirements].filter((r) => r.neededBy !== 'doctor');
+}
+
+/**
+ * Everything `lvslab doctor` reports: what must be fixed first (the required parts), then
+ * what only limits what can run (the optional ones), each group in registry order.
+ */
+export async function allHostChecks(): Promise<HostCheck[]> {
+  const checks = await Promise.all(doctorRequirements().map((r) => r.check()));
+  return [...checks.filter((c) => !c.optional), ...checks.filter((c) => c.optional)];
+}
+
+export interface UpPreflight {
+  /** The failed checks that this dataplane needs. */
+  missing(dataplane: 'ipvs' | 'nftables'): HostCheck[];
+}
+
+/** What `up` needs, probed once before the dataplane is decided. */
+export async function upPreflight(kind: RuntimeKind): Promise<UpPreflight> {
+  const results = await Promise.all(upRequirements(kind).map(async (r) => ({ neededBy: r.neededBy, check: await r.check() })));
+  return {
+    missing: (dataplane) => results.filter((r) => (r.neededBy === 'always' || r.neededBy === dataplane) && !r.check.ok).map((r) => r.check),
+  };
+}

@@ -1,0 +1,32 @@
+// The containerlab runtime's registry entry: containerlab deploys the containers, which
+// then are Docker containers with lvslab's labels (the Docker entry finds and sweeps them).
+import { haveCommand } from '../../util/exec.js';
+import type { HostCheck } from '../../host/checks.js';
+import { engineAvailable } from '../../docker/engine.js';
+import { loadRecipe } from '../../images/recipe.js';
+import type { RuntimeDefinition } from '../registry.js';
+import { CONTAINERLAB_INSTALL_HINT, ContainerlabRuntime } from './containerlab-runtime.js';
+
+async function checkContainerlab(): Promise<HostCheck> {
+  const ok = await haveCommand('containerlab');
+  return {
+    id: 'containerlab',
+    ok,
+    detail: ok ? 'containerlab found (--runtime containerlab)' : 'containerlab not installed (only needed for --runtime containerlab)',
+    fix: ok ? undefined : CONTAINERLAB_INSTALL_HINT,
+    optional: true,
+  };
+}
+
+export const containerlabRuntime: RuntimeDefinition = {
+  kind: 'containerlab',
+  help: 'deployed by containerlab',
+  open: async () => new ContainerlabRuntime({ image: (await loadRecipe()).image }),
+  hostRequirements: [{ neededBy: 'doctor', check: checkContainerlab }],
+  // Its containers carry the Docker runtime's labels: the Docker entry lists them.
+  findInstances: async () => [],
+  // containerlab's own destroy where it deployed the lab (it removes what it wrote for it),
+  // before the Docker entry's label sweep.
+  destroyByName: async (instance, recorded) =>
+    recorded === 'containerlab' && (await engineAvailable()) ? new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance) : undefined,
+};

@@ -1,0 +1,34 @@
+// The Docker runtime's registry entry: the nodes' programs come from the node image, so
+// all it needs of this host is an engine that answers (the image is checked by preflight).
+import type { HostCheck } from '../../host/checks.js';
+import { engineAvailable, requireEngine } from '../../docker/engine.js';
+import { loadRecipe } from '../../images/recipe.js';
+import type { LvslabError } from '../../util/errors.js';
+import type { RuntimeDefinition } from '../registry.js';
+import { DockerRuntime } from './docker-runtime.js';
+
+async function checkDocker(): Promise<HostCheck> {
+  try {
+    const { version } = await requireEngine();
+    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers (--runtime docker)`, optional: true };
+  } catch (err) {
+    const e = err as LvslabError;
+    return { id: 'docker', ok: false, detail: `${e.message} (only needed for --runtime docker)`, fix: e.hint, optional: true };
+  }
+}
+
+/** A Docker runtime for finding and removing objects: needs no image. */
+function dockerForCleanup(): DockerRuntime {
+  return new DockerRuntime({ image: 'unused-for-cleanup' });
+}
+
+export const dockerRuntime: RuntimeDefinition = {
+  kind: 'docker',
+  help: 'one container per node',
+  open: async () => new DockerRuntime({ image: (await loadRecipe()).image }),
+  hostRequirements: [{ neededBy: 'doctor', check: checkDocker }],
+  // Without an engine there can be none of ours running.
+  findInstances: async () => ((await engineAvailable()) ? dockerForCleanup().listInstances() : []),
+  // Every container and network labelled with the instance, whoever created them.
+  destroyByName: async (instance) => ((await engineAvailable()) ? dockerForCleanup().destroy(instance) : undefined),
+};

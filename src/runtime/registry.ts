@@ -1,0 +1,73 @@
+// The runtimes lvslab has, each described once (as containerlab's node and runtime
+// registries do): its kind, its help text, how to make one, what it needs of the host, how
+// it finds its instances and how it removes one by name. `--runtime` and its help, `doctor`,
+// instance listing, `down` and the default runtime all read this list and nothing else.
+import { EXIT, LvslabError } from '../util/errors.js';
+import type { HostRequirement } from '../host/checks.js';
+import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
+import { netnsRuntime } from './netns/definition.js';
+import { dockerRuntime } from './docker/definition.js';
+import { containerlabRuntime } from './containerlab/definition.js';
+
+export interface RuntimeDefinition {
+  /** The word after `--runtime`, and what the instance record stores. */
+  kind: RuntimeKind;
+  /** What `--runtime` help says of it: "one container per node". */
+  help: string;
+  /** The runtime that creates and drives this kind's labs. */
+  open(): Promise<Runtime>;
+  /** What it needs of this host: `doctor` shows them all, `up` checks them before it creates anything. */
+  hostRequirements: readonly HostRequirement[];
+  /**
+   * Instances whose objects it finds on this host by name, state record or not (a
+   * kill -9 early in `up` leaves none); none when it cannot look (e.g. no engine answers).
+   */
+  findInstances(): Promise<string[]>;
+  /**
+   * Removes whatever it has of `instance`, found by name; `recorded` is the runtime the
+   * instance record names (read before any runtime removed it). Undefined when it had
+   * nothing to look at.
+   */
+  destroyByName(instance: string, recorded: RuntimeKind | undefined): Promise<DestroyReport | undefined>;
+}
+
+/**
+ * Every runtime, in the order help and doctor list them and `down` sweeps them; the first is the default.
+ * A new runtime is its own folder under src/runtime/ and one entry here.
+ */
+const RUNTIMES: RuntimeDefinition[] = [netnsRuntime, dockerRuntime, containerlabRuntime];
+
+export function registeredRuntimes(): readonly RuntimeDefinition[] {
+  return RUNTIMES;
+}
+
+export function runtimeKinds(): RuntimeKind[] {
+  return RUNTIMES.map((r) => r.kind);
+}
+
+/** The runtime `up` and `run` use when none is named. */
+export function defaultRuntimeKind(): RuntimeKind {
+  return RUNTIMES[0]!.kind;
+}
+
+/** The definition of `kind`; an unknown kind is an input error naming the accepted ones. */
+export function runtimeDefinition(kind: RuntimeKind): RuntimeDefinition {
+  const found = RUNTIMES.find((r) => r.kind === kind);
+  if (!found) {
+    throw new LvslabError(`unknown runtime '${kind}' (accepted: ${runtimeKinds().join(', ')})`, EXIT.invalidInput, `--runtime ${defaultRuntimeKind()}`);
+  }
+  return found;
+}
+
+/**
+ * Adds a runtime after the shipped ones; returns what takes it away again. For tests and
+ * experiments: a runtime lvslab ships is an entry in RUNTIMES.
+ */
+export function registerRuntime(definition: RuntimeDefinition): () => void {
+  if (RUNTIMES.some((r) => r.kind === definition.kind)) throw new Error(`internal: runtime '${definition.kind}' is registered twice`);
+  RUNTIMES.push(definition);
+  return () => {
+    const i = RUNTIMES.indexOf(definition);
+    if (i >= 0) RUNTIMES.splice(i, 1);
+  };
+}
