@@ -36,7 +36,7 @@ export interface ContainerNodeSetup {
  * every config, sysctl key and `ip` command below names interfaces as given.
  */
 export function containerNodeSetup(lab: ResolvedLab, node: ResolvedNode, dataplane: Dataplane): ContainerNodeSetup {
-  const paths = containerNodePaths(node.name, `${IMAGE_LVSLAB_DIR}/dist`);
+  const paths = containerNodePaths(`${IMAGE_LVSLAB_DIR}/dist`);
   const plan = planNode(lab, node, paths, dataplane);
   const sysctls = renderSysctls(lab, node, dataplane);
   return {

@@ -37,13 +37,12 @@ export const IMAGE_NODE_BINARY = 'node';
 export const CONTAINER_BASE = '/lvslab';
 
 /** A node's paths inside its container: the netns runtime's layout, below CONTAINER_BASE. */
-export function containerNodePaths(node: string, lvslabDist: string): NodePaths {
+export function containerNodePaths(lvslabDist: string): NodePaths {
   return {
     base: CONTAINER_BASE,
     conf: `${CONTAINER_BASE}/conf`,
     run: `${CONTAINER_BASE}/run`,
     log: `${CONTAINER_BASE}/log`,
-    frrPathspace: node,
     frrVtyDir: `${CONTAINER_BASE}/run/frr`,
     lvslab: { node: IMAGE_NODE_BINARY, dist: lvslabDist },
   };

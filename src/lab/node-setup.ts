@@ -1,6 +1,6 @@
 // What runs on each node, and how it is started: the rendered config files and the
-// daemon command lines. Pure planning (planNode) is separate from doing (applyNodePlan)
-// so the plan can be shown (`lvslab up --dry-run`) and tested without a host.
+// daemon command lines. Planning (planNode) is pure: the runtime carries the plan out
+// (lab/up.ts), and the tests check plans without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
 import { frrLogFile, renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
 import { renderKeepalivedConf } from '../render/keepalived.js';

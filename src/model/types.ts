@@ -335,8 +335,7 @@ export interface NodePaths {
   conf: string;
   run: string;
   log: string;
-  /** FRR pathspace name (-N) and its vty socket directory. */
-  frrPathspace: string;
+  /** Where FRR's daemons put their vty sockets (vtysh --vty_socket). */
   frrVtyDir: string;
   /**
    * How the node runs lvslab's own programs (the fallback's health daemon, the traffic

@@ -26,23 +26,22 @@ export function nodeOf(lab: ResolvedLab, name: string): ResolvedNode {
 
 /** The paths golden files are rendered with: the netns runtime's layout, fixed. */
 export function goldenPaths(lab: ResolvedLab, node: ResolvedNode): NodePaths {
-  return pathsUnder(`/run/lvslab/${lab.instance}/nodes/${node.name}`, `lvslab.${lab.instance}.${node.name}`);
+  return pathsUnder(`/run/lvslab/${lab.instance}/nodes/${node.name}`);
 }
 
 /** Same layout below `root` (a temp dir), with every directory created. */
 export function tempPaths(root: string, lab: ResolvedLab, node: ResolvedNode): NodePaths {
-  const paths = pathsUnder(join(root, lab.instance, node.name), `lvtr.${lab.instance}.${node.name}`);
+  const paths = pathsUnder(join(root, lab.instance, node.name));
   for (const dir of [paths.conf, paths.run, paths.log, paths.frrVtyDir]) mkdirSync(dir, { recursive: true });
   return paths;
 }
 
-function pathsUnder(base: string, pathspace: string): NodePaths {
+function pathsUnder(base: string): NodePaths {
   return {
     base,
     conf: `${base}/conf`,
     run: `${base}/run`,
     log: `${base}/log`,
-    frrPathspace: pathspace,
     frrVtyDir: `${base}/run/frr`,
     lvslab: { node: '/usr/bin/node', dist: '/opt/lvslab/dist' },
   };

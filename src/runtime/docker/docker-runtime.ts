@@ -63,8 +63,9 @@ export class DockerRuntime implements Runtime {
     this.docker = options.docker ?? engine();
   }
 
-  nodePaths(_instance: string, node: string): NodePaths {
-    return containerNodePaths(node, distBelow(IMAGE_LVSLAB_DIR));
+  nodePaths(_instance: string, _node: string): NodePaths {
+    // Every container has the same layout: the node's own paths at fixed places.
+    return containerNodePaths(distBelow(IMAGE_LVSLAB_DIR));
   }
 
   /** The container of a node (containerlab names its containers its own way). */

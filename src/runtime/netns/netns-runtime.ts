@@ -39,7 +39,6 @@ export class NetnsRuntime implements Runtime {
       conf: `${base}/conf`,
       run: `${base}/run`,
       log: `${base}/log`,
-      frrPathspace: nodeNamespace(instance, node),
       frrVtyDir: `${base}/run/frr`,
       lvslab: { node: process.execPath, dist: LVSLAB_DIST },
     };
