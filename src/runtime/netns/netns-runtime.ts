@@ -4,7 +4,7 @@
 // br_netfilter) never sees lab frames and the host namespace gets no interface at all.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile, chown, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile, chown, readdir, readlink, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
@@ -195,23 +195,34 @@ export class NetnsRuntime implements Runtime {
   async destroy(instance: string): Promise<DestroyReport> {
     const prefix = `${NETNS_PREFIX}${instance}.`;
     const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(prefix));
-    // Stop every process living in the lab's namespaces (FRR, nginx, keepalived, the health
-    // checker, traffic generators — and anything a user started with `lvslab exec`).
-    const pids = (await Promise.all(namespaces.map(namespacePids))).flat();
-    signalAll(pids, 'SIGTERM');
-    const gone = await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), {
-      timeoutMs: 1000,
-      intervalMs: 20,
-    });
-    if (!gone.ok) {
-      signalAll(pids.filter(alive), 'SIGKILL');
-      await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), { timeoutMs: 2000, intervalMs: 20 });
+    // Every process living in the lab's namespaces (FRR, nginx, keepalived, the health
+    // checker, traffic generators — and anything a user started with `lvslab exec`) is found
+    // by its network namespace, in rounds: a daemon that forks into the background, or a
+    // start that a killed `up` left in flight, can enter a namespace after a round's scan.
+    // Deleting the namespaces stops new arrivals by name; whatever entered before is still
+    // found by the namespace's inode, which outlives the name while a process holds it.
+    const inodes = await namespaceInodes(namespaces);
+    const killed = new Set<number>();
+    let deleted = namespaces.length === 0;
+    const deadline = Date.now() + SWEEP_DEADLINE_MS;
+    for (;;) {
+      const pids = await processesInNamespaces(inodes);
+      pids.forEach((p) => killed.add(p));
+      if (pids.length > 0) await terminate(pids);
+      if (!deleted) {
+        // Deleting a namespace destroys its interfaces, veth peers and bridges with it.
+        await ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
+        deleted = true;
+        continue;
+      }
+      if (pids.length === 0) break;
+      if (Date.now() > deadline) {
+        throw new LvslabError(`down ${instance}: processes ${pids.join(', ')} are still in the lab's namespaces after ${SWEEP_DEADLINE_MS / 1000} s; run down again`);
+      }
     }
-    // Deleting a namespace destroys its interfaces, veth peers and bridges with it.
-    if (namespaces.length > 0) await ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
     return {
       instance,
-      killedProcesses: pids.length,
+      killedProcesses: killed.size,
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
       removedPaths: await removeInstanceDir(instance),
     };
@@ -263,6 +274,48 @@ async function namespacePids(ns: string): Promise<number[]> {
     .filter(Boolean)
     .map(Number)
     .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
+}
+
+/** How long down keeps sweeping a lab's namespaces for processes before it gives up. */
+const SWEEP_DEADLINE_MS = 30_000;
+
+/** What /proc/PID/ns/net links to for a process in each of these named namespaces. */
+async function namespaceInodes(namespaces: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const ns of namespaces) {
+    try {
+      out.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
+    } catch {
+      // deleted meanwhile (another down)
+    }
+  }
+  return out;
+}
+
+/** Every live process whose network namespace is one of `inodes` (one scan of /proc). */
+async function processesInNamespaces(inodes: Set<string>): Promise<number[]> {
+  if (inodes.size === 0) return [];
+  const out: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    try {
+      // A zombie's links are unreadable: it holds no namespace any more and counts as gone.
+      if (inodes.has(await readlink(`/proc/${pid}/ns/net`))) out.push(pid);
+    } catch {
+      // exited while we looked, or a zombie
+    }
+  }
+  return out;
+}
+
+/** SIGTERM, a second to exit cleanly, then SIGKILL for the rest. */
+async function terminate(pids: number[]): Promise<void> {
+  signalAll(pids, 'SIGTERM');
+  const gone = await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), { timeoutMs: 1000, intervalMs: 20 });
+  if (gone.ok) return;
+  signalAll(pids.filter(alive), 'SIGKILL');
+  await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), { timeoutMs: 2000, intervalMs: 20 });
 }
 
 function alive(pid: number): boolean {
