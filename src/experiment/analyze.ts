@@ -61,6 +61,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     routeEvents,
     logs,
     snapshots: raw.snapshots,
+    counterSnapshots: raw.counterSnapshots,
   });
   const results: RunResultsWithTopology = {
     schema: RESULTS_SCHEMA,
@@ -76,6 +77,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     perSecond: computed.perSecond,
     per100ms: computed.per100ms,
     snapshots: raw.snapshots,
+    counterSnapshots: raw.counterSnapshots,
     routeEvents,
     logs,
     longLived,

@@ -3,7 +3,7 @@
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { nextHopsOf, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
-import type { Snapshot } from './types.js';
+import type { CounterSnapshot, Snapshot } from './types.js';
 import { readUntilStable } from '../util/poll.js';
 
 export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane, phase: Snapshot['phase']): Promise<Snapshot> {
@@ -40,6 +40,34 @@ export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane
       };
     }),
   ]);
+  return snapshot;
+}
+
+/** Kernel IPVS's estimator period: its published counters may be this old when read. */
+export const IPVS_ESTIMATOR_PERIOD_MS = 2000;
+
+/**
+ * The directors' counters only, read in parallel: the boundary mark taken at a
+ * timeline step (a full snapshot takes ~0.2 s, during which connections keep arriving).
+ * A director whose counters cannot be read is recorded with the reason, never as 0.
+ */
+export async function takeCounterSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane, step: number): Promise<CounterSnapshot> {
+  const directors = lab.nodes.filter((n) => n.role === 'director' && n.directs.length > 0);
+  const t = Date.now();
+  const read = await Promise.all(directors.map((d) => readDirectorConnections(runtime, lab, dataplane, d.name).then(
+    (c) => ({ name: d.name, c, error: undefined }),
+    (err: unknown) => ({ name: d.name, c: undefined, error: err instanceof Error ? err.message : String(err) }),
+  )));
+  const tEnd = Date.now();
+  const snapshot: CounterSnapshot = { step, t, tEnd, staleUpToMs: dataplane === 'ipvs' ? IPVS_ESTIMATOR_PERIOD_MS : 0, directors: {}, errors: {} };
+  for (const r of read) {
+    if (r.c) {
+      snapshot.directors[r.name] = {
+        services: Object.fromEntries(r.c.services),
+        realServers: Object.fromEntries([...r.c.realServers].map(([svc, m]) => [svc, Object.fromEntries(m)])),
+      };
+    } else snapshot.errors[r.name] = r.error ?? 'unknown error';
+  }
   return snapshot;
 }
 

@@ -2,7 +2,7 @@
 // traffic generator per client and service (all on the same start tick), carry out the
 // timeline at its times while taking snapshots around it, wait for the generators to
 // finish, then gather every record, log and snapshot. No figure is computed here.
-import type { ResolvedLab, ResolvedService } from '../model/types.js';
+import type { Dataplane, ResolvedLab, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { basename } from 'node:path';
 import { pollUntil } from '../util/poll.js';
@@ -11,8 +11,8 @@ import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
-import { routeMonitorFiles, settleCounters, startRouteMonitors, takeSnapshot } from './collect.js';
-import type { ActionRecord, Snapshot } from './types.js';
+import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
+import type { ActionRecord, CounterSnapshot, Snapshot } from './types.js';
 
 /** Time given to the generators' processes to start before the common first tick. */
 const START_LEAD_MS = 1500;
@@ -30,6 +30,8 @@ export interface RawRun {
   trafficEnd: number;
   actions: ActionRecord[];
   snapshots: Snapshot[];
+  /** Director counters read at each timeline step's start: the phases' inner boundaries. */
+  counterSnapshots: CounterSnapshot[];
   /** client -> service -> generator output files' text. */
   generators: Array<{ client: string; service: string; requests: string; longLived: string; summary: GeneratorSummary | undefined }>;
   /** router -> `ip -ts monitor route` output. */
@@ -55,12 +57,15 @@ export async function runOnce(
   const dataplane = session.decision.dataplane;
   const stopMonitors = await startRouteMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
+  const counterSnapshots: CounterSnapshot[] = [];
   const actions: ActionRecord[] = [];
   // The start snapshot is the baseline of every counter delta: it must include every
   // connection made before the run (readiness probes...) and none of the run's own, so it
   // is taken once IPVS's counters have settled and before any generator starts.
   await settleCounters(runtime, lab, dataplane);
   snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
+  // How long one reading of the counters takes here, to centre the ones at the steps on them.
+  let readMs = exp.steps.length > 0 ? await timeCounterRead(runtime, lab, dataplane) : 0;
   const durationMs = exp.durationS * 1000;
   const trafficStart = Date.now() + START_LEAD_MS;
   const trafficEnd = trafficStart + durationMs;
@@ -99,8 +104,18 @@ export async function runOnce(
         snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'during'));
         tookDuring = true;
       }
+      // The phase boundary is the step's start: read the counters around it, so per-phase
+      // director counts are differences of readings at the boundaries. The read is centred
+      // on the step (half the last read's duration ahead) and runs alongside it: reads take
+      // 0.05-0.3 s on a busy machine, and the step keeps its time instead of waiting. The
+      // read's span is the boundary's resolution (figures/director-counts.ts).
+      await waitUntil(due - readMs / 2);
+      const reading = takeCounterSnapshot(runtime, lab, dataplane, step.step);
       await waitUntil(due);
       const record = await performStep(session, step, due);
+      const read = await reading;
+      counterSnapshots.push(read);
+      readMs = read.tEnd - read.t;
       actions.push(record);
       progress({ kind: 'step', text: `t=${step.at}s ${step.action} ${record.node}${record.interface ? `:${record.interface}` : ''}${record.daemon ? ` ${record.daemon}` : ''}${record.ok ? '' : ` FAILED: ${record.detail}`}`, t: Date.now() });
     }
@@ -145,7 +160,13 @@ export async function runOnce(
   }
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
-  return { run, trafficStart, trafficEnd, actions, snapshots, generators, routeMonitor, logs };
+  return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs };
+}
+
+/** Duration (ms) of one reading of every director's counters, taken before the traffic. */
+async function timeCounterRead(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<number> {
+  const probe = await takeCounterSnapshot(runtime, lab, dataplane, -1);
+  return probe.tEnd - probe.t;
 }
 
 /** One generator per (client, service): its rate is the sum of the traffic entries for it. */

@@ -197,6 +197,29 @@ export interface Snapshot {
   >;
 }
 
+/**
+ * The directors' connection counters read at a timeline step's start: the boundary between
+ * two phases. Only the counters (one read per director, in parallel), centred on the step,
+ * so the reads' span [t, tEnd] is how far the reading may stand from the boundary.
+ */
+export interface CounterSnapshot {
+  /** The timeline step (ActionRecord.step) whose start this snapshot marks. */
+  step: number;
+  /** Epoch ms when the reads started and when the last one returned. */
+  t: number;
+  tEnd: number;
+  /**
+   * How long before its read a counter value may already be (ms): kernel IPVS publishes
+   * its counters from an estimator that runs about every 2 s (2000); the fallback's nft
+   * counters are exact when read (0).
+   */
+  staleUpToMs: number;
+  /** director -> counters, as in Snapshot.directors (without the raw text). */
+  directors: Record<string, { services: Record<string, number>; realServers: Record<string, Record<string, number>> }>;
+  /** director -> why its counters could not be read. */
+  errors: Record<string, string>;
+}
+
 // ---------------------------------------------------------------------------
 // Figures (results.json "figures"); every one states how it was obtained
 // ---------------------------------------------------------------------------
@@ -285,14 +308,44 @@ export interface TimeBucket {
   byServer: Record<string, number>;
 }
 
+/**
+ * How a set of per-director connection counts was measured: differences of two counter
+ * snapshots, one at each end of the stretch.
+ */
+export interface DirectorCountsMethod {
+  /** The snapshots used, when they were read, and what they cover. */
+  method: string;
+  /**
+   * Seconds: how far from its end of the stretch a snapshot's counters may stand (its
+   * read time, plus IPVS's estimator period); the larger of the two ends. null when not measured.
+   */
+  resolution: number | null;
+  /**
+   * Connections the clients opened within those windows around the ends: the most by
+   * which a count can differ from the stretch's true count (0: exact). null when not measured.
+   */
+  uncertainty: number | null;
+  /** director -> why its count is null ("not measured"). */
+  notMeasured: Record<string, string>;
+}
+
 export interface Hits {
   /** ok answers per real server, as the clients saw them. */
   perRealServer: Record<string, number>;
-  /** New connections per director, from IPVS/nft counter deltas over the traffic window. */
-  perDirector: Record<string, number>;
+  /**
+   * New connections per director, from IPVS/nft counter deltas over the traffic window;
+   * null where it was not measured (directors.notMeasured says why).
+   */
+  perDirector: Record<string, number | null>;
+  /** How perDirector was measured (results.json files written before it existed lack it). */
+  directors?: DirectorCountsMethod;
   /** Configured share of each real server (its weight / sum of weights). */
   expectedShare: Record<string, number>;
-  perPhase: Record<Phase, { perRealServer: Record<string, number>; perDirector: Record<string, number> }>;
+  /**
+   * Per phase: real servers by request start; directors by differences of the counter
+   * snapshots at the phase's boundaries, so the phases add up to perDirector.
+   */
+  perPhase: Record<Phase, { perRealServer: Record<string, number>; perDirector: Record<string, number | null>; directors?: DirectorCountsMethod }>;
 }
 
 /** Client-side counts against the directors' counters and the real servers' access logs. */
@@ -320,6 +373,8 @@ export interface RunResults {
   perSecond: TimeBucket[];
   per100ms: TimeBucket[];
   snapshots: Snapshot[];
+  /** Director counters read at each timeline step's start (older files lack it). */
+  counterSnapshots?: CounterSnapshot[];
   routeEvents: RouteEvent[];
   /** Daemon log lines inside the traffic window (plus a margin). */
   logs: LogLine[];

@@ -3,6 +3,7 @@
 import type {
   Action,
   ActionRecord,
+  CounterSnapshot,
   ExperimentFile,
   LogLine,
   LongLivedEvent,
@@ -27,6 +28,8 @@ export interface FigureInput {
   /** Parsed daemon logs (src/logs): FRR, keepalived/healthd, nginx access logs. */
   logs: LogLine[];
   snapshots: Snapshot[];
+  /** Director counters read at each timeline step's start (absent in older records). */
+  counterSnapshots?: CounterSnapshot[];
 }
 
 export const FAILURE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-down', 'silent-failure', 'kill', 'pause', 'node-stop']);

@@ -1,8 +1,9 @@
 // Who answered and who forwarded: ok answers per real server as the clients saw them, new
 // connections per director from the counters, per phase, and the two "after" figures.
 import type { Figure, Hits, Phase, RequestRecord } from '../experiment/types.js';
-import { type PhaseRange, type RunContext, phaseOf, phaseRange, rel } from './context.js';
-import { connectionStarts, directorDeltas, markingSnapshot, snapshotOf, windowSnapshots } from './counters.js';
+import { type RunContext, phaseOf, phaseRange, rel } from './context.js';
+import { directorDeltas, snapshotOf } from './counters.js';
+import { directorCounts } from './director-counts.js';
 import { absent, figure } from './figure.js';
 
 const PHASES: Phase[] = ['before', 'during', 'after'];
@@ -19,31 +20,20 @@ export function expectedShares(ctx: RunContext): Record<string, number> {
   return Object.fromEntries(ctx.service.realServers.map((r) => [r.node, sum === 0 ? 0 : r.weight / sum]));
 }
 
-/** Counter deltas per director over a phase, when snapshots mark both of its boundaries; undefined otherwise. */
-function phaseDirectorDeltas(ctx: RunContext, range: PhaseRange, starts: number[]): { values: Record<string, number>; from: number; to: number } | undefined {
-  const from = markingSnapshot(ctx, starts, range.start);
-  const to = markingSnapshot(ctx, starts, range.end);
-  if (!from || !to || from.t > to.t) return undefined;
-  const deltas = directorDeltas(from, to, ctx.service);
-  if (deltas.problems.length > 0) return undefined;
-  return { values: deltas.values, from: from.t, to: to.t };
-}
-
 export function computeHits(ctx: RunContext): Hits {
-  const window = windowSnapshots(ctx);
-  const starts = connectionStarts(ctx);
+  const directors = directorCounts(ctx);
   const perPhase = {} as Hits['perPhase'];
   for (const phase of PHASES) {
     const range = phaseRange(ctx, phase);
     const inPhase = range ? ctx.requests.filter((r) => phaseOf(ctx.phases, r.t) === phase) : [];
-    const deltas = range ? phaseDirectorDeltas(ctx, range, starts) : undefined;
-    // Unknown counts stay empty rather than guessed (see counters.ts).
-    perPhase[phase] = { perRealServer: okPerServer(inPhase), perDirector: deltas?.values ?? {} };
+    const d = directors.perPhase[phase];
+    perPhase[phase] = { perRealServer: okPerServer(inPhase), perDirector: d.counts, directors: d.measure };
   }
   return {
     perRealServer: okPerServer(ctx.requests),
-    // Kept even when a snapshot missed some connections: crossCheck's note says by how many.
-    perDirector: window.from && window.to ? directorDeltas(window.from, window.to, ctx.service).values : {},
+    // Kept even when a snapshot missed some connections: its uncertainty (and crossCheck's note) says by how many.
+    perDirector: directors.total.counts,
+    directors: directors.total.measure,
     expectedShare: expectedShares(ctx),
     perPhase,
   };
@@ -61,23 +51,23 @@ export function directorsAfter(ctx: RunContext): Figure {
   const method = `Directors of service ${ctx.service.name} whose connection counter (snapshot directors[].services) grew`;
   const range = phaseRange(ctx, 'after');
   if (!range) return absent('count', `${method} in the after phase.`, 'the run has no timeline, so it has no after phase');
-  const exact = phaseDirectorDeltas(ctx, range, connectionStarts(ctx));
-  if (exact) {
-    const grew = Object.entries(exact.values).filter(([, n]) => n > 0).map(([d]) => d).sort();
+  const after = directorCounts(ctx).perPhase.after;
+  const counts = Object.entries(after.counts);
+  if (counts.length > 0 && counts.every(([, n]) => n !== null)) {
+    const grew = counts.filter(([, n]) => n! > 0).map(([d]) => d).sort();
     return figure(
       grew.length,
       'count',
-      `${method} between the snapshots at ${rel(ctx, exact.from)} and ${rel(ctx, exact.to)}, which mark the after phase's boundaries ` +
-        `(no connection opened between either snapshot and its boundary): ${grew.join(', ') || 'none'}.`,
+      `${method} in the after phase. ${after.measure.method} Counts: ${counts.map(([d, n]) => `${d} ${n}`).join(', ')}; grew: ${grew.join(', ') || 'none'}.`,
       1,
     );
   }
   const during = snapshotOf(ctx.input.snapshots, 'during');
-  const after = snapshotOf(ctx.input.snapshots, 'after');
-  if (!during || !after) {
+  const afterSnap = snapshotOf(ctx.input.snapshots, 'after');
+  if (!during || !afterSnap) {
     return absent('count', `${method} in the after phase.`, `no snapshots mark the after phase, and the ${!during ? 'during' : 'after'} snapshot is missing`);
   }
-  const deltas = directorDeltas(during, after, ctx.service);
+  const deltas = directorDeltas(during, afterSnap, ctx.service);
   const grew = Object.entries(deltas.values).filter(([, n]) => n > 0).map(([d]) => d).sort();
   const covers =
     during.t < range.start
@@ -86,7 +76,7 @@ export function directorsAfter(ctx: RunContext): Figure {
   return figure(
     grew.length,
     'count',
-    `${method} between the 'during' snapshot (${rel(ctx, during.t)}) and the 'after' snapshot (${rel(ctx, after.t)}); the after phase begins at ${rel(ctx, range.start)}: ` +
+    `${method} between the 'during' snapshot (${rel(ctx, during.t)}) and the 'after' snapshot (${rel(ctx, afterSnap.t)}); the after phase begins at ${rel(ctx, range.start)}: ` +
       `${covers}. Directors: ${grew.join(', ') || 'none'}.` +
       (deltas.problems.length > 0 ? ` Not counted: ${deltas.problems.join('; ')}.` : ''),
     1,

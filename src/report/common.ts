@@ -1,8 +1,9 @@
 // Pieces every report format shares: the fallback notice, figure values, the manifest
 // and OSPF neighbour rows, small collection helpers.
-import type { Figure, RunResults } from '../experiment/types.js';
+import type { DirectorCountsMethod, Figure, Hits, Phase, RunResults } from '../experiment/types.js';
+import { PHASES } from './analysis.js';
 import type { SnapshotPhase } from './analysis.js';
-import { decimalsFor, escapeHtml, fmtCount, fmtNumber } from './format.js';
+import { escapeHtml, fmtCount, fmtMeasured, fmtResolution } from './format.js';
 
 /** Beyond this many entries a report's chronology points at results.json instead. */
 export const CHRONOLOGY_LIMIT = 400;
@@ -15,8 +16,14 @@ export const FALLBACK_NOTICE =
 export function figureValue(f: Figure | undefined): string {
   if (!f) return '—';
   if (f.value === null) return '—';
-  if (f.unit === 'count') return fmtCount(f.value);
-  return fmtNumber(f.value, decimalsFor(f.resolution, f.unit === 'ratio' || f.unit === 'p-value' ? 4 : 3));
+  // A count's resolution is 1: an integer, grouped by thousands for reading.
+  if (f.unit === 'count' && (f.resolution === null || f.resolution >= 1)) return fmtCount(f.value);
+  return fmtMeasured(f.value, f.resolution, f.unit);
+}
+
+/** A figure's resolution as every report prints it (fmtResolution), '—' for none. */
+export function figureResolution(f: Figure | undefined): string {
+  return f ? fmtResolution(f.resolution, f.unit) : '—';
 }
 
 export function figureWithUnit(f: Figure | undefined): string {
@@ -95,4 +102,37 @@ export function unionKeys(...records: Array<Record<string, unknown>>): string[] 
   const keys: string[] = [];
   for (const r of records) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
   return keys;
+}
+
+/** What a report shows in place of a director count that was not measured. */
+export const NOT_MEASURED = 'not measured';
+
+/** Every director with a count anywhere in the hits, in first-seen order. */
+export function directorNames(hits: Hits): string[] {
+  return unionKeys(hits.perDirector, ...PHASES.map((p) => hits.perPhase[p]?.perDirector ?? {}));
+}
+
+/**
+ * A director's new connections over the run (phase undefined) or one phase, and why it is
+ * missing when it is: a number only where the counters measured it, never a 0 for "unknown".
+ */
+export function directorCount(hits: Hits, director: string, phase?: Phase): { value: number | null; reason?: string } {
+  const src = phase ? hits.perPhase[phase] : hits;
+  const v = src?.perDirector[director];
+  if (typeof v === 'number') return { value: v };
+  const reason = src?.directors?.notMeasured[director];
+  if (reason !== undefined) return { value: null, reason };
+  return { value: null, reason: v === undefined ? 'results.json has no count for it (written by an lvslab that did not measure it)' : 'no reason recorded' };
+}
+
+/**
+ * How a stretch's director counts were measured, in one line: the readings' resolution
+ * and the connections left in doubt (counts have resolution 1).
+ */
+export function directorCountsNote(m: DirectorCountsMethod | undefined): string {
+  if (!m) return 'how these counts were measured is not recorded (results.json from an older lvslab)';
+  if (m.resolution === null || m.uncertainty === null) return NOT_MEASURED;
+  if (m.uncertainty === 0 && m.resolution === 0) return 'exact (no connection between a reading and its boundary)';
+  // Short: it fills a table column; the method (results.json) says which readings.
+  return `±${fmtCount(m.uncertainty)} (readings within ${fmtResolution(m.resolution, 's')} s of the boundaries)`;
 }

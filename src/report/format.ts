@@ -63,6 +63,26 @@ export function decimalsFor(resolution: number | null | undefined, fallback = 3)
   return Math.min(6, Math.max(0, Math.ceil(-Math.log10(resolution) - 1e-9)));
 }
 
+/** Decimals when a figure has no resolution: ratios and p-values need more than seconds. */
+export function fallbackDecimals(unit: string): number {
+  return unit === 'ratio' || unit === 'p-value' ? 4 : 3;
+}
+
+/**
+ * The one rule for printing a measured number, in every output: its resolution decides
+ * the decimals, and the resolution is printed with the same decimals, so no digit claims
+ * more than the method can see (resolution 0.0024 s: value 4.133, resolution 0.002; a
+ * count's resolution 1: integers). `fmtResolution` is the same call on the resolution.
+ */
+export function fmtMeasured(value: number | null | undefined, resolution: number | null | undefined, unit = ''): string {
+  return fmtNumber(value, decimalsFor(resolution, fallbackDecimals(unit)));
+}
+
+/** A figure's resolution, to the decimals it gives its value (see fmtMeasured); an em dash for none. */
+export function fmtResolution(resolution: number | null | undefined, unit = ''): string {
+  return resolution === null || resolution === undefined ? '—' : fmtMeasured(resolution, resolution, unit);
+}
+
 /** A number to fixed decimals without `-0`, or an em dash for null/NaN. */
 export function fmtNumber(value: number | null | undefined, decimals = 3): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';

@@ -43,6 +43,8 @@ tr.route td { background: #faf5ff !important; }
 td.pass { color: #166534; font-weight: 700; }
 td.fail { color: #991b1b; font-weight: 700; }
 tr.failed td { background: #fef2f2 !important; }
+tr.total td { border-top: 2px solid #9ca3af; }
+td.not-measured { color: #b45309; font-style: italic; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
 .muted { color: #6b7280; }
 .note { color: #6b7280; font-size: 12px; margin: 6px 0 0; }

@@ -20,7 +20,21 @@ import {
 import { escapeHtml, fmtCount, fmtIso, fmtMs, fmtNumber, fmtPercent, fmtRel } from './format.js';
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
 import { isRepeatResults } from './kinds.js';
-import { CHRONOLOGY_LIMIT, fallbackBanner, figureValue, manifestRows, ospfNeighbourRows, sum, unionKeys, unitSuffix } from './common.js';
+import {
+  CHRONOLOGY_LIMIT,
+  NOT_MEASURED,
+  directorCount,
+  directorCountsNote,
+  directorNames,
+  fallbackBanner,
+  figureResolution,
+  figureValue,
+  manifestRows,
+  ospfNeighbourRows,
+  sum,
+  unionKeys,
+  unitSuffix,
+} from './common.js';
 import { renderRepeatHtml } from './repeat.js';
 import { hitsChart } from './svg/bars.js';
 import { timelineChart } from './svg/timeline.js';
@@ -81,7 +95,7 @@ function renderRunHtml(results: RunResultsWithTopology): string {
     b.push(
       `<div class="kpi${failedFigures.has(k.name) ? ' bad' : ''}" title="${escapeHtml(f.method)}"><div class="label">${escapeHtml(k.label)}</div>` +
         `<div class="value">${escapeHtml(figureValue(f))}<span class="unit">${escapeHtml(unitSuffix(f))}</span></div>` +
-        `<div class="res">${f.resolution === null ? '' : escapeHtml(`resolution ${f.resolution} ${unitSuffix(f)}`)}</div></div>`,
+        `<div class="res">${f.resolution === null ? '' : escapeHtml(`resolution ${figureResolution(f)} ${unitSuffix(f)}`.trim())}</div></div>`,
     );
   }
   b.push('</div>');
@@ -179,7 +193,7 @@ function figuresTable(results: RunResults, failedFigures: Set<string>): string {
       tdRaw(`<code>${escapeHtml(name)}</code>`),
       td(figureValue(f), 'num'),
       td(f.unit, 'unit'),
-      td(f.resolution === null ? '—' : String(f.resolution), 'num'),
+      td(figureResolution(f), 'num'),
       tdRaw(escapeHtml(f.method) + (f.note ? ` <em>(${escapeHtml(f.note)})</em>` : ''), 'method'),
     ]),
     { rowCls: entries.map(([name]) => (failedFigures.has(name) ? 'failed' : undefined)) },
@@ -189,22 +203,47 @@ function figuresTable(results: RunResults, failedFigures: Set<string>): string {
 function perPhaseTable(results: RunResults): string {
   const windows = phaseWindows(results);
   const rs = unionKeys(results.hits.perRealServer, results.hits.expectedShare);
-  const dirs = Object.keys(results.hits.perDirector);
+  const dirs = directorNames(results.hits);
+  const reasons: string[] = [];
+  // "not measured" with a numbered reason below the table (and in the cell's tooltip), never a 0.
+  const cell = (d: string, phase?: (typeof PHASES)[number]): string => {
+    const c = directorCount(results.hits, d, phase);
+    if (c.value !== null) return td(fmtCount(c.value), 'num');
+    let i = reasons.indexOf(c.reason ?? '');
+    if (i < 0) i = reasons.push(c.reason ?? '') - 1;
+    return `<td class="num not-measured" title="${escapeHtml(c.reason ?? '')}">${escapeHtml(NOT_MEASURED)} <sup>${i + 1}</sup></td>`;
+  };
+  const measured = (m: Parameters<typeof directorCountsNote>[0]): string[] => (dirs.length > 0 ? [td(directorCountsNote(m), 'muted')] : []);
+  const rows = [
+    ...PHASES.map((ph) => {
+      const p = results.hits.perPhase[ph];
+      return [
+        td(ph),
+        td(`${fmtNumber(windows[ph][0], 1)}–${fmtNumber(windows[ph][1], 1)} s`),
+        ...rs.map((r) => td(fmtCount(p?.perRealServer[r] ?? 0), 'num')),
+        ...dirs.map((d) => cell(d, ph)),
+        ...measured(p?.directors),
+      ];
+    }),
+    // The phases are differences of the same counter readings: they add up to this row.
+    [
+      tdRaw('<b>whole run</b>'),
+      td(`${fmtNumber(windows.before[0], 1)}–${fmtNumber(windows.after[1], 1)} s`),
+      ...rs.map((r) => td(fmtCount(results.hits.perRealServer[r] ?? 0), 'num')),
+      ...dirs.map((d) => cell(d)),
+      ...measured(results.hits.directors),
+    ],
+  ];
   return (
     '<h3>Per phase</h3>' +
     htmlTable(
-      ['phase', 'window', ...rs.map((r) => ({ text: r, cls: 'num' })), ...dirs.map((d) => ({ text: d, cls: 'num' }))],
-      PHASES.map((ph) => {
-        const p = results.hits.perPhase[ph];
-        return [
-          td(ph),
-          td(`${fmtNumber(windows[ph][0], 1)}–${fmtNumber(windows[ph][1], 1)} s`),
-          ...rs.map((r) => td(fmtCount(p?.perRealServer[r] ?? 0), 'num')),
-          ...dirs.map((d) => td(fmtCount(p?.perDirector[d] ?? 0), 'num')),
-        ];
-      }),
+      ['phase', 'window', ...rs.map((r) => ({ text: r, cls: 'num' })), ...dirs.map((d) => ({ text: d, cls: 'num' })), ...(dirs.length > 0 ? ['director counts'] : [])],
+      rows,
+      { rowCls: [...PHASES.map(() => undefined), 'total'] },
     ) +
-    '<p class="note">Real servers: ok answers by request start; directors: new connections (counter deltas).</p>'
+    (reasons.length > 0 ? `<p class="note">${reasons.map((r, i) => `<sup>${i + 1}</sup> ${escapeHtml(NOT_MEASURED)}: ${escapeHtml(r)}`).join('<br/>')}</p>` : '') +
+    '<p class="note">Real servers: ok answers by request start. Directors: new connections, differences of counter readings at the phase ' +
+    'boundaries (at the start of each timeline step), so the phases add up to the whole run.</p>'
   );
 }
 

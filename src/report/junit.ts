@@ -3,7 +3,7 @@
 // timeline step whose command failed, so CI systems show what broke.
 import type { Figure, RepeatResults, RunResults } from '../experiment/types.js';
 import { actionLabel, durationOf, verdictOf } from './analysis.js';
-import { figureWithUnit } from './common.js';
+import { figureResolution, figureWithUnit } from './common.js';
 import { escapeXml as x, fmtNumber } from './format.js';
 import { isRepeatResults } from './kinds.js';
 
@@ -40,7 +40,7 @@ function runSuite(r: RunResults, indent: string): Suite {
       `expression: ${a.expression}`,
       `expected:   ${a.figure} ${a.op} ${a.expected}`,
       `actual:     ${actual}`,
-      ...(f ? [`method:     ${f.method}`, `resolution: ${f.resolution ?? 'n/a'}`] : []),
+      ...(f ? [`method:     ${f.method}`, `resolution: ${f.resolution === null ? 'n/a' : `${figureResolution(f)} ${f.unit}`}`] : []),
     ].join('\n');
     cases.push(open, `${indent}    <failure message="${x(message)}" type="AssertionFailed">${x(detail)}</failure>`, `${indent}  </testcase>`);
   }

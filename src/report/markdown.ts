@@ -25,7 +25,21 @@ import {
   mdTable,
   mdText,
 } from './format.js';
-import { CHRONOLOGY_LIMIT, FALLBACK_NOTICE, figureValue, figureWithUnit, manifestRows, ospfNeighbourRows, sum, unionKeys } from './common.js';
+import {
+  CHRONOLOGY_LIMIT,
+  FALLBACK_NOTICE,
+  NOT_MEASURED,
+  directorCount,
+  directorCountsNote,
+  directorNames,
+  figureResolution,
+  figureValue,
+  figureWithUnit,
+  manifestRows,
+  ospfNeighbourRows,
+  sum,
+  unionKeys,
+} from './common.js';
 import { isRepeatResults } from './kinds.js';
 import { renderRepeatMarkdown } from './repeat.js';
 import { topologyOf, type RunResultsWithTopology } from './topology.js';
@@ -89,7 +103,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
         mdCode(name),
         figureValue(f),
         mdText(f.unit),
-        f.resolution === null ? '—' : mdText(String(f.resolution)),
+        mdText(figureResolution(f)),
         mdText(f.method) + (f.note ? ` *(${mdText(f.note)})*` : ''),
       ]),
       ['l', 'r', 'l', 'r', 'l'],
@@ -116,17 +130,36 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
     '### Per director (new connections, counter deltas)',
     '',
   );
-  const dirTotal = sum(Object.values(results.hits.perDirector));
-  const dirNames = Object.keys(results.hits.perDirector);
+  const dirNames = directorNames(results.hits);
+  const dirTotal = sum(dirNames.map((d) => directorCount(results.hits, d).value ?? 0));
+  const allMeasured = dirNames.every((d) => directorCount(results.hits, d).value !== null);
+  const reasons: string[] = [];
+  // A count that was not measured says so, with its reason as a numbered note below the table.
+  const cell = (d: string, phase?: (typeof PHASES)[number]): string => {
+    const c = directorCount(results.hits, d, phase);
+    if (c.value !== null) return fmtCount(c.value);
+    const text = mdText(c.reason ?? '');
+    let i = reasons.indexOf(text);
+    if (i < 0) i = reasons.push(text) - 1;
+    return `${NOT_MEASURED} [${i + 1}]`;
+  };
+  const notes = (): string[] => {
+    const lines = reasons.map((r, i) => `[${i + 1}] ${r}`);
+    reasons.length = 0;
+    return lines.length > 0 ? [lines.join('  \n'), ''] : [];
+  };
   out.push(
     mdTable(
       ['director', 'connections', 'share', 'even split'],
       dirNames.map((d) => {
-        const n = results.hits.perDirector[d] ?? 0;
-        return [mdText(d), fmtCount(n), fmtPercent(dirTotal > 0 ? n / dirTotal : null), fmtPercent(1 / dirNames.length)];
+        const n = directorCount(results.hits, d).value;
+        return [mdText(d), cell(d), fmtPercent(n !== null && allMeasured && dirTotal > 0 ? n / dirTotal : null), fmtPercent(1 / dirNames.length)];
       }),
       ['l', 'r', 'r', 'r'],
     ),
+    '',
+    ...notes(),
+    `Counted over the traffic window: ${mdText(directorCountsNote(results.hits.directors))}.`,
     '',
     '### Per phase',
     '',
@@ -135,18 +168,33 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
   const phaseCols = [...rsNames, ...dirNames];
   out.push(
     mdTable(
-      ['phase', 'window', ...phaseCols.map(mdText)],
-      PHASES.map((ph) => {
-        const p = results.hits.perPhase[ph];
-        return [
-          ph,
-          `${fmtNumber(windows[ph][0], 1)}–${fmtNumber(windows[ph][1], 1)} s`,
-          ...rsNames.map((rs) => fmtCount(p?.perRealServer[rs] ?? 0)),
-          ...dirNames.map((d) => fmtCount(p?.perDirector[d] ?? 0)),
-        ];
-      }),
-      ['l', 'l', ...phaseCols.map(() => 'r' as const)],
+      ['phase', 'window', ...phaseCols.map(mdText), ...(dirNames.length > 0 ? ['director counts'] : [])],
+      [
+        ...PHASES.map((ph) => {
+          const p = results.hits.perPhase[ph];
+          return [
+            ph,
+            `${fmtNumber(windows[ph][0], 1)}–${fmtNumber(windows[ph][1], 1)} s`,
+            ...rsNames.map((rs) => fmtCount(p?.perRealServer[rs] ?? 0)),
+            ...dirNames.map((d) => cell(d, ph)),
+            ...(dirNames.length > 0 ? [mdText(directorCountsNote(p?.directors))] : []),
+          ];
+        }),
+        // The phases are differences of the same readings: they add up to this row.
+        [
+          '**whole run**',
+          `${fmtNumber(windows.before[0], 1)}–${fmtNumber(windows.after[1], 1)} s`,
+          ...rsNames.map((rs) => fmtCount(results.hits.perRealServer[rs] ?? 0)),
+          ...dirNames.map((d) => cell(d)),
+          ...(dirNames.length > 0 ? [mdText(directorCountsNote(results.hits.directors))] : []),
+        ],
+      ],
+      ['l', 'l', ...phaseCols.map(() => 'r' as const), ...(dirNames.length > 0 ? ['l' as const] : [])],
     ),
+    '',
+    ...notes(),
+    'Real servers: ok answers by request start. Directors: new connections, differences of counter readings at the phase boundaries ' +
+      '(at the start of each timeline step), so the phases add up to the whole run.',
     '',
   );
 

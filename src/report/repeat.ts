@@ -4,18 +4,23 @@
 import type { Figure, RepeatResults, RunResults } from '../experiment/types.js';
 import { durationOf, verdictOf } from './analysis.js';
 import { FALLBACK_NOTICE, fallbackBanner, figureWithUnit } from './common.js';
-import { escapeHtml, fmtCount, fmtNumber, mdCode, mdTable, mdText } from './format.js';
+import { escapeHtml, fmtCount, fmtMeasured, fmtNumber, mdCode, mdTable, mdText } from './format.js';
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
 import { failureSparkline, sparklineRuler } from './sparkline.js';
 import { stackedTimelines } from './svg/stacked.js';
 
 type Aggregate = RepeatResults['aggregate'][string];
 
-function aggregateCells(a: Aggregate): string[] {
+/** The coarsest resolution any run gives the figure: the statistics cannot be finer. */
+function coarsestResolution(runs: RunResults[], name: string): number | null {
+  const rs = runs.map((r) => (r.figures as Record<string, Figure>)[name]?.resolution).filter((x): x is number => typeof x === 'number');
+  return rs.length > 0 ? Math.max(...rs) : null;
+}
+
+function aggregateCells(a: Aggregate, resolution: number | null): string[] {
   const whole = a.unit === 'count' || a.unit === 'next hops';
-  const decimals = a.unit === 'ratio' || a.unit === 'p-value' ? 4 : 3;
   // A median of counts can fall between two runs (2.5): only then does it get a decimal.
-  const f = (v: number | null): string => (v === null ? '—' : whole ? (Number.isInteger(v) ? fmtCount(v) : fmtNumber(v, 1)) : fmtNumber(v, decimals));
+  const f = (v: number | null): string => (v === null ? '—' : whole ? (Number.isInteger(v) ? fmtCount(v) : fmtNumber(v, 1)) : fmtMeasured(v, resolution, a.unit));
   return [String(a.n), f(a.median), f(a.p95), f(a.min), f(a.max)];
 }
 
@@ -73,7 +78,7 @@ export function renderRepeatMarkdown(repeat: RepeatResults, runs: RunResults[] =
   out.push(
     mdTable(
       ['figure', 'unit', 'n', 'median', 'p95', 'min', 'max'],
-      Object.entries(repeat.aggregate).map(([name, a]) => [mdCode(name), mdText(a.unit), ...aggregateCells(a)]),
+      Object.entries(repeat.aggregate).map(([name, a]) => [mdCode(name), mdText(a.unit), ...aggregateCells(a, coarsestResolution(runs, name))]),
       ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
@@ -142,7 +147,7 @@ export function renderRepeatHtml(repeat: RepeatResults, runs: RunResults[] = [])
   b.push(
     htmlTable(
       ['figure', 'unit', ...['n', 'median', 'p95', 'min', 'max'].map((t) => ({ text: t, cls: 'num' }))],
-      Object.entries(repeat.aggregate).map(([name, a]) => [tdRaw(`<code>${escapeHtml(name)}</code>`), td(a.unit), ...aggregateCells(a).map((c) => td(c, 'num'))]),
+      Object.entries(repeat.aggregate).map(([name, a]) => [tdRaw(`<code>${escapeHtml(name)}</code>`), td(a.unit), ...aggregateCells(a, coarsestResolution(runs, name)).map((c) => td(c, 'num'))]),
     ),
   );
   b.push('<p class="note">p95 is the nearest-rank 95th percentile; with few runs it is the maximum.</p>');

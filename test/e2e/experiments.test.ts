@@ -156,6 +156,23 @@ describe('experiments', () => {
     expect(res.assertions.every((a) => a.passed)).toBe(true);
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit.match(/<testcase /g)).toHaveLength(res.assertions.length);
+
+    // Per-phase director counts are differences of counter readings at the phase
+    // boundaries: measured, they add up to the director's total; otherwise null with a
+    // reason (never a 0 standing in for "unknown").
+    const phases = ['before', 'during', 'after'] as const;
+    expect(Object.keys(res.hits.perDirector).sort()).toEqual(['lb1', 'lb2']);
+    for (const d of Object.keys(res.hits.perDirector)) {
+      const counts = phases.map((p) => res.hits.perPhase[p].perDirector[d]);
+      if (res.hits.perDirector[d] !== null && counts.every((n) => typeof n === 'number')) {
+        expect(counts.reduce((a, b) => a! + b!, 0), `${d}: ${counts.join(' + ')}`).toBe(res.hits.perDirector[d]);
+      } else {
+        for (const [i, p] of phases.entries()) if (counts[i] === null) expect(res.hits.perPhase[p].directors?.notMeasured[d], `${d} ${p}`).toBeTruthy();
+      }
+    }
+    for (const p of phases) expect(res.hits.perPhase[p].directors?.method.length, p).toBeGreaterThan(20);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| \*\*whole run\*\* \|/);
   }, scaledMs(360_000));
 
   // Under CPU emulation a 500 ms request timeout measures the emulator, not the network:

@@ -210,6 +210,28 @@ describe('report.html in headless Chromium', () => {
     expect(dom).not.toMatch(/<\/svg>\s*[^<\s]/);
   });
 
+  it('Chromium shows the per-phase director counts, adding up to the whole run, and no over-long number', async () => {
+    const r = await chromium(join(runDir, 'report.html'), ['--dump-dom']);
+    expect(r.code, r.stderr).toBe(0);
+    const dom = r.stdout;
+    const table = dom.slice(dom.indexOf('<h3>Per phase</h3>'), dom.indexOf('</table>', dom.indexOf('<h3>Per phase</h3>')));
+    const rows = [...table.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, '')));
+    expect(rows.map((cells) => cells[0])).toEqual(['before', 'during', 'after', 'whole run']);
+    const num = (s: string): number => Number(s.replace(/\u2009/g, ''));
+    for (const col of [4, 5]) {
+      // lb1, lb2: the phases are measured (numbers, not "not measured" or a 0 stand-in) and add up
+      const phases = rows.slice(0, 3).map((cells) => num(cells[col]!));
+      expect(phases.every(Number.isInteger)).toBe(true);
+      expect(phases.reduce((a, b) => a + b, 0)).toBe(num(rows[3]![col]!));
+    }
+    expect(rows[1]![5]).toBe('2'); // lb2 during the failure: the two connections between the reading and the step
+    // Figures and resolutions as the page shows them: never more digits than they allow.
+    const figures = dom.slice(dom.indexOf('id="figures"'), dom.indexOf('</section>', dom.indexOf('id="figures"')));
+    const summary = dom.slice(dom.indexOf('id="summary"'), dom.indexOf('</section>', dom.indexOf('id="summary"')));
+    expect(figures).toContain('<td class="num">0.003</td>'); // outage_s: resolution 0.0025 s
+    expect(`${figures}${summary}`).not.toMatch(/<td class="num">[^<]*\d\.\d{6,}|resolution \d\.\d{6,}/);
+  });
+
   it('renders a readable screenshot with the charts in it', async () => {
     const shot = join(scratch, 'report.png');
     const r = await chromium(join(runDir, 'report.html'), [`--screenshot=${shot}`]);

@@ -112,8 +112,8 @@ describe('a captured steady run (capture/steady-run.mjs: 2 clients x 150 request
 
   it('splits new connections over both directors (ECMP), and their counters add up to the requests', () => {
     expect(Object.keys(hits.perDirector).sort()).toEqual(['lb1', 'lb2']);
-    expect(Object.values(hits.perDirector).every((n) => n > 0)).toBe(true);
-    expect(Object.values(hits.perDirector).reduce((s, n) => s + n, 0)).toBe(300);
+    expect(Object.values(hits.perDirector).every((n) => n !== null && n > 0)).toBe(true);
+    expect(Object.values(hits.perDirector).reduce((s: number, n) => s + n!, 0)).toBe(300);
     expect(hits.perPhase.before.perDirector).toEqual(hits.perDirector);
   });
 

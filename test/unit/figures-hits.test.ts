@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeFigures } from '../../src/figures/compute.js';
-import { LB1, LB2, at, experiment, input, longLived, requestStream, snapshot, step } from '../fixtures/runs/synthetic.js';
+import { LB1, LB2, at, counterSnapshot, experiment, input, longLived, requestStream, snapshot, step } from '../fixtures/runs/synthetic.js';
 
 // kill rs1's nginx at 10 s, pause lb1's dataplane at 20 s: after 10 s only rs2 answers, after
 // 20 s only lb2 forwards.
@@ -26,11 +26,77 @@ describe('hits', () => {
     const { hits, figures } = computeFigures(input({ requests, actions, snapshots }));
     expect(hits.perDirector).toEqual({ lb1: 1000, lb2: 3000 });
     expect(hits.perPhase.after.perDirector).toEqual({ lb1: 0, lb2: 2000 });
-    // Nothing marks 10 s (the first event): the before and during phases stay unknown.
-    expect(hits.perPhase.before.perDirector).toEqual({});
-    expect(hits.perPhase.during.perDirector).toEqual({});
+    // Nothing marks 10 s (the first event): the before and during phases are not measured,
+    // which is null with the reason, never 0.
+    expect(hits.perPhase.before.perDirector).toEqual({ lb1: null, lb2: null });
+    expect(hits.perPhase.during.perDirector).toEqual({ lb1: null, lb2: null });
+    expect(hits.perPhase.before.directors?.notMeasured.lb1).toMatch(/no counters were read at timeline step 0 \(10\.000 s\) and no snapshot marks that boundary/);
+    expect(hits.perPhase.during.directors?.resolution).toBeNull();
     expect(figures.directors_after.value).toBe(1);
-    expect(figures.directors_after.method).toMatch(/mark the after phase's boundaries.*: lb2\./);
+    expect(figures.directors_after.method).toMatch(/the 'during' snapshot \(19\.995 s, no connection opened between it and the boundary\).*Counts: lb1 0, lb2 2000; grew: lb2\./);
+  });
+
+  describe('per phase from the counters read at each step', () => {
+    // Requests every 10 ms (100/s). Step 0 at 10 s: counters read 9.985-9.995 s; step 1 at
+    // 20 s: read 19.975-19.995 s. lb1 takes no new connection after 20 s.
+    const snapshots = [snapshot('start', -1, [LB1, LB2], counters(100, 200)), snapshot('after', 41, [LB1, LB2], counters(1100, 3200))];
+    const reads = (stale = 0) => [
+      counterSnapshot(0, 9.985, 9.995, counters(600, 700), { staleUpToMs: stale }),
+      counterSnapshot(1, 19.975, 19.995, counters(1100, 1200), { staleUpToMs: stale }),
+    ];
+
+    it('counts each phase as the difference of the readings at its boundaries; the phases add up to the total', () => {
+      const { hits, figures } = computeFigures(input({ requests, actions, snapshots, counterSnapshots: reads() }));
+      expect(hits.perDirector).toEqual({ lb1: 1000, lb2: 3000 });
+      expect(hits.perPhase.before.perDirector).toEqual({ lb1: 500, lb2: 500 });
+      expect(hits.perPhase.during.perDirector).toEqual({ lb1: 500, lb2: 500 });
+      expect(hits.perPhase.after.perDirector).toEqual({ lb1: 0, lb2: 2000 });
+      for (const d of ['lb1', 'lb2']) {
+        const phases = (['before', 'during', 'after'] as const).map((p) => hits.perPhase[p].perDirector[d]!);
+        expect(phases.reduce((a, b) => a + b, 0)).toBe(hits.perDirector[d]);
+      }
+      // Resolution: the read started 15 ms (step 0) and 25 ms (step 1) before the boundary;
+      // the requests that started in [read start, boundary) are the counts' doubt.
+      expect(hits.perPhase.before.directors).toMatchObject({ resolution: 0.015, uncertainty: 1, notMeasured: {} }); // 9.99
+      expect(hits.perPhase.during.directors).toMatchObject({ resolution: 0.025, uncertainty: 3 }); // 9.99; 19.98, 19.99
+      expect(hits.perPhase.after.directors).toMatchObject({ resolution: 0.025, uncertainty: 2 });
+      // The settled start and after snapshots lie outside the traffic: the total is exact.
+      expect(hits.directors).toMatchObject({ resolution: 0, uncertainty: 0 });
+      expect(hits.perPhase.during.directors?.method).toMatch(/read at timeline step 1 \(19\.975 s to 19\.995 s, exact when read\) minus the counters read at timeline step 0/);
+      expect(figures.directors_after.value).toBe(1);
+      expect(figures.directors_after.method).toMatch(/Counts: lb1 0, lb2 2000; grew: lb2\./);
+    });
+
+    it("widens the boundaries by IPVS's estimator period and counts the connections in doubt", () => {
+      const { hits } = computeFigures(input({ requests, actions, snapshots, counterSnapshots: reads(2000) }));
+      expect(hits.perPhase.before.perDirector).toEqual({ lb1: 500, lb2: 500 });
+      // [7.985 s, 10 s): the requests at 7.99 ... 9.99 s.
+      expect(hits.perPhase.before.directors).toMatchObject({ resolution: 2.015, uncertainty: 201 });
+      expect(hits.perPhase.before.directors?.method).toMatch(/values up to 2 s older: IPVS's estimator/);
+    });
+
+    it('a director whose counters could not be read, or went backwards, is not measured, with the reason', () => {
+      const failed = [
+        counterSnapshot(0, 9.985, 9.995, { lb1: counters(600, 700).lb1 }, { errors: { lb2: 'nft: Operation not permitted' } }),
+        counterSnapshot(1, 19.975, 19.995, counters(1100, 50)),
+      ];
+      const { hits } = computeFigures(input({ requests, actions, snapshots, counterSnapshots: failed }));
+      expect(hits.perPhase.before.perDirector).toEqual({ lb1: 500, lb2: null });
+      expect(hits.perPhase.before.directors?.notMeasured).toEqual({ lb2: "reading director lb2's counters at timeline step 0 failed: nft: Operation not permitted" });
+      expect(hits.perPhase.during.perDirector.lb2).toBeNull();
+      expect(hits.perPhase.after.perDirector).toEqual({ lb1: 0, lb2: 3150 });
+      expect(hits.perDirector).toEqual({ lb1: 1000, lb2: 3000 });
+      const backwards = computeFigures(input({ requests, actions, snapshots: [...snapshots.slice(0, 1), snapshot('after', 41, [LB1, LB2], counters(1100, 20))], counterSnapshots: reads() }));
+      expect(backwards.hits.perDirector.lb2).toBeNull();
+      expect(backwards.hits.directors?.notMeasured.lb2).toMatch(/went backwards \(200 -> 20\): reset by a restart/);
+    });
+
+    it('a run without a timeline has no during or after phase: not measured, saying so', () => {
+      const { hits } = computeFigures(input({ requests, snapshots }));
+      expect(hits.perPhase.before.perDirector).toEqual(hits.perDirector);
+      expect(hits.perPhase.after.perDirector).toEqual({ lb1: null, lb2: null });
+      expect(hits.perPhase.after.directors?.notMeasured.lb1).toBe('the run has no timeline, so it has no after phase');
+    });
   });
 
   it('directors_after falls back to during -> after snapshots and says what that covers', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsFor, escapeHtml, fmtCount, fmtNumber, mdCode, mdTable, mdText } from '../../src/report/format.js';
+import { decimalsFor, escapeHtml, fmtCount, fmtMeasured, fmtNumber, fmtResolution, mdCode, mdTable, mdText } from '../../src/report/format.js';
+import { directorLines } from '../../src/cli/run-summary.js';
 import { hostPart } from '../../src/report/svg/topology.js';
 import { failureSparkline, sparklineRuler } from '../../src/report/sparkline.js';
 import { failoverRun } from '../fixtures/results/load-fixtures.js';
@@ -41,6 +42,35 @@ describe('numbers', () => {
     expect(fmtNumber(-0.0001, 3)).toBe('0.000');
     expect(fmtNumber(null)).toBe('—');
     expect(fmtCount(16000)).toBe('16\u2009000');
+  });
+
+  it('prints a value and its resolution with the decimals the resolution allows, one rule for both', () => {
+    expect(fmtResolution(0.00238598632812, 's')).toBe('0.002');
+    expect(fmtMeasured(3.97999997, 0.00238598632812, 's')).toBe('3.980');
+    expect(fmtResolution(0.0024)).toBe('0.002');
+    expect(fmtMeasured(4.1326, 0.0024)).toBe('4.133');
+    expect(fmtResolution(1, 'count')).toBe('1');
+    expect(fmtMeasured(16000, 1, 'count')).toBe('16000');
+    expect(fmtResolution(2.015, 's')).toBe('2');
+    expect(fmtMeasured(4.06, 0.1, 's')).toBe('4.1');
+    expect(fmtMeasured(0.940372, 0.0000625, 'ratio')).toBe('0.94037');
+    expect(fmtResolution(0.0000625, 'ratio')).toBe('0.00006');
+    // No resolution: the unit's default decimals.
+    expect(fmtMeasured(0.98061, null, 'p-value')).toBe('0.9806');
+    expect(fmtResolution(null)).toBe('—');
+    expect(fmtMeasured(null, 0.001)).toBe('—');
+  });
+
+  it('the terminal summary lists director counts per phase, "not measured" with the reason', () => {
+    const r = failoverRun();
+    const lines = directorLines(r).join('\n');
+    expect(lines).toMatch(/lb1\s+1955\s+5186\s+3313\s+10454/);
+    expect(lines).toContain('during: ±8 (readings within 0.01 s of the boundaries)');
+    r.hits.perPhase.during.perDirector.lb2 = null;
+    r.hits.perPhase.during.directors!.notMeasured = { lb2: 'reading failed' };
+    const missing = directorLines(r).join('\n');
+    expect(missing).toMatch(/lb2\s+2042\s+not measured \[1\]\s+2690\s+4734/);
+    expect(missing).toContain('[1] not measured: reading failed');
   });
 
   it('shortens host addresses on /24 buses only', () => {

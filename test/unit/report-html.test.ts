@@ -58,6 +58,38 @@ describe('renderHtml (one run)', () => {
     expect(chart).toMatch(/>1 next hop</);
   });
 
+  it('tabulates each phase with the directors\' counts, their doubt and the whole run they add up to', () => {
+    const hits = sectionById(html, 'hits');
+    expect(hits).toContain('<td>during</td><td>10.0–25.0 s</td><td class="num">2\u2009594</td><td class="num">2\u2009594</td><td class="num">5\u2009186</td><td class="num">2</td><td class="muted">±8 (readings within 0.01 s of the boundaries)</td>');
+    expect(hits).toContain('<tr class="total"><td><b>whole run</b></td><td>0.0–40.0 s</td><td class="num">7\u2009523</td><td class="num">7\u2009523</td><td class="num">10\u2009454</td><td class="num">4\u2009734</td>');
+    expect(hits).not.toContain('not measured');
+  });
+
+  it('shows "not measured" with the reason where a director count is missing, in the table and the bars, never 0', () => {
+    const r = failoverRun();
+    r.hits.perDirector = { lb1: 10454, lb2: null };
+    r.hits.directors!.notMeasured = { lb2: "the 'after' snapshot has no counter of director lb2 for service web" };
+    r.hits.perPhase.after.perDirector = { lb1: 3313, lb2: null };
+    r.hits.perPhase.after.directors!.notMeasured = { lb2: "the 'after' snapshot has no counter of director lb2 for service web" };
+    const hits = sectionById(renderHtml(r), 'hits');
+    expect(count(hits, /<td class="num not-measured" title="the &#39;after&#39; snapshot has no counter of director lb2 for service web">not measured <sup>1<\/sup><\/td>/g)).toBe(2);
+    expect(hits).toContain('<sup>1</sup> not measured: the &#39;after&#39; snapshot has no counter of director lb2 for service web');
+    expect(count(hits, /class="bar-value"/g)).toBe(3); // lb2 has no bar, and lb1 no share of a partial total
+    expect(hits).toContain('<text class="not-measured"');
+    expect(hits).toContain('lb1: 10454 (—)');
+  });
+
+  it('prints every resolution and value with the digits the resolution allows', () => {
+    const figures = sectionById(html, 'figures');
+    expect(figures).toMatch(/<code>outage_s<\/code><\/td><td class="num">4\.133<\/td><td class="unit">s<\/td><td class="num">0\.003<\/td>/);
+    const r = failoverRun();
+    r.figures.outage_s = { ...r.figures.outage_s, value: 3.97999997, resolution: 0.00238598632812 };
+    const page = renderHtml(r);
+    expect(page).toContain('resolution 0.002 s');
+    expect(sectionById(page, 'figures')).toMatch(/<code>outage_s<\/code><\/td><td class="num">3\.980<\/td><td class="unit">s<\/td><td class="num">0\.002<\/td>/);
+    expect(page).not.toContain('0.00238598632812');
+  });
+
   it('draws bars per real server and per director with the reference share', () => {
     const hits = sectionById(html, 'hits');
     expect(count(hits, /class="bar-value"/g)).toBe(4);

@@ -53,7 +53,10 @@ describe('renderMarkdown (one run)', () => {
   it('tabulates every figure with value, unit, resolution and method; null values show their note', () => {
     const s = section(md, '## Figures');
     expect(s).toContain('| figure | value | unit | resolution | method |');
-    expect(s).toMatch(/\| `outage_s` \| 4\.133 \| s \| 0\.0025 \| start of the first failed request/);
+    // Resolution 0.0025 s: three decimals for the value and for the resolution itself.
+    expect(s).toMatch(/\| `outage_s` \| 4\.133 \| s \| 0\.003 \| start of the first failed request/);
+    expect(s).toMatch(/\| `success_ratio` \| 0\.94037 \| ratio \| 0\.00006 \|/);
+    expect(s).not.toMatch(/\d\.\d{7,}/);
     expect(s).toMatch(/\| `hc_removal_s` \| — \| s \| 0\.001 \| .*\*\(no real-server failure in the timeline\)\*/);
     expect(s.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(20);
   });
@@ -62,7 +65,23 @@ describe('renderMarkdown (one run)', () => {
     const s = section(md, '## Hits');
     expect(s).toContain('| rs1 | 7\u2009523 | 50.0 % | 50.0 % | 0.00 pp |');
     expect(s).toContain('| lb1 | 10\u2009454 | 68.8 % | 50.0 % |');
-    expect(s).toContain('| during | 10.0–25.0 s | 2\u2009594 | 2\u2009594 | 5\u2009188 | 0 |');
+    // Per phase, the directors are differences of the counter readings at the boundaries, with their doubt; they add up to the whole run.
+    expect(s).toContain('| during | 10.0–25.0 s | 2\u2009594 | 2\u2009594 | 5\u2009186 | 2 | ±8 (readings within 0.01 s of the boundaries) |');
+    expect(s).toContain('| **whole run** | 0.0–40.0 s | 7\u2009523 | 7\u2009523 | 10\u2009454 | 4\u2009734 | exact (no connection between a reading and its boundary) |');
+  });
+
+  it('shows a director count that was not measured as "not measured" with its reason, never 0', () => {
+    const r = failoverRun();
+    r.hits.perPhase.during.perDirector = { lb1: 5186, lb2: null };
+    r.hits.perPhase.during.directors!.notMeasured = { lb2: "reading director lb2's counters at timeline step 0 failed: boom" };
+    delete r.hits.perPhase.after.directors;
+    r.hits.perPhase.after.perDirector = {};
+    const s = section(renderMarkdown(r), '## Hits');
+    expect(s).toContain('| during | 10.0–25.0 s | 2\u2009594 | 2\u2009594 | 5\u2009186 | not measured [1] |');
+    expect(s).toContain("[1] reading director lb2's counters at timeline step 0 failed: boom");
+    // A results.json without the count (an older lvslab): not measured either, not 0.
+    expect(s).toMatch(/\| after \| 25\.0–40\.0 s \| 2\u2009936 \| 2\u2009935 \| not measured \[2\] \| not measured \[2\] \| how these counts were measured is not recorded/);
+    expect(s).toContain('[2] results.json has no count for it');
   });
 
   it("shows the router's VIP route per snapshot, the lost next hop marked missing", () => {

@@ -4,10 +4,13 @@ import type { RunResults } from '../../experiment/types.js';
 import { escapeHtml, fmtCount, fmtPercent } from '../format.js';
 import { MUTED, SERIES_COLOURS, px, textWidth } from './util.js';
 import { serversOf } from './timeline.js';
+import { NOT_MEASURED, directorCount, directorNames } from '../common.js';
 
 interface BarRow {
   name: string;
-  value: number;
+  /** null: not measured (reason says why); drawn as text, never as an empty bar. */
+  value: number | null;
+  reason?: string;
   share: number | null;
   reference?: number;
   colour: string;
@@ -24,8 +27,10 @@ const DIRECTOR_COLOUR = '#475569';
 function groups(results: RunResults): BarGroup[] {
   const servers = serversOf(results);
   const rsTotal = servers.reduce((s, rs) => s + (results.hits.perRealServer[rs] ?? 0), 0);
-  const directors = Object.keys(results.hits.perDirector);
-  const dirTotal = directors.reduce((s, d) => s + (results.hits.perDirector[d] ?? 0), 0);
+  const directors = directorNames(results.hits);
+  const counts = directors.map((d) => directorCount(results.hits, d));
+  // Shares only when every director was measured: a share of a partial total misleads.
+  const dirTotal = counts.every((c) => c.value !== null) ? counts.reduce((s, c) => s + c.value!, 0) : 0;
   return [
     {
       title: 'Real servers: ok answers (clients)',
@@ -45,9 +50,16 @@ function groups(results: RunResults): BarGroup[] {
     {
       title: 'Directors: new connections (counters)',
       referenceLabel: 'even split',
-      rows: directors.map((d) => {
-        const value = results.hits.perDirector[d] ?? 0;
-        return { name: d, value, share: dirTotal > 0 ? value / dirTotal : null, reference: 1 / directors.length, colour: DIRECTOR_COLOUR };
+      rows: directors.map((d, i) => {
+        const { value, reason } = counts[i]!;
+        return {
+          name: d,
+          value,
+          ...(reason !== undefined ? { reason } : {}),
+          share: value !== null && dirTotal > 0 ? value / dirTotal : null,
+          reference: 1 / directors.length,
+          colour: DIRECTOR_COLOUR,
+        };
       }),
     },
   ];
@@ -81,6 +93,12 @@ export function hitsChart(results: RunResults, width = 560): string {
       body.push(`<g class="bar">`);
       body.push(`<text x="${left - 8}" y="${top + barH / 2 + 4}" text-anchor="end" fill="#111827">${escapeHtml(clipName(r.name, nameW - 12, fontSize))}<title>${escapeHtml(r.name)}</title></text>`);
       body.push(`<rect x="${left}" y="${top}" width="${px(right - left)}" height="${barH}" fill="#f3f4f6"/>`);
+      if (r.value === null) {
+        body.push(`<text class="not-measured" x="${left + 8}" y="${top + barH / 2 + 4}" fill="${MUTED}">${escapeHtml(NOT_MEASURED)}<title>${escapeHtml(r.reason ?? '')}</title></text>`);
+        body.push(`</g>`);
+        yy += rowH;
+        continue;
+      }
       body.push(
         `<rect class="bar-value" x="${left}" y="${top}" width="${px(w)}" height="${barH}" fill="${r.colour}"><title>${escapeHtml(`${r.name}: ${r.value} (${fmtPercent(r.share)})`)}</title></rect>`,
       );
