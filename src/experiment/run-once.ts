@@ -16,7 +16,11 @@ import type { ActionRecord, CounterSnapshot, Snapshot } from './types.js';
 
 /** Time given to the generators' processes to start before the common first tick. */
 const START_LEAD_MS = 1500;
-/** A snapshot takes ~0.2 s; the ones around a step are taken this long before it. */
+/**
+ * The snapshots around a step are taken this long before it at least (one takes ~0.2 s on
+ * an idle host), or longer where the start snapshot took longer (a loaded machine, CPU
+ * emulation), so that a snapshot never delays the step after it.
+ */
 const SNAPSHOT_LEAD_MS = 700;
 
 export interface RunProgress {
@@ -63,7 +67,9 @@ export async function runOnce(
   // connection made before the run (readiness probes...) and none of the run's own, so it
   // is taken once IPVS's counters have settled and before any generator starts.
   await settleCounters(runtime, lab, dataplane);
+  const startSnapshotAt = Date.now();
   snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
+  const snapshotLeadMs = Math.max(SNAPSHOT_LEAD_MS, Math.round(1.5 * (Date.now() - startSnapshotAt)));
   // How long one reading of the counters takes here, to centre the ones at the steps on them.
   let readMs = exp.steps.length > 0 ? await timeCounterRead(runtime, lab, dataplane) : 0;
   const durationMs = exp.durationS * 1000;
@@ -88,8 +94,8 @@ export async function runOnce(
     progress({ kind: 'traffic-start', text: `traffic started from ${jobs.map((j) => j.client).join(', ')}`, t: Date.now() });
 
     const steps = exp.steps;
-    const beforeAt = steps.length > 0 ? trafficStart + steps[0]!.at * 1000 - SNAPSHOT_LEAD_MS : undefined;
-    const duringAt = steps.length >= 2 ? trafficStart + steps[steps.length - 1]!.at * 1000 - SNAPSHOT_LEAD_MS : steps.length === 1 ? trafficEnd - SNAPSHOT_LEAD_MS : undefined;
+    const beforeAt = steps.length > 0 ? trafficStart + steps[0]!.at * 1000 - snapshotLeadMs : undefined;
+    const duringAt = steps.length >= 2 ? trafficStart + steps[steps.length - 1]!.at * 1000 - snapshotLeadMs : steps.length === 1 ? trafficEnd - snapshotLeadMs : undefined;
     let tookBefore = false;
     let tookDuring = false;
     for (const [i, step] of steps.entries()) {
