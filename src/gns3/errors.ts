@@ -137,6 +137,10 @@ function advise(f: Gns3Failure, msg: string): Advice {
       return { exit: EXIT.hostNotReady, hint: 'the GNS3 server cannot reach a Docker engine on that compute: start dockerd there and let the server\'s user use /var/run/docker.sock' };
     if (/unable to apply caps|operation not permitted/i.test(msg))
       return { exit: EXIT.hostNotReady, hint: 'GNS3 runs docker nodes privileged, and this host refuses privileged containers (a container or VM without CAP_SYS_RESOURCE): run the GNS3 server on a host that allows them' };
+    if (/Could not find Dynamips|Could not start Dynamips/i.test(msg))
+      return { exit: EXIT.hostNotReady, hint: 'GNS3 runs an ethernet_switch as a dynamips process, and the compute has none: install dynamips there (GNS3\'s packages ship it)' };
+    if (/uBridge is not available|uBridge requires root access/i.test(msg))
+      return { exit: EXIT.hostNotReady, hint: 'GNS3 wires node interfaces with ubridge, which the compute lacks or may not run with network privileges: install it there with GNS3\'s packages (setcap cap_net_admin,cap_net_raw=ep on it)' };
     if (/add_packet_filter|filter/i.test(msg)) return { exit: EXIT.invalidInput, hint: 'GNS3 rejected the link filter; lvslab put back the link\'s previous filters' };
     return { exit: EXIT.failure };
   }

@@ -5,7 +5,8 @@
 // Against a real server: LVSLAB_GNS3_USER/LVSLAB_GNS3_PASSWORD give the credentials,
 // LVSLAB_GNS3_IMAGE an image on the local compute (docker-node tests are skipped without
 // it), and LVSLAB_GNS3_SKIP=switch,start leaves out what the server cannot run (an
-// ethernet_switch needs dynamips, starting a docker node needs ubridge).
+// ethernet_switch needs dynamips, starting a docker node needs ubridge and a host that allows
+// privileged containers); the refusals are then checked instead.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,14 @@ function transcript(target: string, version: string, exchanges: Gns3Exchange[]):
     s.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (u) => {
       if (!ids.has(u)) ids.set(u, `<id-${ids.size + 1}>`);
       return ids.get(u)!;
-    }).replace(/"container_id": "[0-9a-f]{64}"/g, '"container_id": "<container>"');
-  const lines = [`# GNS3 contract transcript: ${target}, server version ${version}, recorded ${new Date().toISOString()} by test/contract/gns3.test.ts`, '# Credentials redacted; ids numbered in order of appearance.', ''];
+    })
+      .replace(/"container_id": "[0-9a-f]{64}"/g, '"container_id": "<container>"')
+      // The server's data directory, as the reference transcripts write it.
+      .replace(/"\/[^"]*?\/projects\/<id-/g, '"<gns3-data>/projects/<id-');
+  const lines = [`# GNS3 contract transcript: ${target}, server version ${version}, recorded ${new Date().toISOString()} by test/contract/gns3.test.ts`, '# Credentials redacted; ids numbered in order of appearance.'];
+  // LVSLAB_GNS3_RECORD_NOTE says what the server could run (no dynamips, no ubridge, ...).
+  if (process.env.LVSLAB_GNS3_RECORD_NOTE) lines.push(`# ${process.env.LVSLAB_GNS3_RECORD_NOTE}`);
+  lines.push('');
   for (const e of exchanges) {
     lines.push(`### ${e.method} ${norm(e.path)}`);
     if (e.requestBody !== undefined) lines.push(`### body: ${norm(JSON.stringify(e.requestBody))}`);
@@ -87,6 +94,26 @@ async function rejects(p: Promise<unknown>): Promise<LvslabError> {
     return e as LvslabError;
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * What a compute that cannot run a switch (no dynamips) or start a docker node (privileged
+ * containers refused) answers, and that lvslab says what the host lacks.
+ */
+async function checkRefusals(client: Gns3Client, projectId: string, image: string, what: { switch: boolean; start: boolean }) {
+  if (what.switch) {
+    const e = await rejects(client.createSwitch(projectId, { name: 'SWX' }));
+    expect(e.exitCode).toBe(EXIT.hostNotReady);
+    expect(e.hint).toMatch(/dynamips/);
+  }
+  if (what.start) {
+    const n = await client.createDockerNode(projectId, { name: 'DX', image, adapters: 1, consoleType: 'none' });
+    const e = await rejects(client.startNode(projectId, n.node_id));
+    expect(e.exitCode).toBe(EXIT.hostNotReady);
+    expect(e.hint).toMatch(/privileged|ubridge/);
+    expect((await client.getNode(projectId, n.node_id)).status).toBe('stopped');
+    await client.deleteNode(projectId, n.node_id);
+  }
 }
 
 if (!realUrl) {
@@ -335,6 +362,12 @@ for (const target of targets) {
       });
     });
 
+    it('says what the compute lacks when it cannot make a switch or start a docker node (real servers with LVSLAB_GNS3_SKIP)', async ({ skip }) => {
+      if (target.standin || !target.image || !(target.skip.has('switch') || target.skip.has('start'))) skip();
+      const p = await newProject();
+      await checkRefusals(client, p.project_id, target.image!, { switch: target.skip.has('switch'), start: target.skip.has('start') });
+    });
+
     it('checks that an image is on the compute and says how to get it there', async ({ skip }) => {
       if (!target.image) skip();
       await client.requireDockerImage(target.image!);
@@ -372,6 +405,17 @@ describe('GNS3 contract: stand-in answers the servers\' compute errors', () => {
       const e = await rejects(c.createDockerNode(p.project_id, { name: 'D1', image: IMAGE, adapters: 1 }));
       expect(e.message).toContain(`Could not pull the '${IMAGE}' image`);
       expect(e.hint).toMatch(/lvslab images build|docker save/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('2.2 on a compute without dynamips and refusing privileged containers: says what the host lacks', async () => {
+    const s = await startGns3Standin({ api: 'v2', images: [IMAGE], dynamips: false, privilegedContainers: false });
+    try {
+      const c = await Gns3Client.connect({ server: { url: s.url, source: 'test' } });
+      const p = await c.createProject('lvslab-refusals');
+      await checkRefusals(c, p.project_id, IMAGE, { switch: true, start: true });
     } finally {
       await s.close();
     }

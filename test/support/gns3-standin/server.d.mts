@@ -11,6 +11,10 @@ export interface Gns3StandinOptions {
   images?: string[] | null;
   /** How long after a start/stop answer the node changes status (default 30 ms). */
   statusDelayMs?: number;
+  /** false: switch creation answers 409 "Could not find Dynamips". */
+  dynamips?: boolean;
+  /** false: a docker node start answers runc's 409 "unable to apply caps". */
+  privilegedContainers?: boolean;
 }
 
 export interface Gns3Standin {

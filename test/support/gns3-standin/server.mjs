@@ -4,7 +4,8 @@
 // from what real servers answered, so a client bug cannot hide in shared code.
 //
 // What it mirrors, and from where (files in ../shared/reference/ of the lvslab workspace):
-//   - GNS3 2.2.59's /v2 API (gns3-transcript.txt, gns3-transcript-docker.txt, gns3-api-v2.md):
+//   - GNS3 2.2.59's /v2 API (gns3-transcript.txt, gns3-transcript-docker.txt, gns3-api-v2.md, and
+//     this repository's test/fixtures/gns3/real-2.2.59.txt, recorded by the contract suite):
 //     version, computes, docker images, projects (create 201 with auto_close, duplicate 409,
 //     close 204, open 201, delete 204 then 404, 403 "The project is not opened" on a closed
 //     one), nodes (docker and ethernet_switch JSON as the server gives them, duplicate names
@@ -14,7 +15,9 @@
 //     used" 409, "Port 0/99 for SW1 not found" 404, PUT 201, suspend, filters stored even when
 //     refused with ubridge's 409, a non-array filter value a 500 traceback, available_filters),
 //     HTTP basic auth (401, empty body, WWW-Authenticate: Basic realm="GNS3 server", on every
-//     path), errors as {"message","status"}.
+//     route; an unknown path is aiohttp's plain 404 first), errors as {"message","status"};
+//     on request, a compute without dynamips (409 "Could not find Dynamips" for a switch) and
+//     a host refusing privileged containers (the 409 runc caps error at docker node start).
 //   - GNS3 3.0.6's /v3 API (gns3-transcript-v3.txt): public /v3/version, login by form
 //     (/access/users/login) or JSON (/access/users/authenticate) giving an HS256 JWT, 401
 //     "Not authenticated" / "Could not validate credentials" / "Authentication was
@@ -84,6 +87,10 @@ export async function startGns3Standin(options = {}) {
   const password = options.password ?? (api === 'v3' ? 'admin' : undefined);
   const images = options.images === undefined ? ['lvslab/node:latest'] : options.images;
   const statusDelayMs = options.statusDelayMs ?? 30;
+  // A compute without dynamips cannot make switches; one whose kernel refuses privileged
+  // containers cannot start docker nodes (both seen on these machines with 2.2.59).
+  const dynamips = options.dynamips ?? true;
+  const privileged = options.privilegedContainers ?? true;
   const jwtKey = randomBytes(32);
   const projects = new Map();
   const timers = new Set();
@@ -296,6 +303,7 @@ export async function startGns3Standin(options = {}) {
       };
       node.status = 'stopped';
     } else if (body.node_type === 'ethernet_switch') {
+      if (!dynamips) throw new HttpError(409, 'Could not find Dynamips');
       const mapping = props.ports_mapping ?? Array.from({ length: 8 }, (_, i) => ({ name: `Ethernet${i}`, port_number: i, type: 'access', vlan: 1 }));
       node.console_type = 'none';
       node.console = nextConsole++;
@@ -320,6 +328,8 @@ export async function startGns3Standin(options = {}) {
   function nodeAction(p, n, action, hasBody) {
     requireOpen(p);
     if (api === 'v3' && action === 'start' && !hasBody) throw new HttpError(422, "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]");
+    if (action === 'start' && n.node_type === 'docker' && !privileged)
+      throw new HttpError(409, "Docker has returned an error: 500 b'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown\\n'");
     const before = nodeJson(p, n);
     if (!ALWAYS_RUNNING.includes(n.node_type)) {
       const want = action === 'start' ? 'started' : 'stopped';
@@ -447,7 +457,20 @@ export async function startGns3Standin(options = {}) {
 
   // ---- routing ----
 
-  const localCompute = () => ({ capabilities: { node_types: ['cloud', 'ethernet_hub', 'ethernet_switch', 'nat', 'vpcs', 'docker'], platform: 'linux', version }, compute_id: 'local', connected: true, host: '127.0.0.1', name: 'local', port: 3080, protocol: 'http', user: null });
+  // As 2.2.59 lists its built-in compute (test/fixtures/gns3/real-2.2.59.txt); name is the host's.
+  const localCompute = () => ({
+    capabilities: { node_types: ['cloud', 'ethernet_hub', 'ethernet_switch', 'nat', 'vpcs', 'virtualbox', 'dynamips', 'frame_relay_switch', 'atm_switch', 'qemu', 'vmware', 'traceng', 'docker', 'iou'], platform: 'linux', version },
+    compute_id: 'local',
+    connected: true,
+    cpu_usage_percent: 1.0,
+    host: '127.0.0.1',
+    last_error: null,
+    memory_usage_percent: 3.3,
+    name: 'vm',
+    port: server.address().port,
+    protocol: 'http',
+    user: user ?? null,
+  });
 
   function route(method, parts, body, hasBody, query) {
     const [top, id, sub, subId, action, extra] = parts;
@@ -548,7 +571,9 @@ export async function startGns3Standin(options = {}) {
     const method = req.method;
     const prefix = `/${api}/`;
 
-    // 2.2: with auth on, every path answers 401 without the right pair.
+    // 2.2: an unknown path is a 404 before auth is checked (seen on 2.2.59: /v3/version with auth on).
+    if (api === 'v2' && !url.pathname.startsWith(prefix) && !url.pathname.startsWith('/static/')) return send(res, 404, '404: Not Found');
+    // 2.2: with auth on, every route answers 401 without the right pair, /v2/version and /static included.
     if (api === 'v2' && user !== undefined && !basicOk(req)) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="GNS3 server"', 'Content-Length': 0, 'Content-Type': 'application/octet-stream', Server: `Python/3.11 GNS3/${version}` });
       res.end();
