@@ -58,7 +58,7 @@ if (realUrl)
     image: process.env.LVSLAB_GNS3_IMAGE,
     skip: new Set((process.env.LVSLAB_GNS3_SKIP ?? '').split(',').filter(Boolean)),
     async start() {
-      return { server: await discoverGns3Server({ home: '/nonexistent' }) };
+      return { server: await discoverGns3Server() };
     },
   });
 
