@@ -3,9 +3,8 @@
 // need the lab (does it have a second director?) happen in bind.ts, with the same positions.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { LvslabError, EXIT } from '../util/errors.js';
+import { readInputFile } from '../model/input-file.js';
 import type { SourceLocator } from '../model/locate.js';
 import { compareProblems, LabValidationError, type LabIssue, type Problem } from '../model/problems.js';
 import { checkWithValidator, compileSchema, type JsonSchema } from '../model/schema.js';
@@ -56,13 +55,7 @@ export function loadExperimentText(text: string, file: string): LoadedExperiment
 }
 
 export async function loadExperimentFile(path: string): Promise<LoadedExperiment> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new LvslabError(`cannot read experiment file ${path}: ${reason}`, EXIT.invalidInput);
-  }
+  const { text } = await readInputFile(path, 'experiment');
   return loadExperimentText(text, path);
 }
 

@@ -90,6 +90,18 @@ function rangeText(schema: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+// The accepted keys of each schema object, joined once (not once per unknown key).
+const acceptedKeys = new WeakMap<object, { list: string[]; text: string }>();
+function propertiesOf(parent: Record<string, unknown>): { list: string[]; text: string } {
+  let known = acceptedKeys.get(parent);
+  if (!known) {
+    const list = Object.keys((parent.properties ?? {}) as object);
+    known = { list, text: list.join(', ') };
+    acceptedKeys.set(parent, known);
+  }
+  return known;
+}
+
 /** One ajv error as a user-facing issue; undefined for errors another error already explains. */
 function translate(err: ErrorObject, data: unknown): LabIssue | undefined {
   const path = pointerToPath(err.instancePath, data);
@@ -98,12 +110,12 @@ function translate(err: ErrorObject, data: unknown): LabIssue | undefined {
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);
-      const accepted = Object.keys((parent.properties ?? {}) as object);
+      const accepted = propertiesOf(parent);
       return {
         path: [...path, key],
         at: 'key',
-        message: `unknown key '${key}'${didYouMean(key, accepted)}`,
-        accepted: accepted.join(', '),
+        message: `unknown key '${key}'${didYouMean(key, accepted.list)}`,
+        accepted: accepted.text,
         severity: 'error',
       };
     }
