@@ -40,6 +40,8 @@ export const PATTERN_TEXT: Record<string, { noun: string; accepted: string }> = 
   [`^${QUAD}(/${PREFIX})?$`]: { noun: 'an IPv4 address or CIDR', accepted: 'an address such as 10.0.1.5 or a CIDR such as 10.0.1.5/32' },
   [`^(auto|none|${QUAD})$`]: { noun: 'a gateway', accepted: 'auto, none, or an IPv4 address such as 10.0.1.1' },
   [`^(default|${QUAD}/${PREFIX})$`]: { noun: 'a route destination', accepted: 'default, or CIDR such as 10.0.2.0/24' },
+  // An HTTP request line is split on spaces: a path with one would be a different request.
+  ['^/[!-~]*$']: { noun: 'a URL path', accepted: 'a path starting with "/", printable ASCII with no spaces (a space is %20)' },
 };
 
 const TYPE_WORDS: Record<string, string> = {
@@ -83,6 +85,7 @@ function rangeText(schema: Record<string, unknown>): string | undefined {
   const max = schema.maximum;
   const whole = schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer'));
   const kind = whole ? 'a whole number' : 'a number';
+  if (schema.exclusiveMinimum !== undefined && max !== undefined) return `${kind} greater than ${String(schema.exclusiveMinimum)} and at most ${String(max)}`;
   if (min !== undefined && max !== undefined) return `${kind} from ${String(min)} to ${String(max)}`;
   if (schema.exclusiveMinimum !== undefined) return `${kind} greater than ${String(schema.exclusiveMinimum)}`;
   if (min !== undefined) return `${kind} of at least ${String(min)}`;
@@ -155,6 +158,14 @@ function translate(err: ErrorObject, data: unknown): LabIssue | undefined {
     case 'minItems': {
       const n = Number((err.params as { limit: number }).limit);
       return { path, message: `the list is empty`, accepted: `a list of at least ${n} item${n === 1 ? '' : 's'}`, severity: 'error' };
+    }
+    case 'maxItems':
+    case 'maxProperties': {
+      // Count limits are part of the format: a lab past them could not run on one host.
+      const n = Number((err.params as { limit: number }).limit);
+      const count = Array.isArray(value) ? value.length : value !== null && typeof value === 'object' ? Object.keys(value).length : 0;
+      const what = err.keyword === 'maxItems' ? 'items' : 'entries';
+      return { path, message: `${count.toLocaleString('en-US')} ${what}, more than the format's limit of ${n.toLocaleString('en-US')}`, accepted: `at most ${n.toLocaleString('en-US')} ${what}`, severity: 'error' };
     }
     case 'not':
       // The only `not` in the schema forbids `true` where `false` switches a feature off.

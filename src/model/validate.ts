@@ -17,11 +17,13 @@ import {
   serviceNameProblem,
 } from './names.js';
 import { didYouMean, fieldOf, type LabIssue, type PathSegment } from './problems.js';
-import { canAnnounce, interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
+import { interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
 import {
   attachmentOf,
   attachmentsOf,
   entries,
+  hasOspfNeighbour,
+  ospfAttachments,
   ospfSpeakers,
   serviceAnnounce,
   serviceDirectors,
@@ -46,6 +48,9 @@ class Checker {
   readonly issues: LabIssue[] = [];
   private readonly plan: AddressPlan;
   private readonly nodeNames: string[];
+  private readonly rejectedKeys: Set<string>;
+  /** Nodes that could announce a VIP over OSPF (computed once, not per director and service). */
+  private readonly announcers: Set<string>;
 
   constructor(
     private readonly lab: LooseLab,
@@ -53,6 +58,10 @@ class Checker {
   ) {
     this.plan = planAddressing(lab);
     this.nodeNames = entries(lab.nodes).map(([n]) => n);
+    this.rejectedKeys = new Set(rejected.map((r) => r.map((seg) => `\u0000${typeof seg}:${seg}`).join('')));
+    const speakers = ospfSpeakers(lab);
+    const byAttachment = ospfAttachments(lab, speakers);
+    this.announcers = new Set(entries(lab.nodes).filter(([n, node]) => speakers.has(n) && hasOspfNeighbour(n, node, byAttachment)).map(([n]) => n));
   }
 
   private error(path: PathSegment[], message: string, accepted?: string, at?: LabIssue['at']): void {
@@ -63,9 +72,15 @@ class Checker {
     this.issues.push({ path, message, severity: 'warning', ...(accepted ? { accepted } : {}), ...(at ? { at } : {}) });
   }
 
-  /** Whether the schema rejected this value or one containing it. */
+  /** Whether the schema rejected this value or one containing it (O(depth): the paths are indexed). */
   private isRejected(path: PathSegment[]): boolean {
-    return this.rejected.some((r) => r.length <= path.length && r.every((seg, i) => seg === path[i]));
+    let prefix = '';
+    if (this.rejectedKeys.has(prefix)) return true;
+    for (const seg of path) {
+      prefix += `\u0000${typeof seg}:${seg}`;
+      if (this.rejectedKeys.has(prefix)) return true;
+    }
+    return false;
   }
 
   run(): LabIssue[] {
@@ -181,8 +196,8 @@ class Checker {
 
   private reference(base: PathSegment[], field: 'segment' | 'link', value: unknown, collection: 'segments' | 'links'): void {
     if (typeof value !== 'string' || this.isRejected([collection])) return;
-    const known = entries(this.lab[collection]).map(([n]) => n);
     if (has(this.lab[collection], value)) return;
+    const known = entries(this.lab[collection]).map(([n]) => n);
     const accepted = known.length ? known.join(', ') : `none defined: add it under ${collection}:`;
     this.error([...base, field], `unknown ${field} '${value}'${didYouMean(value, known)}`, accepted);
   }
@@ -207,11 +222,16 @@ class Checker {
   // --- segment and link membership -------------------------------------------------
 
   private networkMembers(): void {
+    // Without usable nodes (the schema rejected the mapping) every segment would look empty.
+    if (this.isRejected(['nodes'])) return;
     const members = new Map<AttachmentKey, { node: string; index: number }[]>();
     for (const [nodeName, node] of entries(this.lab.nodes)) {
       (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
         const key = attachmentOf(iface);
-        if (key) members.set(key, [...(members.get(key) ?? []), { node: nodeName, index }]);
+        if (!key) return;
+        const list = members.get(key) ?? [];
+        list.push({ node: nodeName, index });
+        members.set(key, list);
       });
     }
     for (const [name] of entries(this.lab.segments)) {
@@ -368,15 +388,18 @@ class Checker {
   /** Checks one node reference; returns the node when it exists with the wanted role. */
   private nodeRef(path: PathSegment[], value: unknown, role: 'director' | 'realserver'): LooseNode | undefined {
     if (typeof value !== 'string' || this.isRejected(['nodes'])) return undefined;
-    const node = this.lab.nodes?.[value];
-    const candidates = entries(this.lab.nodes).filter(([, n]) => n.role === role).map(([n]) => n);
+    const node = has(this.lab.nodes, value) ? this.lab.nodes![value] : undefined;
+    // Only on a problem: listing the candidates for every reference is O(nodes) each time.
+    const candidates = (): string[] => entries(this.lab.nodes).filter(([, n]) => n.role === role).map(([n]) => n);
     if (!node) {
       const hint = didYouMean(value, this.nodeNames);
-      this.error(path, `unknown node '${value}'${hint}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      const c = candidates();
+      this.error(path, `unknown node '${value}'${hint}`, c.length ? c.join(', ') : `a node with role ${role}`);
       return undefined;
     }
     if (node.role !== undefined && node.role !== role) {
-      this.error(path, `${value} is a ${node.role}, not a ${role}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      const c = candidates();
+      this.error(path, `${value} is a ${node.role}, not a ${role}`, c.length ? c.join(', ') : `a node with role ${role}`);
       return undefined;
     }
     return node;
@@ -446,7 +469,7 @@ class Checker {
 
   private ospfAnnouncement(name: string, vip: unknown, directors: [string, LooseNode][], announceGiven: boolean): void {
     if (directors.length === 0) return;
-    const able = directors.filter(([d]) => canAnnounce(this.lab, d));
+    const able = directors.filter(([d]) => this.announcers.has(d));
     const path = announceGiven ? ['services', name, 'announce'] : ['services', name, 'vip'];
     const vipText = typeof vip === 'string' ? `VIP ${vip}` : 'the VIP';
     const accepted = 'a director running OSPF on a segment or link shared with a router or another OSPF speaker; or announce: none or vrrp';
@@ -510,13 +533,21 @@ class Checker {
   // --- clients -------------------------------------------------------------------
 
   private clients(): void {
-    const routers = entries(this.lab.nodes).filter(([, n]) => n.role === 'router');
+    // What each service's clients may share a segment with (routers and its directors), once
+    // per service: recomputing it for every client made 8,000 clients take minutes.
+    const routerAttachments = new Set<AttachmentKey>();
+    for (const [, n] of entries(this.lab.nodes)) if (n.role === 'router') for (const k of attachmentsOf(n)) routerAttachments.add(k);
+    const reach = entries(this.lab.services).map(([serviceName, service]) => {
+      const keys = new Set(routerAttachments);
+      for (const d of serviceDirectors(this.lab, service)) for (const k of attachmentsOf(has(this.lab.nodes, d) ? this.lab.nodes![d] : undefined)) keys.add(k);
+      return { serviceName, keys };
+    });
     for (const [clientName, client] of entries(this.lab.nodes)) {
-      if (client.role !== 'client' || attachmentsOf(client).size === 0) continue;
-      for (const [serviceName, service] of entries(this.lab.services)) {
-        const directors = serviceDirectors(this.lab, service).map((d) => this.lab.nodes?.[d]);
-        const reachable = [...routers.map(([, r]) => r), ...directors].some((n) => n && sharedAttachments(client, n).length > 0);
-        if (!reachable) {
+      if (client.role !== 'client') continue;
+      const own = attachmentsOf(client);
+      if (own.size === 0) continue;
+      for (const { serviceName, keys } of reach) {
+        if (![...own].some((k) => keys.has(k))) {
           this.warn(['nodes', clientName], `client ${clientName} shares no segment with a router or a director of service ${serviceName}, so it cannot reach its VIP`, 'an interface on a segment with a router or a director', 'key');
         }
       }

@@ -162,3 +162,35 @@ describe('files that are not lab files', () => {
     }
   });
 });
+
+describe('count limits and bounded values', () => {
+  it('more nodes than the format allows is one located error on nodes, answered quickly', () => {
+    let extra = '';
+    for (let i = 0; i < 1001; i++) extra += `  c${i}: { role: client, interfaces: [ { segment: lan } ] }\n`;
+    const text = ECMP.replace('subnet: 10.0.1.0/24', 'subnet: 10.0.0.0/16').replace('\nservices:', `\n${extra}\nservices:`);
+    const started = Date.now();
+    const problems = problemsOf(text);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(problems).toEqual(["30:1 nodes 1,008 entries, more than the format's limit of 1,000"]);
+  });
+
+  it('1,000 clients on one segment validate in linear time', () => {
+    let extra = '';
+    for (let i = 0; i < 990; i++) extra += `  c${i}: { role: client, interfaces: [ { segment: lan } ] }\n`;
+    const text = ECMP.replace('subnet: 10.0.1.0/24', 'subnet: 10.0.0.0/16').replace('\nservices:', `\n${extra}\nservices:`);
+    const lab = loadLabText(text, 'many.yaml');
+    expect(lab.nodes).toHaveLength(997);
+    // Lowest free address first, skipping the ones the file uses (the cursor must not skip free ones).
+    expect(lab.nodes.find((n) => n.name === 'c0')!.interfaces[0]!.address).toBe('10.0.0.1');
+    expect(new Set(lab.nodes.map((n) => n.interfaces[0]!.address)).size).toBe(997);
+  });
+
+  it('health-check timers have maxima and the path has no space', () => {
+    const text = ECMP.replace('connect_timeout: 2', 'connect_timeout: 1e12').replace('path: /', 'path: /a b').replace('delay_loop: 5', 'delay_loop: 100000');
+    expect(problemsOf(text)).toEqual([
+      "89:13 services.web.health_check.path '/a b' is not a URL path",
+      '91:19 services.web.health_check.delay_loop 100000 is too large',
+      '92:24 services.web.health_check.connect_timeout 1000000000000 is too large',
+    ]);
+  });
+});
