@@ -10,7 +10,7 @@ import { fallbackLimitations } from './dataplane-state.js';
 import { upPreflight } from '../host/checks.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
-import { instanceNameProblem } from '../model/names.js';
+import { checkInstanceName } from '../model/names.js';
 import { planNode, startRouting, startServices, type NodePlan } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from './state.js';
@@ -79,10 +79,7 @@ export async function decideDataplane(
 export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): Promise<UpResult> {
   const started = Date.now();
   events.stageStart('validate', `validating ${opts.labFile}`);
-  if (opts.instance !== undefined) {
-    const bad = instanceNameProblem(opts.instance);
-    if (bad) throw new LvslabError(`--name ${JSON.stringify(opts.instance)}: ${bad}`, EXIT.invalidInput);
-  }
+  if (opts.instance !== undefined) checkInstanceName(opts.instance, '--name');
   // The host probes (IPVS, commands) take a while and do not depend on the lab: start them now.
   const nodesOnHost = runtime.kind === 'netns';
   const probes = Promise.all([detectIpvs(), upPreflight({ nodesOnHost })]);

@@ -8,10 +8,9 @@
 //    command can print the warnings (they never stop a lab from loading).
 import { createHash } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
-import { EXIT, LvslabError } from '../util/errors.js';
 import { readInputFile } from './input-file.js';
 import { issueToProblem, parseYamlWithPositions } from './yaml-source.js';
-import { instanceNameProblem, INSTANCE_NAME } from './names.js';
+import { checkInstanceName } from './names.js';
 import { compareProblems, LabValidationError, type PathSegment, type Problem } from './problems.js';
 import { resolveLab } from './resolve.js';
 import { checkAgainstSchema } from './schema.js';
@@ -93,10 +92,7 @@ function load(source: TextSource, opts: LoadOptions): LoadResult {
 
   const file = data as LabFile;
   const instance = opts.instance ?? file.name;
-  const why = instanceNameProblem(instance);
-  if (why) {
-    throw new LvslabError(`invalid instance name: ${why}`, EXIT.invalidInput, `use ${INSTANCE_NAME.accepted}`);
-  }
+  checkInstanceName(instance, opts.instance === undefined ? 'instance name (the lab name)' : '--name');
   const lab = resolveLab(file, { instance, sourceFile: source.sourceFile, sourceHash: source.sourceHash });
   return { lab, warnings: problems };
 }

@@ -3,6 +3,7 @@
 // NUL, so 15 characters), node and instance names become parts of namespace, veth and
 // directory names, and segment/link names become bridge names prefixed by the runtime.
 // The runtime reuses these functions, so the file and the command line agree.
+import { EXIT, LvslabError } from '../util/errors.js';
 
 export interface NameRule {
   pattern: RegExp;
@@ -62,6 +63,15 @@ export function serviceNameProblem(name: string): string | undefined {
 
 export function instanceNameProblem(name: string): string | undefined {
   return reasonAgainst(INSTANCE_NAME, name, 24);
+}
+
+/**
+ * Refuses an instance name given on the command line (NAME, --name): an empty one too, so
+ * `lvslab down "$NAME"` with NAME unset is an error, never "the only one" or "all".
+ */
+export function checkInstanceName(name: string, label: string): void {
+  const why = instanceNameProblem(name);
+  if (why) throw new LvslabError(`${label} ${JSON.stringify(name)}: ${why} (accepted: ${INSTANCE_NAME.accepted})`, EXIT.invalidInput);
 }
 
 export const isValidInterfaceName = (name: string): boolean => interfaceNameProblem(name) === undefined;
