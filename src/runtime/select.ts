@@ -2,6 +2,7 @@
 // exec, run, down) takes it from the instance's state record, so users name the runtime once.
 // `down` and `down --all` also look at what each runtime finds on the host by itself, so a
 // lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
+import { removeInstanceDir } from '../util/host-paths.js';
 import { loadState } from '../lab/state.js';
 import { loadRecipe } from '../images/recipe.js';
 import { engineAvailable } from '../docker/engine.js';
@@ -50,11 +51,13 @@ export async function destroyEverywhere(instance: string): Promise<DestroyReport
   if (await engineAvailable()) {
     // containerlab's own destroy first where it deployed the lab; the label sweep after it.
     const recorded = (await loadState(instance))?.runtime;
-    if (recorded === 'containerlab') reports.push(await new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance));
-    reports.push(await dockerForCleanup().destroy(instance));
+    if (recorded === 'containerlab') reports.push(await new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance, { keepInstanceDir: true }));
+    reports.push(await dockerForCleanup().destroy(instance, { keepInstanceDir: true }));
   }
-  // netns last: it also removes the instance's state directory.
-  reports.push(await new NetnsRuntime().destroy(instance));
+  reports.push(await new NetnsRuntime().destroy(instance, { keepInstanceDir: true }));
+  // The state record goes last, after every runtime's processes, namespaces and containers:
+  // a down killed before this point leaves the record, and the next down finds everything.
+  reports.push({ instance, killedProcesses: 0, removedNodes: [], removedPaths: await removeInstanceDir(instance) });
   return {
     instance,
     killedProcesses: reports.reduce((n, r) => n + r.killedProcesses, 0),
