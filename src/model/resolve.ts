@@ -103,7 +103,9 @@ function planSubnets(lab: LooseLab): Pick<AddressPlan, 'subnets' | 'defaulted' |
       const key = `${kind}:${name}`;
       const given = typeof net.subnet === 'string' ? parseCidr(net.subnet) : undefined;
       if (given) subnets.set(key, { ...given, address: given.network });
-      else if (net.subnet === undefined) wanting.push({ key, pool, prefix });
+      // A subnet key holding undefined is one the schema rejected: no default stands in for
+      // it, or every address on the segment would be reported as outside the default.
+      else if (net.subnet === undefined && !Object.prototype.hasOwnProperty.call(net, 'subnet')) wanting.push({ key, pool, prefix });
     }
   }
   const used = [...subnets.values()];

@@ -299,28 +299,31 @@ class Checker {
   // --- gateways and static routes ----------------------------------------------
 
   /** The subnets a node has an interface on, and the addresses it owns. */
-  private nodeNets(nodeName: string, node: LooseNode): { subnets: Cidr[]; own: Set<number> } {
+  private nodeNets(nodeName: string, node: LooseNode): { subnets: Cidr[]; own: Set<number>; unknown: boolean } {
     const subnets: Cidr[] = [];
     const own = new Set<number>();
+    let unknown = false;
     (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
       const key = attachmentOf(iface);
       const s = key ? this.plan.subnets.get(key) : undefined;
       if (s) subnets.push(s);
+      else if (key) unknown = true;
       const a = this.plan.addresses.get(interfaceKey(nodeName, index));
       const v = a === undefined ? undefined : parseIPv4(a);
       if (v !== undefined) own.add(v);
     });
-    return { subnets, own };
+    return { subnets, own, unknown };
   }
 
-  private onLink(path: PathSegment[], what: string, address: string, nets: { subnets: Cidr[]; own: Set<number> }): void {
+  private onLink(path: PathSegment[], what: string, address: string, nets: { subnets: Cidr[]; own: Set<number>; unknown: boolean }): void {
     const a = parseIPv4(address);
     if (a === undefined || this.isRejected(path)) return;
     const accepted = nets.subnets.length
       ? `an address on ${nets.subnets.map((s) => `${formatIPv4(s.network)}/${s.prefix}`).join(', ')} that belongs to another node`
       : undefined;
     if (nets.own.has(a)) this.error(path, `${what} ${address} is this node's own address`, accepted);
-    else if (!nets.subnets.some((s) => subnetContains(s, a))) this.error(path, `${what} ${address} is not on any subnet of this node`, accepted);
+    // A subnet the schema rejected is unknown: the address may well be on it.
+    else if (!nets.unknown && !nets.subnets.some((s) => subnetContains(s, a))) this.error(path, `${what} ${address} is not on any subnet of this node`, accepted);
   }
 
   private nodeRouting(): void {
@@ -350,13 +353,17 @@ class Checker {
 
   private ospfTimers(): void {
     const g = this.lab.ospf ?? {};
+    // A value the schema rejected (hello: -3) is not compared with anything: its own error
+    // says what is wrong, and a comparison with the default it fell back to would mislead.
+    const globalRejected = this.isRejected(['ospf', 'hello']) || this.isRejected(['ospf', 'dead']);
     const ghello = typeof g.hello === 'number' ? g.hello : 10;
     const gdead = typeof g.dead === 'number' ? g.dead : 4 * ghello;
-    if (gdead <= ghello && (g.dead !== undefined || g.hello !== undefined)) {
+    if (!globalRejected && gdead <= ghello && (g.dead !== undefined || g.hello !== undefined)) {
       const path = g.dead !== undefined ? ['ospf', 'dead'] : ['ospf', 'hello'];
-      this.error(path, `dead interval ${gdead} s is not greater than hello interval ${ghello} s`, `a dead interval greater than hello (usually 4 x hello = ${4 * ghello})`);
+      const helloText = g.hello === undefined ? `the default hello interval ${ghello} s` : `hello interval ${ghello} s`;
+      this.error(path, `dead interval ${gdead} s is not greater than ${helloText}`, `a dead interval greater than hello (usually 4 x hello = ${4 * ghello})`);
     }
-    if (typeof g.spf_max_hold_ms === 'number') {
+    if (typeof g.spf_max_hold_ms === 'number' && !this.isRejected(['ospf', 'spf_hold_ms'])) {
       const hold = typeof g.spf_hold_ms === 'number' ? g.spf_hold_ms : 50;
       if (g.spf_max_hold_ms < hold) {
         this.error(['ospf', 'spf_max_hold_ms'], `spf_max_hold_ms ${g.spf_max_hold_ms} is less than spf_hold_ms ${hold}`, `at least ${hold}`);
@@ -373,6 +380,9 @@ class Checker {
           return;
         }
         if (own.hello === undefined && own.dead === undefined) return;
+        if (this.isRejected([...base, 'hello']) || this.isRejected([...base, 'dead'])) return;
+        // Falling back on a global value that was itself rejected would compare with a stand-in.
+        if ((own.hello === undefined || own.dead === undefined) && globalRejected) return;
         const hello = typeof own.hello === 'number' ? own.hello : ghello;
         const dead = typeof own.dead === 'number' ? own.dead : typeof g.dead === 'number' ? g.dead : 4 * hello;
         if (dead <= hello) {
