@@ -13,7 +13,7 @@ export interface NameRule {
 
 export const INTERFACE_NAME: NameRule = {
   pattern: /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/,
-  accepted: 'a letter, then up to 14 letters, digits, "_", "." or "-" (Linux interface names are at most 15 characters); not "lo"',
+  accepted: 'a letter, then up to 14 letters, digits, "_", "." or "-" (Linux interface names are at most 15 characters); not lo, all, default or an ip keyword such as dev, type or help',
 };
 
 export const NODE_NAME: NameRule = {
@@ -32,6 +32,28 @@ export const INSTANCE_NAME: NameRule = {
   accepted: 'a lowercase letter or digit, then up to 23 lowercase letters, digits or "-"',
 };
 
+/**
+ * Names that iproute2 or the kernel give a meaning of their own. An interface or bridge
+ * with one of them breaks `up` with a raw ip error (or ip's whole help text): `lo` exists in
+ * every namespace, `all` and `default` are the kernel's per-family settings
+ * (/proc/sys/net/ipv4/conf/{all,default}), the rest are keywords ip reads as such.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'lo', 'all', 'default', 'dev', 'type', 'help', 'name', 'link', 'up', 'down', 'add', 'del', 'delete', 'set', 'show', 'list',
+  'lst', 'change', 'replace', 'master', 'nomaster', 'netns', 'alias', 'address', 'broadcast', 'brd', 'peer', 'mtu', 'index',
+  'group', 'vf', 'via', 'to', 'from', 'table', 'dst', 'src', 'nexthop', 'scope', 'proto', 'metric', 'label', 'local', 'any',
+  'none', 'txqueuelen', 'qlen', 'addrgenmode', 'protodown', 'vrf', 'xdp', 'arp', 'multicast', 'allmulticast', 'promisc',
+]);
+
+function reservedReason(name: string): string | undefined {
+  if (!RESERVED_NAMES.has(name)) return undefined;
+  if (name === 'lo') return "'lo' is the loopback interface every node already has";
+  if (name === 'all' || name === 'default') return `'${name}' is reserved by the kernel (/proc/sys/net/ipv4/conf/${name})`;
+  return `'${name}' is an iproute2 keyword, which ip would read as one, not as a name`;
+}
+
+const RESERVED_TEXT = 'not lo, all, default or an ip keyword such as dev, type or help';
+
 /** Why `name` breaks `rule`, or undefined when it is fine. */
 function reasonAgainst(rule: NameRule, name: string, maxLength: number): string | undefined {
   if (rule.pattern.test(name)) return undefined;
@@ -41,18 +63,24 @@ function reasonAgainst(rule: NameRule, name: string, maxLength: number): string 
 }
 
 export function interfaceNameProblem(name: string): string | undefined {
-  if (name === 'lo') return "'lo' is the loopback interface every node already has";
-  return reasonAgainst(INTERFACE_NAME, name, 15);
+  return reservedReason(name) ?? reasonAgainst(INTERFACE_NAME, name, 15);
 }
+
+/** Segments become bridge names: the same reserved words apply. */
+export const BRIDGE_NAME: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{0,14}$/,
+  accepted: `a lowercase letter, then up to 14 lowercase letters, digits or "-"; ${RESERVED_TEXT}`,
+};
 
 export function nodeNameProblem(name: string): string | undefined {
   return reasonAgainst(NODE_NAME, name, 24);
 }
 
 export function segmentNameProblem(name: string): string | undefined {
-  return reasonAgainst(NETWORK_NAME, name, 15);
+  return reservedReason(name) ?? reasonAgainst(BRIDGE_NAME, name, 15);
 }
 
+// Links are veth pairs named after their interfaces: a link's own name reaches no kernel object.
 export function linkNameProblem(name: string): string | undefined {
   return reasonAgainst(NETWORK_NAME, name, 15);
 }

@@ -255,7 +255,8 @@ class Resolver {
         });
       }
     }
-    return this.memberIndex.get(key) ?? [];
+    // Fresh objects each time: the resolved lab must not share refs (exports rename them in place).
+    return (this.memberIndex.get(key) ?? []).map((m) => ({ ...m }));
   }
 
   /** `name`'s address on `key`, if it has an interface there. */

@@ -2,8 +2,9 @@
 // addressing, OSPF reachability of VIPs and forwarding paths. Runs on possibly incomplete
 // data (the schema may have rejected parts of the file) so that one run reports every
 // problem; values the schema rejected are skipped, not reported twice.
-import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, type Cidr } from './addr.js';
+import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, unusableAddressReason, unusableSubnetReason, type Cidr } from './addr.js';
 import {
+  BRIDGE_NAME,
   defaultInterfaceName,
   instanceNameProblem,
   interfaceNameProblem,
@@ -51,6 +52,9 @@ class Checker {
   private readonly rejectedKeys: Set<string>;
   /** Nodes that could announce a VIP over OSPF (computed once, not per director and service). */
   private readonly announcers: Set<string>;
+  /** OSPF speakers that install learned routes. */
+  private readonly learners: Set<string>;
+  private readonly reportedRouters = new Set<string>();
 
   constructor(
     private readonly lab: LooseLab,
@@ -61,7 +65,18 @@ class Checker {
     this.rejectedKeys = new Set(rejected.map((r) => r.map((seg) => `\u0000${typeof seg}:${seg}`).join('')));
     const speakers = ospfSpeakers(lab);
     const byAttachment = ospfAttachments(lab, speakers);
-    this.announcers = new Set(entries(lab.nodes).filter(([n, node]) => speakers.has(n) && hasOspfNeighbour(n, node, byAttachment)).map(([n]) => n));
+    // Announcing only works toward a router running OSPF (or a speaker told to install
+    // routes): two directors that hear only each other reach no client.
+    this.learners = new Set(
+      entries(lab.nodes)
+        .filter(([n, node]) => speakers.has(n) && (node.role === 'router' || (typeof node.ospf === 'object' && node.ospf !== null && node.ospf.install_routes === true)))
+        .map(([n]) => n),
+    );
+    this.announcers = new Set(
+      entries(lab.nodes)
+        .filter(([n, node]) => speakers.has(n) && hasOspfNeighbour(n, node, byAttachment, this.learners))
+        .map(([n]) => n),
+    );
   }
 
   private error(path: PathSegment[], message: string, accepted?: string, at?: LabIssue['at']): void {
@@ -89,6 +104,8 @@ class Checker {
     this.interfaces();
     this.networkMembers();
     this.addresses();
+    this.usableAddresses();
+    this.routerIds();
     this.nodeRouting();
     this.ospfTimers();
     this.services();
@@ -105,7 +122,7 @@ class Checker {
     }
     const groups = [
       { key: 'nodes', check: nodeNameProblem, rule: NODE_NAME, what: 'node' },
-      { key: 'segments', check: segmentNameProblem, rule: NETWORK_NAME, what: 'segment' },
+      { key: 'segments', check: segmentNameProblem, rule: BRIDGE_NAME, what: 'segment' },
       { key: 'links', check: linkNameProblem, rule: NETWORK_NAME, what: 'link' },
       { key: 'services', check: serviceNameProblem, rule: NETWORK_NAME, what: 'service' },
     ] as const;
@@ -131,8 +148,13 @@ class Checker {
         if (c.address !== c.network) {
           this.error(path, `${net.subnet} has host bits set`, `the network address: ${formatIPv4(c.network)}/${c.prefix}`);
         }
+        const unusable = unusableSubnetReason(c);
+        if (unusable) this.error(path, `${net.subnet}: ${unusable}`, 'a private unicast subnet such as 10.0.1.0/24');
         if (kind === 'links' && c.prefix > 31) {
           this.error(path, `a /${c.prefix} has room for only one address, a link needs two`, 'a /30 or /31 (or larger)');
+        }
+        if (kind === 'segments' && c.prefix === 32) {
+          this.error(path, 'a /32 has room for one address and no neighbour: a segment needs at least two', 'a /30 or larger (a /24 is usual)');
         }
         const clash = given.find((g) => subnetsOverlap(g.cidr, c));
         if (clash) {
@@ -293,6 +315,44 @@ class Checker {
         const owner = a === undefined ? undefined : owners.get(a);
         if (owner) this.error(['nodes', nodeName, 'loopbacks', index], `${lo} is also the address of ${owner}`, 'an address no interface uses');
       });
+    }
+  }
+
+  /** VIPs, interface addresses and loopbacks must be unicast addresses a route can reach. */
+  private usableAddresses(): void {
+    const check = (path: PathSegment[], text: unknown, what: string): void => {
+      if (typeof text !== 'string' || this.isRejected(path)) return;
+      const a = parseIPv4(text.split('/')[0]!);
+      const why = a === undefined ? undefined : unusableAddressReason(a);
+      if (why) this.error(path, `${what} ${text} is ${why}`, 'a unicast address such as 10.0.1.100');
+    };
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => check(['nodes', nodeName, 'interfaces', index, 'address'], iface?.address, 'address'));
+      (Array.isArray(node.loopbacks) ? node.loopbacks : []).forEach((lo, index) => check(['nodes', nodeName, 'loopbacks', index], lo, 'loopback address'));
+    }
+    for (const [name, service] of entries(this.lab.services)) {
+      check(['services', name, 'vip'], service.vip, 'VIP');
+      check(['services', name, 'sorry_server', 'address'], service.sorry_server?.address, 'sorry server');
+    }
+  }
+
+  /** OSPF refuses a neighbour with its own router id: each speaker needs its own. */
+  private routerIds(): void {
+    const speakers = ospfSpeakers(this.lab);
+    const owners = new Map<string, string>();
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      if (!speakers.has(nodeName)) continue;
+      const own = typeof node.ospf === 'object' && node.ospf !== null ? node.ospf : undefined;
+      const explicit = typeof own?.router_id === 'string' && !this.isRejected(['nodes', nodeName, 'ospf', 'router_id']);
+      // The default is the first interface's address (given or assigned).
+      const id = explicit ? own!.router_id! : this.plan.addresses.get(interfaceKey(nodeName, 0));
+      if (id === undefined) continue;
+      if (explicit && id === '0.0.0.0') this.error(['nodes', nodeName, 'ospf', 'router_id'], 'router id 0.0.0.0 is not a valid OSPF router id', 'a dotted quad other than 0.0.0.0, unique in the lab');
+      const other = owners.get(id);
+      if (other !== undefined) {
+        const path = explicit ? ['nodes', nodeName, 'ospf', 'router_id'] : ['nodes', nodeName];
+        this.error(path, `router id ${id}${explicit ? '' : ' (its first interface address)'} is already the router id of ${other}`, 'a router id no other OSPF speaker uses', explicit ? 'value' : 'key');
+      } else owners.set(id, nodeName);
     }
   }
 
@@ -482,13 +542,24 @@ class Checker {
     const able = directors.filter(([d]) => this.announcers.has(d));
     const path = announceGiven ? ['services', name, 'announce'] : ['services', name, 'vip'];
     const vipText = typeof vip === 'string' ? `VIP ${vip}` : 'the VIP';
-    const accepted = 'a director running OSPF on a segment or link shared with a router or another OSPF speaker; or announce: none or vrrp';
+    const accepted = 'a director running OSPF on a segment or link shared with a router that runs OSPF; or announce: none or vrrp';
     if (able.length === 0) {
-      this.error(path, `no director announces ${vipText} over OSPF: none of ${directors.map(([d]) => d).join(', ')} runs OSPF next to a router or another OSPF speaker`, accepted);
+      const why = this.learners.size === 0 ? 'no router in the lab runs OSPF' : `none of ${directors.map(([d]) => d).join(', ')} runs OSPF next to a router that runs OSPF`;
+      this.error(path, `no director announces ${vipText} over OSPF: ${why}`, accepted);
+      if (this.learners.size === 0) this.routersWithoutOspf(name);
       return;
     }
     for (const [d] of directors) {
-      if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router or another OSPF speaker); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+      if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router that runs OSPF); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+    }
+  }
+
+  /** A router switched off OSPF in a lab whose service needs one to learn its VIP. */
+  private routersWithoutOspf(service: string): void {
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      if (node.role !== 'router' || node.ospf !== false || this.reportedRouters.has(nodeName)) continue;
+      this.reportedRouters.add(nodeName);
+      this.error(['nodes', nodeName, 'ospf'], `router ${nodeName} has OSPF off, but service ${service} is announced over OSPF and no other router runs it`, 'an ospf: mapping, or no ospf key (routers run OSPF by default); or announce: none or vrrp on the service');
     }
   }
 

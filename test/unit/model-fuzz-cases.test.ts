@@ -38,3 +38,59 @@ describe('a value that failed its own check is not used again', () => {
     expect(errorsOf(text)).toEqual(['8:9 ospf.dead: dead interval 4 s is not greater than the default hello interval 10 s']);
   });
 });
+
+describe('names the kernel or iproute2 reserve', () => {
+  it.each(['lo', 'dev', 'all', 'default', 'type', 'help'])('segment %s is refused where it is named', (name) => {
+    const text = ECMP.replace(/\n {2}lan:\n/, `\n  ${name}:\n`).replaceAll('segment: lan', `segment: ${name}`);
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^27:3 segments\\.${name}: segment name '${name}' is (the loopback|reserved by the kernel|an iproute2 keyword)`));
+  });
+
+  it.each(['type', 'help', 'all', 'lo'])('interface name %s is refused', (name) => {
+    const errors = errorsOf(ECMP.replace('      - { segment: lan, address: 10.0.1.129 }', `      - { segment: lan, address: 10.0.1.129, name: ${name} }`));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^54:52 nodes\.rs1\.interfaces\[0\]\.name: interface name /);
+  });
+
+  it('a link may be called up: links are veth pairs, their names reach no kernel object', () => {
+    expect(errorsOf(readFileSync('labs/ospf-ecmp-p2p.yaml', 'utf8').replaceAll('up-lb1', 'up'))).toEqual([]);
+  });
+});
+
+describe('addresses that cannot work', () => {
+  it.each([
+    ['224.0.0.5', 'a multicast address'],
+    ['0.0.0.0', 'the unspecified address'],
+    ['255.255.255.255', 'the limited broadcast address'],
+    ['127.0.0.1', 'a loopback address'],
+    ['169.254.10.1', 'a link-local address'],
+  ])('VIP %s is refused on the VIP', (vip, what) => {
+    const errors = errorsOf(ECMP.replaceAll('10.0.1.100', vip));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^76:10 services\\.web\\.vip: VIP ${vip.replaceAll('.', '\\.')} is ${what}`));
+  });
+
+  it('a default route is not a segment subnet', () => {
+    const errors = errorsOf(ECMP.replace('subnet: 10.0.1.0/24', 'subnet: 0.0.0.0/0'));
+    expect(errors[0]).toBe('28:13 segments.lan.subnet: 0.0.0.0/0: 0.0.0.0/0 is the default route, not a subnet');
+  });
+
+  it('a /32 segment subnet gets an error on the subnet itself', () => {
+    const errors = errorsOf(ECMP.replace('subnet: 10.0.1.0/24', 'subnet: 10.0.1.136/32'));
+    expect(errors[0]).toBe('28:13 segments.lan.subnet: a /32 has room for one address and no neighbour: a segment needs at least two');
+  });
+
+  it('two directors with one router id are refused on the second', () => {
+    const text = ECMP.replace('        ospf: { priority: 0 }   # directors', '        ospf: { priority: 0 }   # directors').replace(/(lb1:\n {4}role: director\n)/, '$1    ospf: { router_id: 9.9.9.9 }\n').replace(/(lb2:\n {4}role: director\n)/, '$1    ospf: { router_id: 9.9.9.9 }\n');
+    expect(errorsOf(text)).toEqual(['48:24 nodes.lb2.ospf.router_id: router id 9.9.9.9 is already the router id of lb1']);
+  });
+
+  it('a router with OSPF off: the VIP cannot be announced and the router is told why', () => {
+    const text = ECMP.replace('    proxy_arp: true', '    ospf: false\n    proxy_arp: true');
+    expect(errorsOf(text)).toEqual([
+      '33:11 nodes.router.ospf: router router has OSPF off, but service web is announced over OSPF and no other router runs it',
+      '82:15 services.web.announce: no director announces VIP 10.0.1.100 over OSPF: no router in the lab runs OSPF',
+    ]);
+  });
+});
