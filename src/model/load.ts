@@ -11,9 +11,9 @@ import { resolve as resolvePath } from 'node:path';
 import { readInputFile } from './input-file.js';
 import { issueToProblem, parseYamlWithPositions } from './yaml-source.js';
 import { checkInstanceName } from './names.js';
-import { compareProblems, LabValidationError, type PathSegment, type Problem } from './problems.js';
+import { compareProblems, LabValidationError, type Problem } from './problems.js';
 import { resolveLab } from './resolve.js';
-import { checkAgainstSchema } from './schema.js';
+import { checkAgainstSchema, withoutRejected } from './schema.js';
 import type { LooseLab } from './topology.js';
 import type { LabFile, ResolvedLab } from './types.js';
 import { validateLab } from './validate.js';
@@ -36,40 +36,6 @@ interface TextSource {
   /** Absolute path recorded in the resolved lab. */
   sourceFile: string;
   sourceHash: string;
-}
-
-/**
- * Clears the values the schema rejected, so the semantic checks do not trip over them.
- * Copies only the containers on a rejected path (copy on write): cloning a 4 MB document
- * to clear one value would cost more than validating it.
- */
-function withoutRejected(data: unknown, rejected: PathSegment[][]): unknown {
-  if (rejected.length === 0) return data;
-  const copies = new Set<object>();
-  const copyOf = (value: object): Record<PathSegment, unknown> => {
-    // Mappings keep their missing prototype (see toPlain in yaml-source.ts).
-    const c = (Array.isArray(value) ? [...value] : Object.assign(Object.create(null) as object, value)) as Record<PathSegment, unknown>;
-    copies.add(c);
-    return c;
-  };
-  if (data === null || typeof data !== 'object') return rejected.some((p) => p.length === 0) ? undefined : data;
-  const root = copyOf(data);
-  for (const path of rejected) {
-    if (path.length === 0) return undefined;
-    let cursor: Record<PathSegment, unknown> | undefined = root;
-    for (const seg of path.slice(0, -1)) {
-      const next: unknown = cursor[seg];
-      if (next === null || typeof next !== 'object') {
-        cursor = undefined;
-        break;
-      }
-      if (!copies.has(next)) cursor[seg] = copyOf(next);
-      cursor = cursor[seg] as Record<PathSegment, unknown>;
-    }
-    // Assigning undefined (not deleting) keeps list indices and key presence intact.
-    if (cursor) cursor[path[path.length - 1]!] = undefined;
-  }
-  return root;
 }
 
 function load(source: TextSource, opts: LoadOptions): LoadResult {

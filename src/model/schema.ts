@@ -41,6 +41,9 @@ export const PATTERN_TEXT: Record<string, { noun: string; accepted: string }> = 
   [`^(auto|none|${QUAD})$`]: { noun: 'a gateway', accepted: 'auto, none, or an IPv4 address such as 10.0.1.1' },
   [`^(default|${QUAD}/${PREFIX})$`]: { noun: 'a route destination', accepted: 'default, or CIDR such as 10.0.2.0/24' },
   // An HTTP request line is split on spaces: a path with one would be a different request.
+  // Name shapes the experiment schema uses for node and interface references.
+  ['^[a-z][a-z0-9-]{0,23}$']: { noun: 'a node name', accepted: 'a lowercase letter, then up to 23 lowercase letters, digits or "-"' },
+  ['^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$']: { noun: 'an interface name', accepted: 'uplink, downlink, or a letter then up to 14 letters, digits, "_", "." or "-"' },
   ['^/[!-~]*$']: { noun: 'a URL path', accepted: 'a path starting with "/", printable ASCII with no spaces (a space is %20)' },
 };
 
@@ -204,4 +207,38 @@ export function checkWithValidator(validate: ValidateFunction, data: unknown): S
     }
   }
   return { issues, rejected };
+}
+
+/**
+ * Clears the values the schema rejected, so the semantic checks do not trip over them.
+ * Copies only the containers on a rejected path (copy on write): cloning a 4 MB document
+ * to clear one value would cost more than validating it.
+ */
+export function withoutRejected(data: unknown, rejected: PathSegment[][]): unknown {
+  if (rejected.length === 0) return data;
+  const copies = new Set<object>();
+  const copyOf = (value: object): Record<PathSegment, unknown> => {
+    // Mappings keep their missing prototype (see toPlain in yaml-source.ts).
+    const c = (Array.isArray(value) ? [...value] : Object.assign(Object.create(null) as object, value)) as Record<PathSegment, unknown>;
+    copies.add(c);
+    return c;
+  };
+  if (data === null || typeof data !== 'object') return rejected.some((p) => p.length === 0) ? undefined : data;
+  const root = copyOf(data);
+  for (const path of rejected) {
+    if (path.length === 0) return undefined;
+    let cursor: Record<PathSegment, unknown> | undefined = root;
+    for (const seg of path.slice(0, -1)) {
+      const next: unknown = cursor[seg];
+      if (next === null || typeof next !== 'object') {
+        cursor = undefined;
+        break;
+      }
+      if (!copies.has(next)) cursor[seg] = copyOf(next);
+      cursor = cursor[seg] as Record<PathSegment, unknown>;
+    }
+    // Assigning undefined (not deleting) keeps list indices and key presence intact.
+    if (cursor) cursor[path[path.length - 1]!] = undefined;
+  }
+  return root;
 }
