@@ -13,7 +13,7 @@ export interface NameRule {
 
 export const INTERFACE_NAME: NameRule = {
   pattern: /^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/,
-  accepted: 'a letter, then up to 14 letters, digits, "_", "." or "-" (Linux interface names are at most 15 characters); not lo, all, default or an ip keyword such as dev, type or help',
+  accepted: 'a letter, then up to 14 letters, digits, "_", "." or "-" (Linux interface names are at most 15 characters); not lo, all, default, an ip keyword such as dev, type or help, or an abbreviation of one such as ty',
 };
 
 export const NODE_NAME: NameRule = {
@@ -36,23 +36,33 @@ export const INSTANCE_NAME: NameRule = {
  * Names that iproute2 or the kernel give a meaning of their own. An interface or bridge
  * with one of them breaks `up` with a raw ip error (or ip's whole help text): `lo` exists in
  * every namespace, `all` and `default` are the kernel's per-family settings
- * (/proc/sys/net/ipv4/conf/{all,default}), the rest are keywords ip reads as such.
+ * (/proc/sys/net/ipv4/conf/{all,default}), the rest are words `ip link` reads as keywords
+ * where a bare device name may stand. Found by running `ip link add NAME type bridge` and
+ * `ip link set NAME up` for every keyword and every prefix of one (iproute2 6.1).
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  'lo', 'all', 'default', 'dev', 'type', 'help', 'name', 'link', 'up', 'down', 'add', 'del', 'delete', 'set', 'show', 'list',
-  'lst', 'change', 'replace', 'master', 'nomaster', 'netns', 'alias', 'address', 'broadcast', 'brd', 'peer', 'mtu', 'index',
-  'group', 'vf', 'via', 'to', 'from', 'table', 'dst', 'src', 'nexthop', 'scope', 'proto', 'metric', 'label', 'local', 'any',
-  'none', 'txqueuelen', 'qlen', 'addrgenmode', 'protodown', 'vrf', 'xdp', 'arp', 'multicast', 'allmulticast', 'promisc',
+  'lo', 'all', 'default', 'dev', 'down', 'up', 'name', 'mtu', 'arp', 'multicast', 'allmulticast', 'promisc', 'trailers',
+  'netns', 'vf', 'vrf', 'mode', 'state', 'group', 'index', 'protodown', 'protodown_reason', 'xdp', 'xdpdrv', 'xdpgeneric',
+  'xdpoffload', 'qlen', 'brd', 'carrier', 'parentdev', 'gso_max_size', 'gso_max_segs', 'gro_max_size', 'gso_ipv4_max_size',
+  'gro_ipv4_max_size', 'gso_ipv4_max_siz', 'gro_ipv4_max_siz',
 ]);
 
+/** Keywords ip matches by prefix: any abbreviation of them ("ty", "a", "hel") is read as the keyword. */
+export const PREFIX_KEYWORDS: readonly string[] = [
+  'address', 'addrgenmode', 'alias', 'broadcast', 'dynamic', 'help', 'link', 'master', 'nomaster', 'numrxqueues', 'numtxqueues', 'txqueuelen', 'type',
+];
+
 function reservedReason(name: string): string | undefined {
-  if (!RESERVED_NAMES.has(name)) return undefined;
   if (name === 'lo') return "'lo' is the loopback interface every node already has";
   if (name === 'all' || name === 'default') return `'${name}' is reserved by the kernel (/proc/sys/net/ipv4/conf/${name})`;
-  return `'${name}' is an iproute2 keyword, which ip would read as one, not as a name`;
+  if (RESERVED_NAMES.has(name)) return `'${name}' is an iproute2 keyword, which ip would read as one, not as a name`;
+  const abbreviated = PREFIX_KEYWORDS.find((k) => name.length > 0 && k.startsWith(name));
+  if (abbreviated === name) return `'${name}' is an iproute2 keyword, which ip would read as one, not as a name`;
+  if (abbreviated) return `'${name}' abbreviates the iproute2 keyword '${abbreviated}', which ip would read it as`;
+  return undefined;
 }
 
-const RESERVED_TEXT = 'not lo, all, default or an ip keyword such as dev, type or help';
+const RESERVED_TEXT = 'not lo, all, default, an ip keyword such as dev, type or help, or an abbreviation of one such as ty';
 
 /** Why `name` breaks `rule`, or undefined when it is fine. */
 function reasonAgainst(rule: NameRule, name: string, maxLength: number): string | undefined {

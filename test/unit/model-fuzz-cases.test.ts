@@ -53,6 +53,13 @@ describe('names the kernel or iproute2 reserve', () => {
     expect(errors[0]).toMatch(/^54:52 nodes\.rs1\.interfaces\[0\]\.name: interface name /);
   });
 
+  it('an abbreviation ip reads as a keyword is refused too (ty is type, hel is help)', () => {
+    const text = ECMP.replace(/\n {2}lan:\n/, '\n  ty:\n').replaceAll('segment: lan', 'segment: ty');
+    expect(errorsOf(text)).toEqual(["27:3 segments.ty: segment name 'ty' abbreviates the iproute2 keyword 'type', which ip would read it as"]);
+    // Names that only start like a keyword are fine: ip matches abbreviations, not extensions.
+    expect(errorsOf(ECMP.replace(/\n {2}lan:\n/, '\n  types:\n').replaceAll('segment: lan', 'segment: types'))).toEqual([]);
+  });
+
   it('a link may be called up: links are veth pairs, their names reach no kernel object', () => {
     expect(errorsOf(readFileSync('labs/ospf-ecmp-p2p.yaml', 'utf8').replaceAll('up-lb1', 'up'))).toEqual([]);
   });
