@@ -155,3 +155,19 @@ describe('mistakes in an experiment file', () => {
     ]);
   });
 });
+
+describe('experiment files share the lab files\' input limits', () => {
+  test('deep nesting, alias bombs and undefined aliases are located errors', () => {
+    expect(problemsOf(() => loadExperimentText('name: x\nduration: 5\ntraffic: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n', 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:3:\d+: error: nested more than 32 levels deep \(the format's limit\)/),
+    ]);
+    expect(problemsOf(() => loadExperimentText('name: x\nduration: 5\ntraffic: *t\n', 'x.yaml'))).toEqual([expect.stringMatching(/^x\.yaml:3:10: error: alias \*t refers to no anchor/)]);
+  });
+
+  test('more timeline steps than the format allows', () => {
+    const steps = Array.from({ length: 1001 }, () => '  - { at: 1, action: node-stop, target: { node: lb1 } }').join('\n');
+    expect(problemsOf(() => loadExperimentText(`name: x\nduration: 5\ntraffic: [ { rate: 1 } ]\ntimeline:\n${steps}\n`, 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:4:1: error: timeline: 1,001 items, more than the format's limit of 1,000/),
+    ]);
+  });
+});

@@ -101,3 +101,26 @@ describe('addresses that cannot work', () => {
     ]);
   });
 });
+
+describe('the other addresses and limits', () => {
+  it('interface, loopback and sorry-server addresses must be unicast too; subnets may not be special space', () => {
+    const text = ECMP.replace('{ segment: lan, address: 10.0.1.129 }', '{ segment: lan, address: 10.0.1.129 }\n    loopbacks: [ 224.1.1.1 ]')
+      .replace('    inhibit_on_failure: true', '    inhibit_on_failure: true\n    sorry_server: { address: 0.0.0.0 }');
+    expect(errorsOf(text)).toEqual([
+      '55:18 nodes.rs1.loopbacks[0]: loopback address 224.1.1.1 is a multicast address (224.0.0.0/4)',
+      '85:30 services.web.sorry_server.address: sorry server 0.0.0.0 is the unspecified address 0.0.0.0',
+    ]);
+    expect(errorsOf(ECMP.replace('subnet: 10.0.1.0/24', 'subnet: 127.0.0.0/24').replaceAll('10.0.1.', '127.0.0.'))[0]).toMatch(/^28:13 segments\.lan\.subnet: 127\.0\.0\.0\/24: it overlaps 127\.0\.0\.0\/8/);
+  });
+
+  it('router id 0.0.0.0 is refused', () => {
+    expect(errorsOf(ECMP.replace(/(lb1:\n {4}role: director\n)/, '$1    ospf: { router_id: 0.0.0.0 }\n'))).toEqual(['41:24 nodes.lb1.ospf.router_id: router id 0.0.0.0 is not a valid OSPF router id']);
+  });
+
+  it('delay_before_retry has a maximum, and services and real servers a count limit', () => {
+    expect(errorsOf(ECMP.replace('delay_before_retry: 1', 'delay_before_retry: 3601'))).toEqual(['94:27 services.web.health_check.delay_before_retry: 3601 is too large']);
+    const servers = Array.from({ length: 1001 }, () => '      - { node: rs1 }').join('\n');
+    const many = ECMP.replace('      - { node: rs1, weight: 10 }\n      - { node: rs2, weight: 10 }', servers);
+    expect(errorsOf(many)).toEqual(["84:5 services.web.real_servers: 1,001 items, more than the format's limit of 1,000"]);
+  });
+});

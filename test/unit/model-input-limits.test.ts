@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { describe, expect, it, vi } from 'vitest';
+import { registerValidate } from '../../src/cli/commands/validate.js';
 import { loadLabFile, loadLabText } from '../../src/model/load.js';
 import { loadExperimentFile } from '../../src/experiment/load.js';
 import { LabValidationError, MAX_PRINTED_PROBLEMS } from '../../src/model/problems.js';
@@ -113,6 +115,28 @@ describe('size and the number of problems', () => {
     expect(err!.message.length).toBeLessThan(20_000);
   });
 
+  it('validate --json lists the first 1,000 problems and counts the rest', async () => {
+    let text = ECMP + '\n';
+    for (let i = 1; i <= 1500; i++) text += `k${i}: 1\n`;
+    const file = join(mkdtempSync(join(tmpdir(), 'lvslab-json-')), 'keys.yaml');
+    writeFileSync(file, text);
+    const program = new Command('lvslab').exitOverride();
+    registerValidate(program);
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(['node', 'lvslab', 'validate', file, '--json']);
+    } finally {
+      write.mockRestore();
+      process.exitCode = undefined;
+    }
+    const printed = JSON.parse(out) as { valid: boolean; problemCount: number; omitted: number; problems: unknown[] };
+    expect([printed.valid, printed.problemCount, printed.omitted, printed.problems.length]).toEqual([false, 1500, 500, 1000]);
+  });
+
   it('duplicate keys are found without comparing every pair', () => {
     expect(problemsOf('name: a\nname: b\nnodes: {}\n')[0]).toMatch(/^2:1 {2}YAML: Map keys must be unique/);
   });
@@ -153,6 +177,7 @@ describe('files that are not lab files', () => {
     for (const [name, bytes, what] of [
       ['le.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name: x\n', 'utf16le')]), /UTF-16 text \(little-endian byte-order mark\)/],
       ['nobom.yaml', Buffer.from('name: x\nnodes: {}\n', 'utf16le'), /looks like UTF-16 text/],
+      ['u32.yaml', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('n\0\0\0', 'latin1')]), /UTF-32 text \(little-endian byte-order mark\)/],
       ['latin1.yaml', Buffer.from('name: caf\xe9\n', 'latin1'), /:1:10: error: the file is not UTF-8 text \(byte 0xe9 at offset 9/],
     ] as const) {
       writeFileSync(join(dir, name), bytes);
