@@ -53,7 +53,7 @@ export const PREFIX_KEYWORDS: readonly string[] = [
 ];
 
 function reservedReason(name: string): string | undefined {
-  if (name === 'lo') return "'lo' is the loopback interface every node already has";
+  if (name === 'lo') return "'lo' is the loopback interface every network namespace already has";
   if (name === 'all' || name === 'default') return `'${name}' is reserved by the kernel (/proc/sys/net/ipv4/conf/${name})`;
   if (RESERVED_NAMES.has(name)) return `'${name}' is an iproute2 keyword, which ip would read as one, not as a name`;
   const abbreviated = PREFIX_KEYWORDS.find((k) => name.length > 0 && k.startsWith(name));
