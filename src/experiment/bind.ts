@@ -155,11 +155,19 @@ function interfaceFor(lab: ResolvedLab, node: ResolvedNode, target: TargetSelect
   if (want !== 'uplink' && want !== 'downlink') {
     return names.includes(want) ? want : { message: `${node.name} has no interface ${want}`, accepted: ['uplink', 'downlink', ...names].join(', ') };
   }
+  // Only a director has a downlink (toward its real servers), and a router has no uplink
+  // (it is what an uplink leads to): anything else would pick an interface by accident.
+  if (want === 'downlink' && node.role !== 'director') {
+    return { message: `downlink is a director's interface toward its real servers; ${node.name} is a ${node.role}`, accepted: ['uplink', ...names].join(', ') };
+  }
+  if (want === 'uplink' && node.role === 'router') {
+    return { message: `uplink is the interface toward a router; ${node.name} is the router`, accepted: names.join(', ') };
+  }
   const attachment = (i: ResolvedNode['interfaces'][number]) => (i.attachment.kind === 'segment' ? `s:${i.attachment.segment}` : `l:${i.attachment.link}`);
   const sharedWith = (roles: ResolvedNode['role'][]) =>
     new Set(lab.nodes.filter((n) => n !== node && roles.includes(n.role)).flatMap((n) => n.interfaces.map(attachment)));
   // uplink: toward a router; downlink: toward the node's real servers (director) or directors (real server).
-  const peers = want === 'uplink' ? sharedWith(['router']) : sharedWith(node.role === 'director' ? ['realserver'] : ['director']);
+  const peers = want === 'uplink' ? sharedWith(['router']) : sharedWith(['realserver']);
   const hit = node.interfaces.find((i) => peers.has(attachment(i)));
   return hit ? hit.name : { message: `${node.name} has no ${want} (no interface shares a segment or link with a ${want === 'uplink' ? 'router' : 'peer'})`, accepted: names.join(', ') };
 }

@@ -3,15 +3,15 @@
 // need the lab (does it have a second director?) happen in bind.ts, with the same positions.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { LvslabError, EXIT } from '../util/errors.js';
+import { readInputFile } from '../model/input-file.js';
 import type { SourceLocator } from '../model/locate.js';
 import { compareProblems, LabValidationError, type LabIssue, type Problem } from '../model/problems.js';
-import { checkWithValidator, compileSchema, type JsonSchema } from '../model/schema.js';
+import { checkWithValidator, compileSchema, withoutRejected, type JsonSchema } from '../model/schema.js';
 import { issueToProblem, parseYamlWithPositions } from '../model/yaml-source.js';
 import type { ValidateFunction } from 'ajv';
 import type { ExperimentFile } from './types.js';
+import type { Loose } from '../model/topology.js';
 import { AssertionSyntaxError, parseAssertion } from '../figures/assertions.js';
 
 export const EXPERIMENT_SCHEMA_URL = new URL('../../schema/experiment.schema.json', import.meta.url);
@@ -41,9 +41,13 @@ export function loadExperimentText(text: string, file: string): LoadedExperiment
   const problems: Problem[] = [...parsed.problems];
   if (parsed.fatal) throw new LabValidationError(problems.sort(compareProblems), 'experiment');
   const schema = checkWithValidator(experimentValidator(), parsed.data);
-  const issues: LabIssue[] = [...schema.issues];
-  if (schema.issues.length === 0) issues.push(...checkExperiment(parsed.data as ExperimentFile));
-  problems.push(...issues.map((i) => issueToProblem(file, parsed.locator, i)));
+  const issues: LabIssue[] = schema.issues;
+  // The checks run on what the schema accepted, as for labs: one run reports every mistake.
+  const usable = withoutRejected(parsed.data, schema.rejected);
+  if (usable !== null && typeof usable === 'object' && !Array.isArray(usable)) {
+    for (const issue of checkExperiment(usable as LooseExperiment)) issues.push(issue);
+  }
+  for (const issue of issues) problems.push(issueToProblem(file, parsed.locator, issue));
   problems.sort(compareProblems);
   if (problems.some((p) => p.severity === 'error')) throw new LabValidationError(problems, 'experiment');
   return {
@@ -56,30 +60,37 @@ export function loadExperimentText(text: string, file: string): LoadedExperiment
 }
 
 export async function loadExperimentFile(path: string): Promise<LoadedExperiment> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new LvslabError(`cannot read experiment file ${path}: ${reason}`, EXIT.invalidInput);
-  }
+  const { text } = await readInputFile(path, 'experiment');
   return loadExperimentText(text, path);
 }
 
-/** Lab-independent checks of a schema-valid experiment. */
-function checkExperiment(exp: ExperimentFile): LabIssue[] {
+/** An experiment file as it may be on disk: fields missing, or cleared where the schema rejected them. */
+type LooseExperiment = Loose<ExperimentFile>;
+
+/** Lab-independent checks, on whatever part of the file the schema accepted. */
+function checkExperiment(exp: LooseExperiment): LabIssue[] {
   const issues: LabIssue[] = [];
   const err = (path: LabIssue['path'], message: string, accepted?: string): void => {
     issues.push({ path, message, severity: 'error', ...(accepted ? { accepted } : {}) });
   };
-  (exp.timeline ?? []).forEach((step, i) => {
-    if (step.at > exp.duration) err(['timeline', i, 'at'], `at ${step.at} s is after the end of the traffic (duration ${exp.duration} s)`, `0 to ${exp.duration}`);
-    if (DAEMON_ACTIONS.has(step.action) && !step.daemon) err(['timeline', i], `action ${step.action} needs a daemon`, 'daemon: zebra, ospfd, nginx, keepalived, healthd or dataplane');
-    if (!DAEMON_ACTIONS.has(step.action) && step.daemon) err(['timeline', i, 'daemon'], `action ${step.action} takes no daemon`, `daemon only with ${[...DAEMON_ACTIONS].join(', ')}`);
-    if (LINK_ACTIONS.has(step.action) && !step.target.interface) err(['timeline', i, 'target'], `action ${step.action} needs target.interface`, 'uplink, downlink or an interface name');
-    if (!step.target.role && !step.target.node) err(['timeline', i, 'target'], 'the target names no node', 'role (with index when the lab has several), or node');
+  const duration = typeof exp.duration === 'number' ? exp.duration : undefined;
+  (Array.isArray(exp.timeline) ? exp.timeline : []).forEach((step, i) => {
+    if (!step || typeof step !== 'object') return;
+    const action = typeof step.action === 'string' ? step.action : undefined;
+    const target = step.target && typeof step.target === 'object' ? step.target : undefined;
+    if (typeof step.at === 'number' && duration !== undefined && step.at > duration) err(['timeline', i, 'at'], `at ${step.at} s is after the end of the traffic (duration ${duration} s)`, `0 to ${duration}`);
+    if (action === undefined) return;
+    if (DAEMON_ACTIONS.has(action) && step.daemon === undefined && !Object.prototype.hasOwnProperty.call(step, 'daemon')) err(['timeline', i], `action ${action} needs a daemon`, 'daemon: zebra, ospfd, nginx, keepalived, healthd or dataplane');
+    if (!DAEMON_ACTIONS.has(action) && step.daemon !== undefined) err(['timeline', i, 'daemon'], `action ${action} takes no daemon`, `daemon only with ${[...DAEMON_ACTIONS].join(', ')}`);
+    if (target) {
+      if (LINK_ACTIONS.has(action) && target.interface === undefined && !Object.prototype.hasOwnProperty.call(target, 'interface')) err(['timeline', i, 'target'], `action ${action} needs target.interface`, 'uplink, downlink or an interface name');
+      if (!LINK_ACTIONS.has(action) && target.interface !== undefined) err(['timeline', i, 'target', 'interface'], `action ${action} takes no interface`, `interface only with ${[...LINK_ACTIONS].join(', ')}`);
+      const named = (k: 'role' | 'node'): boolean => target[k] !== undefined || Object.prototype.hasOwnProperty.call(target, k);
+      if (!named('role') && !named('node')) err(['timeline', i, 'target'], 'the target names no node', 'role (with index when the lab has several), or node');
+    }
   });
-  (exp.expect ?? []).forEach((line, i) => {
+  (Array.isArray(exp.expect) ? exp.expect : []).forEach((line, i) => {
+    if (typeof line !== 'string') return;
     try {
       parseAssertion(line);
     } catch (e) {
@@ -87,7 +98,8 @@ function checkExperiment(exp: ExperimentFile): LabIssue[] {
       err(['expect', i], message);
     }
   });
-  if ((exp.traffic ?? []).length === 0 && (exp.long_lived ?? []).length === 0) {
+  const listed = (k: 'traffic' | 'long_lived'): boolean => (Array.isArray(exp[k]) && exp[k].length > 0) || (exp[k] === undefined && Object.prototype.hasOwnProperty.call(exp, k));
+  if (!listed('traffic') && !listed('long_lived')) {
     err([], 'the experiment sends no traffic', 'a traffic: and/or long_lived: list');
   }
   return issues;

@@ -1,5 +1,5 @@
 // LAB arguments: a catalogue name (labs/<name>.yaml shipped with lvslab) or a path.
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
@@ -51,10 +51,13 @@ export async function resolveExperimentArgument(arg: string): Promise<string> {
 
 async function resolveArgument(arg: string, kind: 'lab' | 'experiment', entries: CatalogueEntry[], hint: string): Promise<string> {
   const aKind = kind === 'experiment' ? 'an experiment' : 'a lab';
+  if (arg === '') throw new LvslabError(`the ${kind} argument is empty`, EXIT.invalidInput, hint);
   const looksLikePath = arg.includes('/') || /\.ya?ml$/.test(arg);
-  if (looksLikePath || existsSync(arg)) {
+  // lstat, not exists: a symlink loop or a dangling link is there, and reading it says which.
+  const present = (p: string): boolean => lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  if (looksLikePath || present(arg)) {
     const file = resolvePath(arg);
-    if (!existsSync(file)) throw new LvslabError(`${kind} file not found: ${arg}`, EXIT.invalidInput);
+    if (!present(file)) throw new LvslabError(`${kind} file not found: ${arg}`, EXIT.invalidInput);
     return file;
   }
   const hit = entries.find((e) => e.name === arg);

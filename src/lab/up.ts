@@ -11,7 +11,7 @@ import { fallbackLimitations } from './dataplane-state.js';
 import { upPreflight, type UpPreflight } from '../host/requirements.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { pollUntil } from '../util/poll.js';
-import { instanceNameProblem } from '../model/names.js';
+import { checkInstanceName } from '../model/names.js';
 import { startRouting, startServices } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from '../runtime/instance-record.js';
@@ -72,10 +72,7 @@ export function probeHost(kind: RuntimeKind): Promise<HostProbe> {
 /** The `validate` stage: the lab file and instance name checked and resolved; nothing changes on the host. */
 export async function loadLabForUp(labFile: string, instance: string | undefined, events: UpEvents): Promise<ResolvedLab> {
   events.stageStart('validate', `validating ${labFile}`);
-  if (instance !== undefined) {
-    const bad = instanceNameProblem(instance);
-    if (bad) throw new LvslabError(`--name ${JSON.stringify(instance)}: ${bad}`, EXIT.invalidInput);
-  }
+  if (instance !== undefined) checkInstanceName(instance, '--name');
   const lab = await loadLabFile(labFile, { instance });
   events.stageDone('validate', `lab ${lab.name} is valid (${lab.nodes.length} nodes)`);
   return lab;

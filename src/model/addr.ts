@@ -100,3 +100,30 @@ export function areaToDotted(area: string | number): string {
 export function hostCidr(text: string): string {
   return text.includes('/') ? text : `${text}/32`;
 }
+
+// Address ranges no lab address can use: a packet to them is never routed like unicast.
+const SPECIAL: { cidr: string; what: string }[] = [
+  { cidr: '0.0.0.0/8', what: 'in 0.0.0.0/8 ("this network": unspecified, never a destination)' },
+  { cidr: '127.0.0.0/8', what: 'a loopback address (127.0.0.0/8 never leaves a host)' },
+  { cidr: '169.254.0.0/16', what: 'a link-local address (169.254.0.0/16 is never routed)' },
+  { cidr: '224.0.0.0/4', what: 'a multicast address (224.0.0.0/4)' },
+  { cidr: '240.0.0.0/4', what: 'in the reserved range 240.0.0.0/4 (255.255.255.255 is the broadcast address)' },
+];
+
+/** Why `address` cannot be a lab's unicast address (VIP, interface, loopback), or undefined. */
+export function unusableAddressReason(address: number): string | undefined {
+  if (address === 0) return 'the unspecified address 0.0.0.0';
+  if (address === 0xffffffff) return 'the limited broadcast address 255.255.255.255';
+  for (const s of SPECIAL) if (subnetContains(parseCidr(s.cidr)!, address)) return s.what;
+  return undefined;
+}
+
+/** Why `c` cannot be a segment's or link's subnet, or undefined. */
+export function unusableSubnetReason(c: Cidr): string | undefined {
+  if (c.prefix === 0) return '0.0.0.0/0 is the default route, not a subnet';
+  for (const s of SPECIAL) {
+    const special = parseCidr(s.cidr)!;
+    if (subnetsOverlap(special, c)) return `it overlaps ${s.cidr}, which is ${s.what.replace(/^(a |an |in |the )/, '').replace(/ \(.*$/, '')} space`;
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 // Turns a field path (['nodes', 'lb1', 'interfaces', 0, 'address']) into the line and
 // column of that field in the YAML source, so every problem points at what to edit.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PathSegment } from './problems.js';
 
 export interface Position {
@@ -20,10 +20,31 @@ interface Found {
 }
 
 export class SourceLocator {
+  /** Each mapping's keys, indexed on first use: a file with 400,000 problems locates each in O(depth), not O(keys). */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
   ) {}
+
+  /** For a file that could not be parsed at all: every path points at 1:1. */
+  static empty(): SourceLocator {
+    return new SourceLocator(new Document(), new LineCounter());
+  }
+
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        // The first of duplicate keys wins, as a linear search would find it.
+        if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+      }
+      this.keyIndex.set(map, index);
+    }
+    return index.get(key);
+  }
 
   private resolve(node: unknown): Node | null | undefined {
     if (isAlias(node)) return node.resolve(this.doc) as Node | undefined;
@@ -37,8 +58,8 @@ export class SourceLocator {
     for (const seg of path) {
       let next: { value: Node | null | undefined; key?: Node } | undefined;
       if (isMap(value)) {
-        const pair = value.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (pair && isPair(pair)) next = { value: this.resolve(pair.value), key: pair.key as Node };
+        const pair = this.pairOf(value, String(seg));
+        if (pair) next = { value: this.resolve(pair.value), key: pair.key as Node };
       } else if (isSeq(value) && typeof seg === 'number') {
         const item = value.items[seg];
         if (item !== undefined) next = { value: this.resolve(item) };

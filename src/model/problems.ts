@@ -59,9 +59,16 @@ export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.severity}: ${field}${p.message}${accepted}`;
 }
 
+// Equal strings are the common case (one file; one field per position): skipping
+// localeCompare for them keeps sorting 400,000 problems under a second.
+const compareText = (a: string, b: string): number => (a === b ? 0 : a.localeCompare(b));
+
 export function compareProblems(a: Problem, b: Problem): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.field.localeCompare(b.field);
+  return compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.field, b.field);
 }
+
+/** How many problems a message lists; the rest are counted ("… and 19,950 more"). */
+export const MAX_PRINTED_PROBLEMS = 50;
 
 /**
  * Thrown when a lab (or experiment) file has at least one error; lists every problem
@@ -79,23 +86,34 @@ export class LabValidationError extends LvslabError {
 
   private static describe(problems: Problem[], fileKind: string): string {
     const errors = problems.filter((p) => p.severity === 'error').length;
-    const files = [...new Set(problems.map((p) => p.file))].join(', ');
-    const head = `${files}: ${errors} error${errors === 1 ? '' : 's'} in the ${fileKind} file`;
-    return [head, ...problems.map(formatProblem)].join('\n');
+    const files = [...new Set(problems.map((p) => p.file))].slice(0, 3).join(', ');
+    const head = `${files}: ${errors.toLocaleString('en-US')} error${errors === 1 ? '' : 's'} in the ${fileKind} file`;
+    const shown = problems.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem);
+    const more = problems.length - shown.length;
+    // Thousands of problems (20,000 unknown keys) would bury the first ones, which are the
+    // ones to fix: list a screenful, count the rest.
+    if (more > 0) shown.push(`… and ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'}`);
+    return [head, ...shown].join('\n');
   }
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, or `limit + 1` as soon as it is certain to exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = prev[0]!;
     prev[0] = i;
+    let rowMin = prev[0];
     for (let j = 1; j <= b.length; j++) {
       const above = prev[j]!;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       prev[j] = Math.min(above + 1, prev[j - 1]! + 1, diagonal + cost);
       diagonal = above;
+      if (prev[j]! < rowMin) rowMin = prev[j]!;
     }
+    // Distances never shrink from one row to the next: stop once every cell is over the limit.
+    if (rowMin > limit) return limit + 1;
   }
   return prev[b.length]!;
 }
@@ -107,7 +125,7 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
+    const d = editDistance(lower, c.toLowerCase(), allowed);
     if (d < bestDistance && d <= allowed && c !== word) {
       best = c;
       bestDistance = d;

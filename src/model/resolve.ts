@@ -103,7 +103,9 @@ function planSubnets(lab: LooseLab): Pick<AddressPlan, 'subnets' | 'defaulted' |
       const key = `${kind}:${name}`;
       const given = typeof net.subnet === 'string' ? parseCidr(net.subnet) : undefined;
       if (given) subnets.set(key, { ...given, address: given.network });
-      else if (net.subnet === undefined) wanting.push({ key, pool, prefix });
+      // A subnet key holding undefined is one the schema rejected: no default stands in for
+      // it, or every address on the segment would be reported as outside the default.
+      else if (net.subnet === undefined && !Object.prototype.hasOwnProperty.call(net, 'subnet')) wanting.push({ key, pool, prefix });
     }
   }
   const used = [...subnets.values()];
@@ -153,6 +155,7 @@ export function planAddressing(lab: LooseLab): AddressPlan {
   const taken = addressesInFile(lab);
   const addresses = new Map<string, string>();
   const subnetFull: AddressPlan['subnetFull'] = [];
+  const cursors = new Map<AttachmentKey, number>();
   for (const [name, node] of entries(lab.nodes)) {
     const list = Array.isArray(node.interfaces) ? node.interfaces : [];
     list.forEach((iface, index) => {
@@ -167,12 +170,15 @@ export function planAddressing(lab: LooseLab): AddressPlan {
       if (!subnet) return;
       const { first, last } = hostRange(subnet);
       let chosen: number | undefined;
-      for (let a = first; a <= last; a++) {
+      // Every address below the subnet's cursor is taken (assignment only adds to `taken`):
+      // resuming there keeps 1,000 interfaces on one subnet linear, not quadratic.
+      for (let a = Math.max(first, cursors.get(key!) ?? first); a <= last; a++) {
         if (!taken.has(a)) {
           chosen = a;
           break;
         }
       }
+      cursors.set(key!, chosen === undefined ? last + 1 : chosen + 1);
       if (chosen === undefined) {
         subnetFull.push({ node: name, index });
         return;
@@ -233,15 +239,24 @@ class Resolver {
     return s;
   }
 
-  /** Interfaces attached to `key`, in node then interface declaration order. */
+  private memberIndex: Map<AttachmentKey, InterfaceRef[]> | undefined;
+
+  /** Interfaces attached to `key`, in node then interface declaration order (indexed once for all keys). */
   private members(key: AttachmentKey): InterfaceRef[] {
-    const out: InterfaceRef[] = [];
-    for (const [name, node] of this.nodes) {
-      node.interfaces.forEach((iface, index) => {
-        if (attachmentOf(iface) === key) out.push({ node: name, iface: interfaceName(node, index) });
-      });
+    if (!this.memberIndex) {
+      this.memberIndex = new Map();
+      for (const [name, node] of this.nodes) {
+        node.interfaces.forEach((iface, index) => {
+          const k = attachmentOf(iface);
+          if (k === undefined) return;
+          const list = this.memberIndex!.get(k) ?? [];
+          list.push({ node: name, iface: interfaceName(node, index) });
+          this.memberIndex!.set(k, list);
+        });
+      }
     }
-    return out;
+    // Fresh objects each time: the resolved lab must not share refs (exports rename them in place).
+    return (this.memberIndex.get(key) ?? []).map((m) => ({ ...m }));
   }
 
   /** `name`'s address on `key`, if it has an interface there. */
@@ -535,6 +550,6 @@ export function resolveLab(file: LabFile, meta: ResolveMeta): ResolvedLab {
 /** Whether `name` could announce over OSPF: a speaker with an OSPF neighbour (used by the validator). */
 export function canAnnounce(lab: LooseLab, name: string): boolean {
   const speakers = ospfSpeakers(lab);
-  const node = lab.nodes?.[name];
+  const node = lab.nodes && Object.prototype.hasOwnProperty.call(lab.nodes, name) ? lab.nodes[name] : undefined;
   return !!node && speakers.has(name) && hasOspfNeighbour(name, node, ospfAttachments(lab, speakers));
 }

@@ -40,6 +40,11 @@ export const PATTERN_TEXT: Record<string, { noun: string; accepted: string }> = 
   [`^${QUAD}(/${PREFIX})?$`]: { noun: 'an IPv4 address or CIDR', accepted: 'an address such as 10.0.1.5 or a CIDR such as 10.0.1.5/32' },
   [`^(auto|none|${QUAD})$`]: { noun: 'a gateway', accepted: 'auto, none, or an IPv4 address such as 10.0.1.1' },
   [`^(default|${QUAD}/${PREFIX})$`]: { noun: 'a route destination', accepted: 'default, or CIDR such as 10.0.2.0/24' },
+  // An HTTP request line is split on spaces: a path with one would be a different request.
+  // Name shapes the experiment schema uses for node and interface references.
+  ['^[a-z][a-z0-9-]{0,23}$']: { noun: 'a node name', accepted: 'a lowercase letter, then up to 23 lowercase letters, digits or "-"' },
+  ['^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$']: { noun: 'an interface name', accepted: 'uplink, downlink, or a letter then up to 14 letters, digits, "_", "." or "-"' },
+  ['^/[!-~]*$']: { noun: 'a URL path', accepted: 'a path starting with "/", printable ASCII with no spaces (a space is %20)' },
 };
 
 const TYPE_WORDS: Record<string, string> = {
@@ -83,11 +88,24 @@ function rangeText(schema: Record<string, unknown>): string | undefined {
   const max = schema.maximum;
   const whole = schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer'));
   const kind = whole ? 'a whole number' : 'a number';
+  if (schema.exclusiveMinimum !== undefined && max !== undefined) return `${kind} greater than ${String(schema.exclusiveMinimum)} and at most ${String(max)}`;
   if (min !== undefined && max !== undefined) return `${kind} from ${String(min)} to ${String(max)}`;
   if (schema.exclusiveMinimum !== undefined) return `${kind} greater than ${String(schema.exclusiveMinimum)}`;
   if (min !== undefined) return `${kind} of at least ${String(min)}`;
   if (max !== undefined) return `${kind} of at most ${String(max)}`;
   return undefined;
+}
+
+// The accepted keys of each schema object, joined once (not once per unknown key).
+const acceptedKeys = new WeakMap<object, { list: string[]; text: string }>();
+function propertiesOf(parent: Record<string, unknown>): { list: string[]; text: string } {
+  let known = acceptedKeys.get(parent);
+  if (!known) {
+    const list = Object.keys((parent.properties ?? {}) as object);
+    known = { list, text: list.join(', ') };
+    acceptedKeys.set(parent, known);
+  }
+  return known;
 }
 
 /** One ajv error as a user-facing issue; undefined for errors another error already explains. */
@@ -98,12 +116,12 @@ function translate(err: ErrorObject, data: unknown): LabIssue | undefined {
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);
-      const accepted = Object.keys((parent.properties ?? {}) as object);
+      const accepted = propertiesOf(parent);
       return {
         path: [...path, key],
         at: 'key',
-        message: `unknown key '${key}'${didYouMean(key, accepted)}`,
-        accepted: accepted.join(', '),
+        message: `unknown key '${key}'${didYouMean(key, accepted.list)}`,
+        accepted: accepted.text,
         severity: 'error',
       };
     }
@@ -144,6 +162,14 @@ function translate(err: ErrorObject, data: unknown): LabIssue | undefined {
       const n = Number((err.params as { limit: number }).limit);
       return { path, message: `the list is empty`, accepted: `a list of at least ${n} item${n === 1 ? '' : 's'}`, severity: 'error' };
     }
+    case 'maxItems':
+    case 'maxProperties': {
+      // Count limits are part of the format: a lab past them could not run on one host.
+      const n = Number((err.params as { limit: number }).limit);
+      const count = Array.isArray(value) ? value.length : value !== null && typeof value === 'object' ? Object.keys(value).length : 0;
+      const what = err.keyword === 'maxItems' ? 'items' : 'entries';
+      return { path, message: `${count.toLocaleString('en-US')} ${what}, more than the format's limit of ${n.toLocaleString('en-US')}`, accepted: `at most ${n.toLocaleString('en-US')} ${what}`, severity: 'error' };
+    }
     case 'not':
       // The only `not` in the schema forbids `true` where `false` switches a feature off.
       return { path, message: `${String(value)} is not accepted here`, accepted: 'false (to turn it off) or a mapping of settings', severity: 'error' };
@@ -181,4 +207,38 @@ export function checkWithValidator(validate: ValidateFunction, data: unknown): S
     }
   }
   return { issues, rejected };
+}
+
+/**
+ * Clears the values the schema rejected, so the semantic checks do not trip over them.
+ * Copies only the containers on a rejected path (copy on write): cloning a 4 MB document
+ * to clear one value would cost more than validating it.
+ */
+export function withoutRejected(data: unknown, rejected: PathSegment[][]): unknown {
+  if (rejected.length === 0) return data;
+  const copies = new Set<object>();
+  const copyOf = (value: object): Record<PathSegment, unknown> => {
+    // Mappings keep their missing prototype (see toPlain in yaml-source.ts).
+    const c = (Array.isArray(value) ? [...value] : Object.assign(Object.create(null) as object, value)) as Record<PathSegment, unknown>;
+    copies.add(c);
+    return c;
+  };
+  if (data === null || typeof data !== 'object') return rejected.some((p) => p.length === 0) ? undefined : data;
+  const root = copyOf(data);
+  for (const path of rejected) {
+    if (path.length === 0) return undefined;
+    let cursor: Record<PathSegment, unknown> | undefined = root;
+    for (const seg of path.slice(0, -1)) {
+      const next: unknown = cursor[seg];
+      if (next === null || typeof next !== 'object') {
+        cursor = undefined;
+        break;
+      }
+      if (!copies.has(next)) cursor[seg] = copyOf(next);
+      cursor = cursor[seg] as Record<PathSegment, unknown>;
+    }
+    // Assigning undefined (not deleting) keeps list indices and key presence intact.
+    if (cursor) cursor[path[path.length - 1]!] = undefined;
+  }
+  return root;
 }

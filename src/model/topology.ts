@@ -97,11 +97,11 @@ export function ospfAttachments(lab: LooseLab, speakers: Set<string>): Map<Attac
   return out;
 }
 
-/** Whether `node` has an OSPF interface where some other speaker also runs OSPF. */
-export function hasOspfNeighbour(name: string, node: LooseNode, byAttachment: Map<AttachmentKey, string[]>): boolean {
+/** Whether `node` has an OSPF interface where some other speaker (one of `among`, when given) also runs OSPF. */
+export function hasOspfNeighbour(name: string, node: LooseNode, byAttachment: Map<AttachmentKey, string[]>, among?: Set<string>): boolean {
   return nodeInterfaces(node).some((iface) => {
     const key = attachmentOf(iface);
     if (!key || iface.ospf === false) return false;
-    return (byAttachment.get(key) ?? []).some((other) => other !== name);
+    return (byAttachment.get(key) ?? []).some((other) => other !== name && (!among || among.has(other)));
   });
 }

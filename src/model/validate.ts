@@ -2,8 +2,9 @@
 // addressing, OSPF reachability of VIPs and forwarding paths. Runs on possibly incomplete
 // data (the schema may have rejected parts of the file) so that one run reports every
 // problem; values the schema rejected are skipped, not reported twice.
-import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, type Cidr } from './addr.js';
+import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, unusableAddressReason, unusableSubnetReason, type Cidr } from './addr.js';
 import {
+  BRIDGE_NAME,
   defaultInterfaceName,
   instanceNameProblem,
   interfaceNameProblem,
@@ -17,11 +18,13 @@ import {
   serviceNameProblem,
 } from './names.js';
 import { didYouMean, fieldOf, type LabIssue, type PathSegment } from './problems.js';
-import { canAnnounce, interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
+import { interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
 import {
   attachmentOf,
   attachmentsOf,
   entries,
+  hasOspfNeighbour,
+  ospfAttachments,
   ospfSpeakers,
   serviceAnnounce,
   serviceDirectors,
@@ -46,6 +49,12 @@ class Checker {
   readonly issues: LabIssue[] = [];
   private readonly plan: AddressPlan;
   private readonly nodeNames: string[];
+  private readonly rejectedKeys: Set<string>;
+  /** Nodes that could announce a VIP over OSPF (computed once, not per director and service). */
+  private readonly announcers: Set<string>;
+  /** OSPF speakers that install learned routes. */
+  private readonly learners: Set<string>;
+  private readonly reportedRouters = new Set<string>();
 
   constructor(
     private readonly lab: LooseLab,
@@ -53,6 +62,21 @@ class Checker {
   ) {
     this.plan = planAddressing(lab);
     this.nodeNames = entries(lab.nodes).map(([n]) => n);
+    this.rejectedKeys = new Set(rejected.map((r) => r.map((seg) => `\u0000${typeof seg}:${seg}`).join('')));
+    const speakers = ospfSpeakers(lab);
+    const byAttachment = ospfAttachments(lab, speakers);
+    // Announcing only works toward a router running OSPF (or a speaker told to install
+    // routes): two directors that hear only each other reach no client.
+    this.learners = new Set(
+      entries(lab.nodes)
+        .filter(([n, node]) => speakers.has(n) && (node.role === 'router' || (typeof node.ospf === 'object' && node.ospf !== null && node.ospf.install_routes === true)))
+        .map(([n]) => n),
+    );
+    this.announcers = new Set(
+      entries(lab.nodes)
+        .filter(([n, node]) => speakers.has(n) && hasOspfNeighbour(n, node, byAttachment, this.learners))
+        .map(([n]) => n),
+    );
   }
 
   private error(path: PathSegment[], message: string, accepted?: string, at?: LabIssue['at']): void {
@@ -63,9 +87,15 @@ class Checker {
     this.issues.push({ path, message, severity: 'warning', ...(accepted ? { accepted } : {}), ...(at ? { at } : {}) });
   }
 
-  /** Whether the schema rejected this value or one containing it. */
+  /** Whether the schema rejected this value or one containing it (O(depth): the paths are indexed). */
   private isRejected(path: PathSegment[]): boolean {
-    return this.rejected.some((r) => r.length <= path.length && r.every((seg, i) => seg === path[i]));
+    let prefix = '';
+    if (this.rejectedKeys.has(prefix)) return true;
+    for (const seg of path) {
+      prefix += `\u0000${typeof seg}:${seg}`;
+      if (this.rejectedKeys.has(prefix)) return true;
+    }
+    return false;
   }
 
   run(): LabIssue[] {
@@ -74,6 +104,8 @@ class Checker {
     this.interfaces();
     this.networkMembers();
     this.addresses();
+    this.usableAddresses();
+    this.routerIds();
     this.nodeRouting();
     this.ospfTimers();
     this.services();
@@ -90,7 +122,7 @@ class Checker {
     }
     const groups = [
       { key: 'nodes', check: nodeNameProblem, rule: NODE_NAME, what: 'node' },
-      { key: 'segments', check: segmentNameProblem, rule: NETWORK_NAME, what: 'segment' },
+      { key: 'segments', check: segmentNameProblem, rule: BRIDGE_NAME, what: 'segment' },
       { key: 'links', check: linkNameProblem, rule: NETWORK_NAME, what: 'link' },
       { key: 'services', check: serviceNameProblem, rule: NETWORK_NAME, what: 'service' },
     ] as const;
@@ -116,8 +148,13 @@ class Checker {
         if (c.address !== c.network) {
           this.error(path, `${net.subnet} has host bits set`, `the network address: ${formatIPv4(c.network)}/${c.prefix}`);
         }
+        const unusable = unusableSubnetReason(c);
+        if (unusable) this.error(path, `${net.subnet}: ${unusable}`, 'a private unicast subnet such as 10.0.1.0/24');
         if (kind === 'links' && c.prefix > 31) {
           this.error(path, `a /${c.prefix} has room for only one address, a link needs two`, 'a /30 or /31 (or larger)');
+        }
+        if (kind === 'segments' && c.prefix === 32) {
+          this.error(path, 'a /32 has room for one address and no neighbour: a segment needs at least two', 'a /30 or larger (a /24 is usual)');
         }
         const clash = given.find((g) => subnetsOverlap(g.cidr, c));
         if (clash) {
@@ -181,8 +218,8 @@ class Checker {
 
   private reference(base: PathSegment[], field: 'segment' | 'link', value: unknown, collection: 'segments' | 'links'): void {
     if (typeof value !== 'string' || this.isRejected([collection])) return;
-    const known = entries(this.lab[collection]).map(([n]) => n);
     if (has(this.lab[collection], value)) return;
+    const known = entries(this.lab[collection]).map(([n]) => n);
     const accepted = known.length ? known.join(', ') : `none defined: add it under ${collection}:`;
     this.error([...base, field], `unknown ${field} '${value}'${didYouMean(value, known)}`, accepted);
   }
@@ -207,11 +244,16 @@ class Checker {
   // --- segment and link membership -------------------------------------------------
 
   private networkMembers(): void {
+    // Without usable nodes (the schema rejected the mapping) every segment would look empty.
+    if (this.isRejected(['nodes'])) return;
     const members = new Map<AttachmentKey, { node: string; index: number }[]>();
     for (const [nodeName, node] of entries(this.lab.nodes)) {
       (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
         const key = attachmentOf(iface);
-        if (key) members.set(key, [...(members.get(key) ?? []), { node: nodeName, index }]);
+        if (!key) return;
+        const list = members.get(key) ?? [];
+        list.push({ node: nodeName, index });
+        members.set(key, list);
       });
     }
     for (const [name] of entries(this.lab.segments)) {
@@ -276,31 +318,72 @@ class Checker {
     }
   }
 
+  /** VIPs, interface addresses and loopbacks must be unicast addresses a route can reach. */
+  private usableAddresses(): void {
+    const check = (path: PathSegment[], text: unknown, what: string): void => {
+      if (typeof text !== 'string' || this.isRejected(path)) return;
+      const a = parseIPv4(text.split('/')[0]!);
+      const why = a === undefined ? undefined : unusableAddressReason(a);
+      if (why) this.error(path, `${what} ${text} is ${why}`, 'a unicast address such as 10.0.1.100');
+    };
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => check(['nodes', nodeName, 'interfaces', index, 'address'], iface?.address, 'address'));
+      (Array.isArray(node.loopbacks) ? node.loopbacks : []).forEach((lo, index) => check(['nodes', nodeName, 'loopbacks', index], lo, 'loopback address'));
+    }
+    for (const [name, service] of entries(this.lab.services)) {
+      check(['services', name, 'vip'], service.vip, 'VIP');
+      check(['services', name, 'sorry_server', 'address'], service.sorry_server?.address, 'sorry server');
+    }
+  }
+
+  /** OSPF refuses a neighbour with its own router id: each speaker needs its own. */
+  private routerIds(): void {
+    const speakers = ospfSpeakers(this.lab);
+    const owners = new Map<string, string>();
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      if (!speakers.has(nodeName)) continue;
+      const own = typeof node.ospf === 'object' && node.ospf !== null ? node.ospf : undefined;
+      const explicit = typeof own?.router_id === 'string' && !this.isRejected(['nodes', nodeName, 'ospf', 'router_id']);
+      // The default is the first interface's address (given or assigned).
+      const id = explicit ? own!.router_id! : this.plan.addresses.get(interfaceKey(nodeName, 0));
+      if (id === undefined) continue;
+      if (explicit && id === '0.0.0.0') this.error(['nodes', nodeName, 'ospf', 'router_id'], 'router id 0.0.0.0 is not a valid OSPF router id', 'a dotted quad other than 0.0.0.0, unique in the lab');
+      const other = owners.get(id);
+      if (other !== undefined) {
+        const path = explicit ? ['nodes', nodeName, 'ospf', 'router_id'] : ['nodes', nodeName];
+        this.error(path, `router id ${id}${explicit ? '' : ' (its first interface address)'} is already the router id of ${other}`, 'a router id no other OSPF speaker uses', explicit ? 'value' : 'key');
+      } else owners.set(id, nodeName);
+    }
+  }
+
   // --- gateways and static routes ----------------------------------------------
 
   /** The subnets a node has an interface on, and the addresses it owns. */
-  private nodeNets(nodeName: string, node: LooseNode): { subnets: Cidr[]; own: Set<number> } {
+  private nodeNets(nodeName: string, node: LooseNode): { subnets: Cidr[]; own: Set<number>; unknown: boolean } {
     const subnets: Cidr[] = [];
     const own = new Set<number>();
+    let unknown = false;
     (Array.isArray(node.interfaces) ? node.interfaces : []).forEach((iface, index) => {
       const key = attachmentOf(iface);
       const s = key ? this.plan.subnets.get(key) : undefined;
       if (s) subnets.push(s);
+      else if (key) unknown = true;
       const a = this.plan.addresses.get(interfaceKey(nodeName, index));
       const v = a === undefined ? undefined : parseIPv4(a);
       if (v !== undefined) own.add(v);
     });
-    return { subnets, own };
+    return { subnets, own, unknown };
   }
 
-  private onLink(path: PathSegment[], what: string, address: string, nets: { subnets: Cidr[]; own: Set<number> }): void {
+  private onLink(path: PathSegment[], what: string, address: string, nets: { subnets: Cidr[]; own: Set<number>; unknown: boolean }): void {
     const a = parseIPv4(address);
     if (a === undefined || this.isRejected(path)) return;
     const accepted = nets.subnets.length
       ? `an address on ${nets.subnets.map((s) => `${formatIPv4(s.network)}/${s.prefix}`).join(', ')} that belongs to another node`
       : undefined;
     if (nets.own.has(a)) this.error(path, `${what} ${address} is this node's own address`, accepted);
-    else if (!nets.subnets.some((s) => subnetContains(s, a))) this.error(path, `${what} ${address} is not on any subnet of this node`, accepted);
+    // A subnet the schema rejected is unknown: the address may well be on it.
+    else if (!nets.unknown && !nets.subnets.some((s) => subnetContains(s, a))) this.error(path, `${what} ${address} is not on any subnet of this node`, accepted);
   }
 
   private nodeRouting(): void {
@@ -330,13 +413,17 @@ class Checker {
 
   private ospfTimers(): void {
     const g = this.lab.ospf ?? {};
+    // A value the schema rejected (hello: -3) is not compared with anything: its own error
+    // says what is wrong, and a comparison with the default it fell back to would mislead.
+    const globalRejected = this.isRejected(['ospf', 'hello']) || this.isRejected(['ospf', 'dead']);
     const ghello = typeof g.hello === 'number' ? g.hello : 10;
     const gdead = typeof g.dead === 'number' ? g.dead : 4 * ghello;
-    if (gdead <= ghello && (g.dead !== undefined || g.hello !== undefined)) {
+    if (!globalRejected && gdead <= ghello && (g.dead !== undefined || g.hello !== undefined)) {
       const path = g.dead !== undefined ? ['ospf', 'dead'] : ['ospf', 'hello'];
-      this.error(path, `dead interval ${gdead} s is not greater than hello interval ${ghello} s`, `a dead interval greater than hello (usually 4 x hello = ${4 * ghello})`);
+      const helloText = g.hello === undefined ? `the default hello interval ${ghello} s` : `hello interval ${ghello} s`;
+      this.error(path, `dead interval ${gdead} s is not greater than ${helloText}`, `a dead interval greater than hello (usually 4 x hello = ${4 * ghello})`);
     }
-    if (typeof g.spf_max_hold_ms === 'number') {
+    if (typeof g.spf_max_hold_ms === 'number' && !this.isRejected(['ospf', 'spf_hold_ms'])) {
       const hold = typeof g.spf_hold_ms === 'number' ? g.spf_hold_ms : 50;
       if (g.spf_max_hold_ms < hold) {
         this.error(['ospf', 'spf_max_hold_ms'], `spf_max_hold_ms ${g.spf_max_hold_ms} is less than spf_hold_ms ${hold}`, `at least ${hold}`);
@@ -353,6 +440,9 @@ class Checker {
           return;
         }
         if (own.hello === undefined && own.dead === undefined) return;
+        if (this.isRejected([...base, 'hello']) || this.isRejected([...base, 'dead'])) return;
+        // Falling back on a global value that was itself rejected would compare with a stand-in.
+        if ((own.hello === undefined || own.dead === undefined) && globalRejected) return;
         const hello = typeof own.hello === 'number' ? own.hello : ghello;
         const dead = typeof own.dead === 'number' ? own.dead : typeof g.dead === 'number' ? g.dead : 4 * hello;
         if (dead <= hello) {
@@ -368,15 +458,18 @@ class Checker {
   /** Checks one node reference; returns the node when it exists with the wanted role. */
   private nodeRef(path: PathSegment[], value: unknown, role: 'director' | 'realserver'): LooseNode | undefined {
     if (typeof value !== 'string' || this.isRejected(['nodes'])) return undefined;
-    const node = this.lab.nodes?.[value];
-    const candidates = entries(this.lab.nodes).filter(([, n]) => n.role === role).map(([n]) => n);
+    const node = has(this.lab.nodes, value) ? this.lab.nodes![value] : undefined;
+    // Only on a problem: listing the candidates for every reference is O(nodes) each time.
+    const candidates = (): string[] => entries(this.lab.nodes).filter(([, n]) => n.role === role).map(([n]) => n);
     if (!node) {
       const hint = didYouMean(value, this.nodeNames);
-      this.error(path, `unknown node '${value}'${hint}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      const c = candidates();
+      this.error(path, `unknown node '${value}'${hint}`, c.length ? c.join(', ') : `a node with role ${role}`);
       return undefined;
     }
     if (node.role !== undefined && node.role !== role) {
-      this.error(path, `${value} is a ${node.role}, not a ${role}`, candidates.length ? candidates.join(', ') : `a node with role ${role}`);
+      const c = candidates();
+      this.error(path, `${value} is a ${node.role}, not a ${role}`, c.length ? c.join(', ') : `a node with role ${role}`);
       return undefined;
     }
     return node;
@@ -446,16 +539,27 @@ class Checker {
 
   private ospfAnnouncement(name: string, vip: unknown, directors: [string, LooseNode][], announceGiven: boolean): void {
     if (directors.length === 0) return;
-    const able = directors.filter(([d]) => canAnnounce(this.lab, d));
+    const able = directors.filter(([d]) => this.announcers.has(d));
     const path = announceGiven ? ['services', name, 'announce'] : ['services', name, 'vip'];
     const vipText = typeof vip === 'string' ? `VIP ${vip}` : 'the VIP';
-    const accepted = 'a director running OSPF on a segment or link shared with a router or another OSPF speaker; or announce: none or vrrp';
+    const accepted = 'a director running OSPF on a segment or link shared with a router that runs OSPF; or announce: none or vrrp';
     if (able.length === 0) {
-      this.error(path, `no director announces ${vipText} over OSPF: none of ${directors.map(([d]) => d).join(', ')} runs OSPF next to a router or another OSPF speaker`, accepted);
+      const why = this.learners.size === 0 ? 'no router in the lab runs OSPF' : `none of ${directors.map(([d]) => d).join(', ')} runs OSPF next to a router that runs OSPF`;
+      this.error(path, `no director announces ${vipText} over OSPF: ${why}`, accepted);
+      if (this.learners.size === 0) this.routersWithoutOspf(name);
       return;
     }
     for (const [d] of directors) {
-      if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router or another OSPF speaker); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+      if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router that runs OSPF); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+    }
+  }
+
+  /** A router switched off OSPF in a lab whose service needs one to learn its VIP. */
+  private routersWithoutOspf(service: string): void {
+    for (const [nodeName, node] of entries(this.lab.nodes)) {
+      if (node.role !== 'router' || node.ospf !== false || this.reportedRouters.has(nodeName)) continue;
+      this.reportedRouters.add(nodeName);
+      this.error(['nodes', nodeName, 'ospf'], `router ${nodeName} has OSPF off, but service ${service} is announced over OSPF and no other router runs it`, 'an ospf: mapping, or no ospf key (routers run OSPF by default); or announce: none or vrrp on the service');
     }
   }
 
@@ -510,13 +614,21 @@ class Checker {
   // --- clients -------------------------------------------------------------------
 
   private clients(): void {
-    const routers = entries(this.lab.nodes).filter(([, n]) => n.role === 'router');
+    // What each service's clients may share a segment with (routers and its directors), once
+    // per service: recomputing it for every client made 8,000 clients take minutes.
+    const routerAttachments = new Set<AttachmentKey>();
+    for (const [, n] of entries(this.lab.nodes)) if (n.role === 'router') for (const k of attachmentsOf(n)) routerAttachments.add(k);
+    const reach = entries(this.lab.services).map(([serviceName, service]) => {
+      const keys = new Set(routerAttachments);
+      for (const d of serviceDirectors(this.lab, service)) for (const k of attachmentsOf(has(this.lab.nodes, d) ? this.lab.nodes![d] : undefined)) keys.add(k);
+      return { serviceName, keys };
+    });
     for (const [clientName, client] of entries(this.lab.nodes)) {
-      if (client.role !== 'client' || attachmentsOf(client).size === 0) continue;
-      for (const [serviceName, service] of entries(this.lab.services)) {
-        const directors = serviceDirectors(this.lab, service).map((d) => this.lab.nodes?.[d]);
-        const reachable = [...routers.map(([, r]) => r), ...directors].some((n) => n && sharedAttachments(client, n).length > 0);
-        if (!reachable) {
+      if (client.role !== 'client') continue;
+      const own = attachmentsOf(client);
+      if (own.size === 0) continue;
+      for (const { serviceName, keys } of reach) {
+        if (![...own].some((k) => keys.has(k))) {
           this.warn(['nodes', clientName], `client ${clientName} shares no segment with a router or a director of service ${serviceName}, so it cannot reach its VIP`, 'an interface on a segment with a router or a director', 'key');
         }
       }

@@ -4,7 +4,7 @@
 // instance listing, `down` and the default runtime all read this list and nothing else.
 import { EXIT, LvslabError } from '../util/errors.js';
 import type { HostRequirement } from '../host/checks.js';
-import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
+import type { DestroyOptions, DestroyReport, Runtime, RuntimeKind } from './runtime.js';
 import { netnsRuntime } from './netns/definition.js';
 import { dockerRuntime } from './docker/definition.js';
 import { containerlabRuntime } from './containerlab/definition.js';
@@ -26,9 +26,9 @@ export interface RuntimeDefinition {
   /**
    * Removes whatever it has of `instance`, found by name; `recorded` is the runtime the
    * instance record names (read before any runtime removed it). Undefined when it had
-   * nothing to look at.
+   * nothing to look at. `down` passes keepInstanceDir and removes the record itself, last.
    */
-  destroyByName(instance: string, recorded: RuntimeKind | undefined): Promise<DestroyReport | undefined>;
+  destroyByName(instance: string, recorded: RuntimeKind | undefined, opts?: DestroyOptions): Promise<DestroyReport | undefined>;
 }
 
 /**

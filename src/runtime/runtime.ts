@@ -88,8 +88,20 @@ export interface Runtime {
   /** Instances this runtime finds on the host (also half-created or crashed ones). */
   listInstances(): Promise<string[]>;
   inspect(instance: string): Promise<NodeInspection[]>;
-  /** Removes everything of the instance. Idempotent; works without any saved state. */
-  destroy(instance: string): Promise<DestroyReport>;
+  /**
+   * Removes everything of the instance, the instance directory (with its state record)
+   * last. Idempotent; works without any saved state.
+   */
+  destroy(instance: string, opts?: DestroyOptions): Promise<DestroyReport>;
+}
+
+export interface DestroyOptions {
+  /**
+   * Leave the instance directory (and its state record) in place: the caller removes
+   * other runtimes' objects too and deletes the record only after all of them are gone,
+   * so a kill -9 half-way never leaves objects with no record.
+   */
+  keepInstanceDir?: boolean;
 }
 
 export interface CreatePlan {

@@ -4,6 +4,7 @@
 // itself, so a lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
 import { loadState } from './instance-record.js';
 import { registeredRuntimes, runtimeDefinition } from './registry.js';
+import { removeInstanceDir } from '../util/host-paths.js';
 import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
 
 export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
@@ -35,9 +36,12 @@ export async function destroyEverywhere(instance: string): Promise<DestroyReport
   const runtimes = [...registeredRuntimes()].sort((a, b) => Number(b.kind === recorded) - Number(a.kind === recorded));
   const reports: DestroyReport[] = [];
   for (const r of runtimes) {
-    const report = await r.destroyByName(instance, recorded);
+    const report = await r.destroyByName(instance, recorded, { keepInstanceDir: true });
     if (report) reports.push(report);
   }
+  // The state record goes last, after every runtime's processes, namespaces and containers:
+  // a down killed before this point leaves the record, and the next down finds everything.
+  reports.push({ instance, killedProcesses: 0, removedNodes: [], removedPaths: await removeInstanceDir(instance) });
   return {
     instance,
     killedProcesses: reports.reduce((n, r) => n + r.killedProcesses, 0),

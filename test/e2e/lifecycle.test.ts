@@ -1,15 +1,15 @@
 // The promises `up` and `down` make beyond the happy path: bad input changes nothing, a
-// lab that does not get ready is rolled back, a killed `up` is cleaned by `down`, and two
+// lab that does not get ready is rolled back, a killed `up` or `down` is cleaned by `down`, and two
 // instances of one lab live side by side.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pollUntil } from '../../src/util/poll.js';
 import { hostSnapshot, leftovers, lvslab, REPO, requestLoop, type HostSnapshot, scaledMs } from './support.js';
 
-const NAMES = ['e2e-rb', 'e2e-kill', 'e2e-a', 'e2e-b'];
+const NAMES = ['e2e-rb', 'e2e-kill', 'e2e-kdown', 'e2e-a', 'e2e-b'];
 let before: HostSnapshot;
 
 beforeAll(async () => {
@@ -90,6 +90,35 @@ describe('lifecycle', () => {
     expect(d.code, d.stderr).toBe(0);
     expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
   }, scaledMs(60_000));
+
+  test('after kill -9 of lvslab during down, the state record outlives every object, and down removes the rest', async () => {
+    const up = await lvslab(['up', 'ospf-ecmp', '--name', 'e2e-kdown']);
+    expect(up.code, up.stderr).toBe(0);
+    const namespaces = () => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('lvslab.e2e-kdown.')) : []);
+    const routerOspfd = Number(readFileSync('/run/lvslab/e2e-kdown/nodes/router/run/frr/ospfd.pid', 'utf8').trim());
+    const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'down', 'e2e-kdown'], { stdio: 'ignore' });
+    // Mid-way: down has started killing the daemons (the router's ospfd is gone) or deleting namespaces.
+    const midway = await pollUntil(
+      async () => {
+        let alive = true;
+        try {
+          process.kill(routerOspfd, 0);
+        } catch {
+          alive = false;
+        }
+        return { done: !alive || namespaces().length < 7, value: null };
+      },
+      { timeoutMs: 20_000, intervalMs: 5 },
+    );
+    expect(midway.ok).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Whatever the kill interrupted, nothing of the lab is left without its record.
+    if (namespaces().length > 0) expect(existsSync('/run/lvslab/e2e-kdown/instance.json')).toBe(true);
+    const d = await lvslab(['down', 'e2e-kdown']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
+  }, 90_000);
 
   test('two instances of one lab run side by side and are removed independently', async () => {
     const [a, b] = await Promise.all([

@@ -96,7 +96,9 @@ describe('mistakes in an experiment file', () => {
     const problems = problemsOf(() => loadExperimentText(text, 'broken.yaml'));
     expect(problems.some((p) => /^broken\.yaml:4:\d+: error: .*timeot_ms.*accepted: .*timeout_ms/.test(p))).toBe(true);
     expect(problems.some((p) => /^broken\.yaml:8:\d+: error: timeline\[2\]\.action: .*accepted: .*link-down/.test(p))).toBe(true);
-    // Schema errors come first; the semantic checks run once the schema passes.
+    // The semantic checks run beside the schema's, on what it accepted.
+    expect(problems.some((p) => /^broken\.yaml:6:\d+: error: timeline\[0\]\.at: at 30 s is after the end/.test(p))).toBe(true);
+    expect(problems.some((p) => /^broken\.yaml:10:\d+: error: expect\[0\]: unknown figure 'outage'/.test(p))).toBe(true);
     const fixed = text.replace('timeot_ms', 'timeout_ms').replace('explode', 'link-up').replace('target: { role: director } }', 'target: { role: director, index: 1, interface: uplink } }');
     const semantic = problemsOf(() => loadExperimentText(fixed, 'broken.yaml'));
     expect(semantic).toEqual([
@@ -107,9 +109,65 @@ describe('mistakes in an experiment file', () => {
     ]);
   });
 
+  test('an unknown top-level key, a step after the duration and a bad expect line: three errors at once', () => {
+    const text = 'name: x\nduration: 10\ncolour: blue\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 20, action: node-stop, target: { role: director, index: 1 } }\nexpect:\n  - outage_s <=\n';
+    expect(problemsOf(() => loadExperimentText(text, 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:3:1: error: colour: unknown key 'colour'/),
+      expect.stringMatching(/^x\.yaml:6:\d+: error: timeline\[0\]\.at: at 20 s is after the end of the traffic/),
+      expect.stringMatching(/^x\.yaml:8:5: error: expect\[0\]: /),
+    ]);
+  });
+
+  test('a daemon on a link action and an interface on a daemon action are refused where they stand', () => {
+    const text = 'name: x\nduration: 10\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: link-down, target: { role: director, index: 1, interface: uplink }, daemon: ospfd }\n  - { at: 2, action: kill, target: { role: director, index: 1, interface: uplink }, daemon: ospfd }\n';
+    expect(problemsOf(() => loadExperimentText(text, 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:5:\d+: error: timeline\[0\]\.daemon: action link-down takes no daemon/),
+      expect.stringMatching(/^x\.yaml:6:\d+: error: timeline\[1\]\.target\.interface: action kill takes no interface/),
+    ]);
+  });
+
+  test('a real server has no downlink and a router no uplink: refused at bind time with a position', () => {
+    const text = 'name: x\nduration: 10\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: link-down, target: { role: realserver, index: 1, interface: downlink } }\n  - { at: 2, action: link-down, target: { role: router, interface: uplink } }\n';
+    expect(problemsOf(() => bindExperiment(loadExperimentText(text, 'x.yaml'), awaitLab(), 'nftables'))).toEqual([
+      expect.stringMatching(/^x\.yaml:5:\d+: error: timeline\[0\]\.target\.interface: downlink is a director's interface toward its real servers; rs1 is a realserver/),
+      expect.stringMatching(/^x\.yaml:6:\d+: error: timeline\[1\]\.target\.interface: uplink is the interface toward a router; router is the router/),
+    ]);
+  });
+
+  test.each(['constructor', 'proto', '__proto__', 'toString', 'valueOf'])('node and service %s are reported where they stand', (name) => {
+    const text = `name: x\nduration: 10\ntraffic: [ { rate: 10, service: ${name} } ]\ntimeline:\n  - { at: 1, action: node-stop, target: { node: ${name} } }\n`;
+    // A node name the schema's pattern refuses fails at load time, also where it stands.
+    const loadsFine = /^[a-z][a-z0-9-]*$/.test(name);
+    const problems = problemsOf(() => bindExperiment(loadExperimentText(text, 'x.yaml'), awaitLab(), 'nftables'));
+    expect(problems).toEqual(
+      loadsFine
+        ? [
+            expect.stringMatching(new RegExp(`^x\\.yaml:3:\\d+: error: traffic\\[0\\]\\.service: lab ospf-ecmp has no service '${name}'`)),
+            expect.stringMatching(new RegExp(`^x\\.yaml:5:\\d+: error: timeline\\[0\\]\\.target\\.node: lab ospf-ecmp has no node '${name}'`)),
+          ]
+        : [expect.stringMatching(new RegExp(`^x\\.yaml:5:\\d+: error: timeline\\[0\\]\\.target\\.node: '${name}' is not a node name`))],
+    );
+  });
+
   test('an experiment without traffic is refused', () => {
     expect(problemsOf(() => loadExperimentText('name: quiet\nduration: 5\n', 'q.yaml'))).toEqual([
       expect.stringMatching(/^q\.yaml:1:1: error: the experiment sends no traffic/),
+    ]);
+  });
+});
+
+describe('experiment files share the lab files\' input limits', () => {
+  test('deep nesting, alias bombs and undefined aliases are located errors', () => {
+    expect(problemsOf(() => loadExperimentText('name: x\nduration: 5\ntraffic: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n', 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:3:\d+: error: nested more than 32 levels deep \(the format's limit\)/),
+    ]);
+    expect(problemsOf(() => loadExperimentText('name: x\nduration: 5\ntraffic: *t\n', 'x.yaml'))).toEqual([expect.stringMatching(/^x\.yaml:3:10: error: alias \*t refers to no anchor/)]);
+  });
+
+  test('more timeline steps than the format allows', () => {
+    const steps = Array.from({ length: 1001 }, () => '  - { at: 1, action: node-stop, target: { node: lb1 } }').join('\n');
+    expect(problemsOf(() => loadExperimentText(`name: x\nduration: 5\ntraffic: [ { rate: 1 } ]\ntimeline:\n${steps}\n`, 'x.yaml'))).toEqual([
+      expect.stringMatching(/^x\.yaml:4:1: error: timeline: 1,001 items, more than the format's limit of 1,000/),
     ]);
   });
 });

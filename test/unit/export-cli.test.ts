@@ -115,7 +115,7 @@ describe('lvslab export --format containerlab', () => {
     await invalid(/--out/, 'ospf-ecmp', '--format', 'containerlab');
     await invalid(/auto.*invalid|invalid.*auto/i, 'ospf-ecmp', '--format', 'containerlab', '--out', out, '--dataplane', 'auto');
     await invalid(/ovs.*invalid|invalid.*ovs/i, 'ospf-ecmp', '--format', 'containerlab', '--out', out, '--bridges', 'ovs');
-    await invalid(/instance name/, 'ospf-ecmp', '--format', 'containerlab', '--out', out, '--name', 'Bad_Name');
+    await invalid(/--name "Bad_Name": 'Bad_Name' is not a valid name \(accepted: a lowercase letter/, 'ospf-ecmp', '--format', 'containerlab', '--out', out, '--name', 'Bad_Name');
     await invalid(/not a valid image tag/, 'ospf-ecmp', '--format', 'containerlab', '--out', out, '--image-tag=-latest');
     await invalid(/no-such-lab/, 'no-such-lab', '--format', 'containerlab', '--out', out);
     writeFileSync(join(root, 'a-file'), '');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { destroyEverywhere, listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { printJson } from './shared.js';
-import { instanceNameProblem } from '../../model/names.js';
+import { checkInstanceName } from '../../model/names.js';
 
 export function registerDown(program: Command): void {
   program
@@ -18,13 +18,11 @@ Examples:
 
 Idempotent: removing an instance that is not there succeeds and says so.`)
     .action(async (name: string | undefined, opts: { all?: boolean; json?: boolean }) => {
-      if (opts.all && name) throw new LvslabError('give NAME or --all, not both', EXIT.invalidInput);
-      if (name) {
-        const bad = instanceNameProblem(name);
-        if (bad) throw new LvslabError(`NAME ${JSON.stringify(name)}: ${bad}`, EXIT.invalidInput);
-      }
+      // `!== undefined`, not truthiness: `down ""` (an unset $NAME) must not mean "the only one".
+      if (opts.all && name !== undefined) throw new LvslabError('give NAME or --all, not both', EXIT.invalidInput);
+      if (name !== undefined) checkInstanceName(name, 'NAME');
       let targets: string[];
-      if (name) targets = [name];
+      if (name !== undefined) targets = [name];
       else {
         targets = (await listAllInstances()).map((i) => i.instance);
         if (targets.length > 1 && !opts.all) throw new LvslabError(`several labs are up (${targets.join(', ')}): name one, or use --all`, EXIT.invalidInput);

@@ -18,7 +18,7 @@ Examples:
   lvslab exec lb1 -- nft list ruleset
   lvslab exec --name alice rs1 -- bash`)
     .action(async (node: string, cmd: string[], opts: { name?: string }) => {
-      const inst = await pickInstance(opts.name);
+      const inst = await pickInstance(opts.name, '--name');
       const state = await requireState(inst);
       const runtime = await runtimeOfKind(state.runtime);
       const n = state.lab.nodes.find((x) => x.name === node);

@@ -10,6 +10,7 @@ import { NODE_IMAGE_DEFAULT_TAG, isValidImageTag } from '../../images/node-image
 import { writeExport } from '../../export/write.js';
 import { EXPORTED_LVSLAB_DIR, readLvslabProgramFiles } from '../../export/lvslab-programs.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
+import { checkInstanceName } from '../../model/names.js';
 import { printJson } from './shared.js';
 
 export const EXPORT_FORMATS = ['containerlab'] as const;
@@ -56,6 +57,7 @@ Lab interface ethN is eth(N+1) in the containers: containerlab reserves eth0 for
       if (!isValidImageTag(opts.imageTag)) {
         throw new LvslabError(`--image-tag ${JSON.stringify(opts.imageTag)} is not a valid image tag`, EXIT.invalidInput, 'letters, digits, "_", "." and "-", at most 128, not starting with "." or "-"');
       }
+      if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
       const lab = await loadLabFile(await resolveLabArgument(labArg), { instance: opts.name });
       // The fallback's health daemon is lvslab code: such an export carries a copy of it.
       const lvslabPrograms = opts.dataplane === 'nftables' ? { files: await readLvslabProgramFiles() } : undefined;

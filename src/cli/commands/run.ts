@@ -4,6 +4,7 @@ import { DATAPLANES, type DataplaneChoice } from '../../model/types.js';
 import { listExperiments, resolveExperimentArgument } from '../../lab/catalogue.js';
 import { runExperiment } from '../../experiment/run.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
+import { checkInstanceName } from '../../model/names.js';
 import { progressReporter } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
 import { printJson, runtimeOption, table } from './shared.js';
@@ -39,6 +40,7 @@ Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input
     .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean }) => {
       const repeat = Number(opts.repeat);
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new LvslabError(`--repeat ${opts.repeat}: expected a whole number from 1 to 100`, EXIT.invalidInput);
+      if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
       const experimentFile = await resolveExperimentArgument(expArg);
       const reporter = progressReporter({ json: Boolean(opts.json) });
       const stamp = (t: number, start: number) => `+${((t - start) / 1000).toFixed(1).padStart(5)}s`;

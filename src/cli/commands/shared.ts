@@ -4,6 +4,7 @@ import { registeredRuntimes, runtimeKinds } from '../../runtime/registry.js';
 import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { loadState, type InstanceState } from '../../runtime/instance-record.js';
+import { checkInstanceName } from '../../model/names.js';
 
 /** `--runtime`, the same words everywhere: every registered runtime with its help, and only those accepted. */
 export function runtimeOption(description: string): Option {
@@ -19,9 +20,11 @@ export function printJson(value: unknown): void {
  * The instance a command means: the one named, or the only one running. Several running
  * and none named is an input error listing them.
  */
-export async function pickInstance(named: string | undefined): Promise<string> {
+export async function pickInstance(named: string | undefined, label = 'NAME'): Promise<string> {
+  // An empty name is a mistake (an unset variable), not "the only one".
+  if (named !== undefined) checkInstanceName(named, label);
   const all = (await listAllInstances()).map((i) => i.instance);
-  if (named) {
+  if (named !== undefined) {
     if (!all.includes(named)) {
       throw new LvslabError(`no lab instance named '${named}' is up${all.length ? ` (up: ${all.join(', ')})` : ''}`, EXIT.notFound);
     }

@@ -16,7 +16,7 @@ Examples:
   lvslab status
   lvslab status ospf-ecmp --json | jq '.[0].vipRoutes'`)
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const names = name ? [await pickInstance(name)] : (await listAllInstances()).map((i) => i.instance);
+      const names = name !== undefined ? [await pickInstance(name)] : (await listAllInstances()).map((i) => i.instance);
       const out = [];
       for (const inst of names) {
         const state = await loadState(inst);

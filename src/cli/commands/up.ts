@@ -10,6 +10,7 @@ import { runtimeOfKind } from '../../runtime/select.js';
 import { defaultRuntimeKind } from '../../runtime/registry.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
+import { checkInstanceName } from '../../model/names.js';
 
 export function registerUp(program: Command): void {
   program
@@ -39,6 +40,7 @@ diagnosis names what was missing).`,
     .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; runtime: RuntimeKind; timeout: string; keepOnFailure?: boolean; json?: boolean }) => {
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
+      if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
       const runtime = await runtimeOfKind(opts.runtime);
       const labFile = await resolveLabArgument(labArg);
       const startedAt = Date.now();

@@ -5,6 +5,9 @@ import { resolveLabArgument } from '../../lab/catalogue.js';
 import { EXIT } from '../../util/errors.js';
 import { printJson } from './shared.js';
 
+/** How many problems `validate --json` lists; `omitted` counts the rest. */
+const MAX_JSON_PROBLEMS = 1000;
+
 export function registerValidate(program: Command): void {
   program
     .command('validate')
@@ -27,7 +30,9 @@ Exit 0 when valid (warnings allowed), 2 when there are errors.`)
       } catch (err) {
         if (!(err instanceof LabValidationError)) throw err;
         if (opts.json) {
-          printJson({ valid: false, problems: err.problems });
+          // Capped like the text output (at a larger count): 400,000 problems would be 80 MB of JSON.
+          const problems = err.problems.slice(0, MAX_JSON_PROBLEMS);
+          printJson({ valid: false, problemCount: err.problems.length, ...(problems.length < err.problems.length ? { omitted: err.problems.length - problems.length } : {}), problems });
           process.exitCode = EXIT.invalidInput;
           return;
         }

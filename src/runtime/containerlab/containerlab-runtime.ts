@@ -11,7 +11,7 @@ import { EXIT, LvslabError } from '../../util/errors.js';
 import { instanceDir } from '../../util/host-paths.js';
 import { LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { createTimeSysctls, DockerRuntime } from '../docker/docker-runtime.js';
-import type { CreatePlan, DestroyReport } from '../runtime.js';
+import type { CreatePlan, DestroyOptions, DestroyReport } from '../runtime.js';
 import { clabContainerName, renderDeploymentTopology } from './topology.js';
 
 export const CONTAINERLAB_INSTALL_HINT =
@@ -72,11 +72,11 @@ export class ContainerlabRuntime extends DockerRuntime {
    * Docker runtime's label-based sweep, which finds whatever is left (a deploy that was
    * killed half-way, or containerlab no longer installed) and removes the instance directory.
    */
-  override async destroy(instance: string): Promise<DestroyReport> {
+  override async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
     const file = deploymentTopologyFile(instance);
     if (existsSync(file) && (await haveCommand('containerlab'))) {
       await runOk(['containerlab', 'destroy', '-t', file, '--cleanup'], { timeoutMs: 120_000 }).catch(() => undefined);
     }
-    return super.destroy(instance);
+    return super.destroy(instance, opts);
   }
 }

@@ -27,6 +27,6 @@ export const containerlabRuntime: RuntimeDefinition = {
   findInstances: async () => [],
   // containerlab's own destroy where it deployed the lab (it removes what it wrote for it),
   // before the Docker entry's label sweep.
-  destroyByName: async (instance, recorded) =>
-    recorded === 'containerlab' && (await engineAvailable()) ? new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance) : undefined,
+  destroyByName: async (instance, recorded, opts) =>
+    recorded === 'containerlab' && (await engineAvailable()) ? new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance, opts) : undefined,
 };

@@ -30,5 +30,5 @@ export const dockerRuntime: RuntimeDefinition = {
   // Without an engine there can be none of ours running.
   findInstances: async () => ((await engineAvailable()) ? dockerForCleanup().listInstances() : []),
   // Every container and network labelled with the instance, whoever created them.
-  destroyByName: async (instance) => ((await engineAvailable()) ? dockerForCleanup().destroy(instance) : undefined),
+  destroyByName: async (instance, _recorded, opts) => ((await engineAvailable()) ? dockerForCleanup().destroy(instance, opts) : undefined),
 };

@@ -29,7 +29,7 @@ import { containerNodePaths, IMAGE_LVSLAB_DIR } from '../../images/node-image.js
 import { imageSize } from '../../images/build.js';
 import { engine, engineError, isNotFound, requireEngine } from '../../docker/engine.js';
 import { execInContainer, execInteractiveInContainer } from '../../docker/exec.js';
-import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime, RuntimeKind } from '../runtime.js';
+import type { CreatePlan, DaemonSpec, DestroyOptions, DestroyReport, NodeInspection, Runtime, RuntimeKind } from '../runtime.js';
 import { containerName, instanceFilter, LABEL_INSTANCE, LABEL_NETWORK, LABEL_NODE, networkName } from './names.js';
 import { pickTransportSubnets, transportAddress, transportPool } from './transport-subnets.js';
 
@@ -343,7 +343,7 @@ export class DockerRuntime implements Runtime {
     );
   }
 
-  async destroy(instance: string): Promise<DestroyReport> {
+  async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
     let killed = 0;
     const removedNodes = new Set<string>();
     const filters = instanceFilter(instance);
@@ -370,7 +370,7 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw engineError(err, `removing lab ${instance} from Docker`);
     }
-    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths: await removeInstanceDir(instance) };
+    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths: opts.keepInstanceDir ? [] : await removeInstanceDir(instance) };
   }
 }
 

@@ -13,7 +13,7 @@ import { LVSLAB_DIST } from '../../util/lvslab-dist.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
-import type { CreatePlan, DaemonSpec, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
+import type { CreatePlan, DaemonSpec, DestroyOptions, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
 import {
   derivedMac,
   fabricNamespace,
@@ -192,7 +192,7 @@ export class NetnsRuntime implements Runtime {
     return out;
   }
 
-  async destroy(instance: string): Promise<DestroyReport> {
+  async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
     const prefix = `${NETNS_PREFIX}${instance}.`;
     const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(prefix));
     // Every process living in the lab's namespaces (FRR, nginx, keepalived, the health
@@ -224,7 +224,8 @@ export class NetnsRuntime implements Runtime {
       instance,
       killedProcesses: killed.size,
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
-      removedPaths: await removeInstanceDir(instance),
+      // Only now, with every process and namespace gone: the record is how a later down finds leftovers.
+      removedPaths: opts.keepInstanceDir ? [] : await removeInstanceDir(instance),
     };
   }
 }
