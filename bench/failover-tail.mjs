@@ -13,17 +13,10 @@
 // Results: bench/results/failover-tail-<timestamp>.json and a table on stdout.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cli, opt, writeResult } from './bench-lib.mjs';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const cli = `${repo}dist/cli/main.js`;
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const runs = Number(opt('--runs', '2'));
 const rate = Number(opt('--rate', '200'));
 const dataplanes = opt('--dataplane', 'ipvs,nftables').split(',');
@@ -78,8 +71,5 @@ for (let i = 0; i < runs; i++) {
       `after it ${s.failed_after_change}/${s.requests_after_change} failed ${JSON.stringify(byOutcome)}, last failure ${s.last_failure_after_change_s?.toFixed(2)} s after the change`);
   }
 }
-const outDir = `${repo}bench/results`;
-mkdirSync(outDir, { recursive: true });
-const file = join(outDir, `failover-tail-${new Date().toISOString().replaceAll(':', '-').replaceAll('.', '-')}.json`);
-writeFileSync(file, JSON.stringify({ bench: 'failover-tail', rate, host: { cpus: cpus().length, model: cpus()[0]?.model, kernel: release() }, samples }, null, 2) + '\n');
+const file = writeResult('failover-tail', { rate, method: 'failover-test at --rate per client; "after the change" = requests started later than the route change (ip -ts monitor route) plus their 500 ms timeout', samples });
 console.log(`written to ${file}`);

@@ -23,22 +23,17 @@
 // Results go to bench/results/traffic-<timestamp>.json. --check exits 1 when the
 // sustained rate is below 1,000/s. Run on an otherwise idle machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { flag, opt, repo, writeResult } from './bench-lib.mjs';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const rates = opt('--rates', '500,1000,1500,2000,2500,3000,4000,5000').split(',').map(Number);
 const seconds = Number(opt('--seconds', '5'));
 const attempts = Number(opt('--attempts', '3'));
 const generator = opt('--generator', `${repo}dist/traffic/generator.js`);
-const check = args.includes('--check');
+const check = flag('--check');
 const GOAL = 1000;
 
 if (!existsSync(generator)) {
@@ -211,10 +206,7 @@ function highest(key) {
 }
 const sustainedRate = highest('sustained');
 const preciseRate = highest('precise');
-const record = {
-  benchmark: 'traffic',
-  at: new Date().toISOString(),
-  host: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
+const file = writeResult('traffic', {
   method:
     `one generator process in a client netns, nginx (1 worker) in a server netns on a veth pair; ${seconds} s per rate, ` +
     `best of up to ${attempts} attempts; ` +
@@ -225,10 +217,7 @@ const record = {
   samples,
   summary: { sustained_rate: sustainedRate, precise_rate: preciseRate, goal: GOAL },
   verdict: { goal_met: sustainedRate >= GOAL },
-};
-mkdirSync(`${repo}bench/results`, { recursive: true });
-const file = `${repo}bench/results/traffic-${record.at.replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+});
 
 console.log(`sustained new-connection rate, one client with per-request records: ${sustainedRate}/s   goal >= ${GOAL}/s: ${sustainedRate >= GOAL ? 'met' : 'MISSED'}`);
 console.log(`with the schedule held tightly (lateness p99 <= 10 ms, max <= 100 ms): ${preciseRate}/s`);

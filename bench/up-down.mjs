@@ -13,20 +13,11 @@
 // stdout. --check exits 1 when the median misses a goal. Run on an otherwise idle machine:
 // OSPF timing shares the 2 cores with everything else.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { cli, flag, opt, writeResult } from './bench-lib.mjs';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const cli = `${repo}dist/cli/main.js`;
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const runs = Number(opt('--runs', '5'));
 const lab = opt('--lab', 'ospf-ecmp');
-const check = args.includes('--check');
+const check = flag('--check');
 const runtimes = opt('--runtime', 'netns').split(',');
 
 function lvslab(argv) {
@@ -80,18 +71,12 @@ for (const runtime of runtimes) {
   const verdict = { up: summary.up_wall_ms_median <= upGoalMs, down: summary.down_ms_median < 2000 };
   byRuntime[runtime] = { samples, summary, verdict };
 }
-const record = {
-  benchmark: 'up-down',
+const file = writeResult('up-down', {
   lab,
   runs,
-  at: new Date().toISOString(),
-  host: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
   method: 'wall clock (process.hrtime) around the real CLI, one fresh instance per run, runtimes one after the other; ready_ms is lvslab\'s own start-of-up to ready',
   runtimes: byRuntime,
-};
-mkdirSync(`${repo}bench/results`, { recursive: true });
-const file = `${repo}bench/results/up-down-${record.at.replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+});
 
 console.log(`lab ${lab}, ${runs} runs per runtime, OSPF dead interval ${deadInterval} s`);
 for (const [runtime, { samples, summary, verdict }] of Object.entries(byRuntime)) {

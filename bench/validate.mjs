@@ -18,20 +18,13 @@
 // --check exits 1 if a file takes 5 s or more, or one kind's time per MB (files from 100 kB
 // to the size limit) varies by more than 3x.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cli, flag, opt, repo, writeResult } from './bench-lib.mjs';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const cli = `${repo}dist/cli/main.js`;
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const runs = Number(opt('--runs', '3'));
-const check = args.includes('--check');
+const check = flag('--check');
 
 const { loadLabText } = await import(`${repo}dist/model/load.js`);
 const { INPUT_LIMITS } = await import(`${repo}dist/model/yaml-source.js`);
@@ -137,19 +130,13 @@ const summary = {
   size_limit_bytes: INPUT_LIMITS.maxBytes,
 };
 const verdict = { answered_under_5s: summary.slowest_cli_ms < 5000, flat: Object.values(perKind).every((k) => k.flat) };
-const record = {
-  benchmark: 'validate',
+const out = writeResult('validate', {
   runs,
-  at: new Date().toISOString(),
-  host: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
   method: 'cli_ms: wall clock (process.hrtime) of `lvslab validate FILE`; cpu_ms: process.cpuUsage around loadLabText in one warmed-up process; medians of the runs. Flatness is judged on files from 100 kB up to the size limit (below 100 kB fixed costs dominate the per-MB figure)',
   samples,
   summary,
   verdict,
-};
-mkdirSync(`${repo}bench/results`, { recursive: true });
-const out = `${repo}bench/results/validate-${record.at.replace(/[:.]/g, '-')}.json`;
-writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
+});
 console.log(`slowest answer ${summary.slowest_cli_ms} ms (goal < 5000 ms: ${verdict.answered_under_5s ? 'met' : 'MISSED'})`);
 for (const [kind, k] of Object.entries(perKind)) {
   console.log(`${kind.padEnd(12)} CPU per MB, 100 kB to ${INPUT_LIMITS.maxBytes / 1024 / 1024} MiB: ${k.cpu_ms_per_mb_min}..${k.cpu_ms_per_mb_max} ms/MB (flat within 3x: ${k.flat ? 'yes' : 'NO'})`);
