@@ -244,7 +244,8 @@ export const FIGURE_NAMES = [
   'failed_reset',
   'failed_timeout',
   'failed_error',
-  'outage_s', // first to last failed request around the first event
+  'outage_s', // first failed request after the first event to the last one before the service recovered
+  'failed_after_recovery', // failed requests after that recovery, before the next event
   'longest_gap_s', // longest stretch with no successful request from any client
   'ospf_detection_s', // event -> FRR logs the neighbour Down
   'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)

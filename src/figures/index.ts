@@ -2,8 +2,10 @@
 // Each Figure's `method` states the records used and the numbers found; in short:
 //
 //  requests_* / failed_* / success_ratio  counts over every RequestRecord of the run
-//  outage_s             start of the first to the last failed request at/after the first
-//                       failure step and before the next step (0 when none failed)
+//  outage_s             start of the first failed request at/after the first failure step
+//                       to the last one before the service recovered (1 s with no failure
+//                       and >= 10 ok requests), before the next step (0 when none failed)
+//  failed_after_recovery  failed requests in that window after the recovery
 //  longest_gap_s        longest time between two consecutive ok request starts, all clients
 //  ospf_detection_s     first failure step on a VIP announcer -> first router ospfd line
 //                       saying that neighbour went Down/Deleted

@@ -13,6 +13,7 @@ export type RequestFigureName =
   | 'failed_timeout'
   | 'failed_error'
   | 'outage_s'
+  | 'failed_after_recovery'
   | 'longest_gap_s';
 
 const FAILED_KINDS: Array<Exclude<RequestOutcome, 'ok'>> = ['refused', 'reset', 'timeout', 'error'];
@@ -49,12 +50,22 @@ export function requestFigures(ctx: RunContext): Record<RequestFigureName, Figur
         ? absent('ratio', `ok requests / all requests over every ${source}.`, 'no request was recorded')
         : figure((total - failed) / total, 'ratio', `ok requests / all requests over every ${source}.`, 1 / total),
     ...byKind,
-    outage_s: outage(ctx),
+    ...outageFigures(ctx),
     longest_gap_s: longestGap(ctx),
   };
 }
 
-function outage(ctx: RunContext): Figure {
+/**
+ * The service has recovered once requests ran this long with none failing (and at least
+ * RECOVERY_MIN_OK of them succeeding, so a stalled client is not taken for recovery). A
+ * failover's failures are dense (every request hashed to the dead director fails), so a
+ * second of clean service ends them; a failure after that is another event — on a loaded or
+ * emulated machine, a client whose own timeout fired — and is counted apart, not hidden.
+ */
+export const RECOVERY_MS = 1000;
+export const RECOVERY_MIN_OK = 10;
+
+function outageFigures(ctx: RunContext): { outage_s: Figure; failed_after_recovery: Figure } {
   const spacing = requestSpacingS(ctx.requests);
   const firstFailure = ctx.events.find((a) => FAILURE_ACTIONS.has(a.action));
   let from = -Infinity;
@@ -68,22 +79,47 @@ function outage(ctx: RunContext): Figure {
   } else {
     window = 'anywhere in the run (its timeline has no failure event)';
   }
-  const failures = ctx.requests.filter((r) => r.outcome !== 'ok' && r.t >= from && r.t < to);
+  const inWindow = ctx.requests.filter((r) => r.t >= from && r.t < to);
+  const failures = inWindow.filter((r) => r.outcome !== 'ok');
   const outside = ctx.requests.filter((r) => r.outcome !== 'ok').length - failures.length;
   const outsideText = outside > 0 ? ` ${outside} failed request(s) outside that window are not part of it.` : '';
   const sampling = spacing === null ? '' : ` Requests start every ${formatS(spacing)} (median, all clients merged), so each edge is known to one request interval.`;
+  const recoveryRule = `Recovered = ${RECOVERY_MS / 1000} s with no failed request and at least ${RECOVERY_MIN_OK} ok ones, all clients merged.`;
+  const afterMethod = `Failed requests ${window} that started after the service had recovered from the outage. ${recoveryRule}`;
   if (failures.length === 0) {
-    return figure(0, 's', `No request failed ${window} (RequestRecord.outcome of every client), so the outage is 0.${sampling}${outsideText}`, spacing);
+    return {
+      outage_s: figure(0, 's', `No request failed ${window} (RequestRecord.outcome of every client), so the outage is 0.${sampling}${outsideText}`, spacing),
+      failed_after_recovery: figure(0, 'count', `${afterMethod} None failed in the window.`, 1),
+    };
+  }
+  // The outage ends at the last failure before the first recovered stretch.
+  let last = 0;
+  let okSince = 0;
+  for (const r of inWindow) {
+    if (r.t < failures[0]!.t) continue;
+    if (r.outcome !== 'ok') {
+      if (okSince >= RECOVERY_MIN_OK && r.t - failures[last]!.t >= RECOVERY_MS) break;
+      last = failures.indexOf(r, last);
+      okSince = 0;
+    } else okSince++;
   }
   const first = failures[0]!;
-  const last = failures[failures.length - 1]!;
-  return figure(
-    (last.t - first.t) / 1000,
-    's',
-    `Start of the first failed request (${rel(ctx, first.t)}) to the start of the last failed request (${rel(ctx, last.t)}) ${window}: ` +
-      `${failures.length} failed requests of all clients merged (RequestRecord.t, outcome != ok).${sampling}${outsideText}`,
-    spacing,
-  );
+  const end = failures[last]!;
+  const later = failures.length - 1 - last;
+  const laterText =
+    later > 0
+      ? ` ${later} later failed request(s) in the window, from ${rel(ctx, failures[last + 1]!.t)} on, came after the service had recovered: they are counted in failed_after_recovery.`
+      : '';
+  return {
+    outage_s: figure(
+      (end.t - first.t) / 1000,
+      's',
+      `Start of the first failed request (${rel(ctx, first.t)}) to the start of the last failed request before the service recovered (${rel(ctx, end.t)}) ${window}: ` +
+        `${last + 1} failed requests of all clients merged (RequestRecord.t, outcome != ok). ${recoveryRule}${laterText}${sampling}${outsideText}`,
+      spacing,
+    ),
+    failed_after_recovery: figure(later, 'count', `${afterMethod}${later > 0 ? ` The first started at ${rel(ctx, failures[last + 1]!.t)}.` : ''}`, 1),
+  };
 }
 
 function longestGap(ctx: RunContext): Figure {

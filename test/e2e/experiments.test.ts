@@ -132,14 +132,24 @@ describe('experiments', () => {
     const res = results(dir);
     const recs = records(dir).sort((a, b) => a.t - b.t);
 
-    // Recompute outage_s from the raw records: first to last failed request between the
-    // failure step and the restore step.
+    // Recompute outage_s from the raw records: the first failed request between the failure
+    // step and the restore step, to the last one before a second of clean service (at least
+    // 10 ok requests and no failure); failures after that are failed_after_recovery.
     const [failure, restore] = res.timeline;
     expect(failure!.action).toBe('silent-failure');
-    const failed = recs.filter((x) => x.outcome !== 'ok' && x.t >= failure!.startedAt && x.t < restore!.startedAt);
+    const inWindow = recs.filter((x) => x.t >= failure!.startedAt && x.t < restore!.startedAt);
+    const failed = inWindow.filter((x) => x.outcome !== 'ok');
     expect(failed.length).toBeGreaterThan(0);
-    const outage = (failed[failed.length - 1]!.t - failed[0]!.t) / 1000;
+    let end = failed[0]!;
+    let oks = 0;
+    for (const x of inWindow.filter((y) => y.t >= failed[0]!.t)) {
+      if (x.outcome === 'ok') oks++;
+      else if (oks >= 10 && x.t - end.t >= 1000) break;
+      else [end, oks] = [x, 0];
+    }
+    const outage = (end.t - failed[0]!.t) / 1000;
     expect(res.figures.outage_s.value).toBeCloseTo(outage, 6);
+    expect(res.figures.failed_after_recovery.value).toBe(failed.filter((x) => x.t > end.t).length);
     expect(outage).toBeLessThanOrEqual(5);
     expect(outage).toBeGreaterThan(2); // a silent failure is only noticed by the dead timer (4 s)
     expect(res.figures.requests_failed.value).toBe(recs.filter((x) => x.outcome !== 'ok').length);

@@ -78,11 +78,34 @@ describe('outage_s', () => {
     expect(figures.outage_s.resolution).toBe(0.01);
   });
 
-  it('without a failure event, spans every failure of the run', () => {
+  it('without a failure event, starts at the first failure of the run; a failure after a recovered second is counted apart', () => {
     const requests = requestStream({ fromS: 0, toS: 10, rate: 100, fail: (s) => (ms(s) === 2_000 || ms(s) === 7_500 ? 'timeout' : undefined) });
     const { figures } = computeFigures(input({ requests }));
-    expect(figures.outage_s.value).toBe(5.5);
+    expect(figures.outage_s.value).toBe(0);
     expect(figures.outage_s.method).toMatch(/no failure event/);
+    expect(figures.failed_after_recovery.value).toBe(1);
+    expect(figures.failed_after_recovery.method).toMatch(/7\.500 s/);
+  });
+
+  it('ends at the last failure before the service recovered: a later stray failure does not stretch it, and is counted', () => {
+    // outageRun's outage (10.300-14.100 s), then one more timeout at 20 s, well after a
+    // recovered second (the kind a loaded machine's client produces on its own).
+    const run = outageRun();
+    run.requests.find((r) => r.t === at(20))!.outcome = 'timeout';
+    const { figures } = computeFigures(run);
+    expect(figures.outage_s.value).toBeCloseTo(3.8, 3);
+    expect(figures.outage_s.method).toMatch(/1 later failed request\(s\) in the window, from 20\.000 s on/);
+    expect(figures.failed_after_recovery.value).toBe(1);
+  });
+
+  it('a gap without requests is not a recovery: a client that stalled for a second did not see the service back', () => {
+    const requests = requestStream({ fromS: 0, toS: 40, rate: 1000, fail: (s) => (ms(s) >= 10_300 && ms(s) <= 14_100 ? 'timeout' : undefined) }).filter(
+      (r) => r.t < at(12) || r.t >= at(13.5), // no request at all from 12.0 to 13.5 s
+    );
+    const actions = [step(0, 'silent-failure', 'lb2', 10, { interface: 'eth0' }), step(1, 'silent-restore', 'lb2', 25, { interface: 'eth0' })];
+    const { figures } = computeFigures(input({ requests, actions }));
+    expect(figures.outage_s.value).toBeCloseTo(3.8, 3);
+    expect(figures.failed_after_recovery.value).toBe(0);
   });
 });
 

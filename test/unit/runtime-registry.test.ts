@@ -105,7 +105,7 @@ describe('the runtime registry', () => {
   it("lists the instances it finds, and down's sweep asks it to remove them", async () => {
     expect(await listAllInstances()).toContainEqual({ instance: GHOST, runtime: 'throwaway' });
     const report = await destroyEverywhere(GHOST);
-    expect(throwaway.destroyByName).toHaveBeenCalledWith(GHOST, undefined);
+    expect(throwaway.destroyByName).toHaveBeenCalledWith(GHOST, undefined, { keepInstanceDir: true });
     expect(report.removedNodes).toEqual(['ghost-node']);
   });
 });
