@@ -48,6 +48,13 @@ interface ChromiumRun {
  * Runs headless Chromium on a file in a fresh network namespace (`unshare --net`: only a
  * down lo, so nothing can leave even if something tried), with a new profile each time.
  */
+/**
+ * One headless Chromium start may take this long: about 3 s on an idle host, 15 s and more
+ * with a core busy. Each test's budget is its number of starts times this.
+ */
+const CHROMIUM_MS = 60_000;
+const budget = (starts: number) => starts * CHROMIUM_MS + 10_000;
+
 async function chromium(file: string, extra: string[]): Promise<ChromiumRun> {
   const profile = mkdtempSync(join(scratch, 'profile-'));
   const netlog = join(profile, 'netlog.json');
@@ -63,7 +70,7 @@ async function chromium(file: string, extra: string[]): Promise<ChromiumRun> {
       ...extra,
       `file://${file}`,
     ],
-    { timeoutMs: 60_000 },
+    { timeoutMs: CHROMIUM_MS },
   );
   return { ...r, requests: netlogRequests(netlog) };
 }
@@ -191,7 +198,7 @@ describe('report.html in headless Chromium', () => {
     writeFileSync(control, '<!DOCTYPE html><html><body><img src="http://192.0.2.1/x.png"/></body></html>');
     const c = await chromium(control, ['--dump-dom']);
     expect(pageRequests(c)).toContain('http://192.0.2.1/x.png');
-  });
+  }, budget(2));
 
   it('Chromium builds the charts: timeline, hits, topology', async () => {
     const r = await chromium(join(runDir, 'report.html'), ['--dump-dom']);
@@ -208,7 +215,7 @@ describe('report.html in headless Chromium', () => {
     expect(dom).toContain('silent-failure lb2 eth0 @ 10.0 s');
     // nothing fell out of the SVGs into the page as stray text
     expect(dom).not.toMatch(/<\/svg>\s*[^<\s]/);
-  });
+  }, budget(1));
 
   it('Chromium shows the per-phase director counts, adding up to the whole run, and no over-long number', async () => {
     const r = await chromium(join(runDir, 'report.html'), ['--dump-dom']);
@@ -230,7 +237,7 @@ describe('report.html in headless Chromium', () => {
     const summary = dom.slice(dom.indexOf('id="summary"'), dom.indexOf('</section>', dom.indexOf('id="summary"')));
     expect(figures).toContain('<td class="num">0.003</td>'); // outage_s: resolution 0.0025 s
     expect(`${figures}${summary}`).not.toMatch(/<td class="num">[^<]*\d\.\d{6,}|resolution \d\.\d{6,}/);
-  });
+  }, budget(1));
 
   it('renders a readable screenshot with the charts in it', async () => {
     const shot = join(scratch, 'report.png');
@@ -246,5 +253,5 @@ describe('report.html in headless Chromium', () => {
     expect(colourCount(png, '#0d9488')).toBeGreaterThan(20_000);
     expect(colourCount(png, '#dc2626')).toBeGreaterThan(2_000);
     expect(colourCount(png, '#ea580c')).toBeGreaterThan(200);
-  });
+  }, budget(1));
 });
