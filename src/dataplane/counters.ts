@@ -41,9 +41,14 @@ export type ExecInNode = (argv: readonly string[]) => Promise<RunResult>;
 
 /** Reads the dataplane counters of one director: one row per service and per real server. */
 export async function readNftCounters(execInNode: ExecInNode): Promise<NftCounterReading[]> {
+  return (await readNftCountersWithRaw(execInNode)).readings;
+}
+
+/** The same, with the command's output as read (a snapshot keeps it). */
+export async function readNftCountersWithRaw(execInNode: ExecInNode): Promise<{ readings: NftCounterReading[]; raw: string }> {
   const r = await execInNode(['nft', '-j', 'list', 'counters', 'table', 'ip', NFT_TABLE]);
   if (r.code !== 0) throw new LvslabError(`reading nft counters failed: ${r.stderr.trim()}`);
-  return parseNftCounters(r.stdout);
+  return { readings: parseNftCounters(r.stdout), raw: r.stdout };
 }
 
 /** Parses `nft -j list counters` output; counters that are not ours are ignored. */

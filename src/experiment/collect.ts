@@ -2,7 +2,7 @@
 // dataplane state, a timestamped route monitor on every router, and the daemons' logs.
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { nextHopsOf, readDirectorConnections, readKernelRoute, readOspfNeighbors, vtysh } from '../lab/observe.js';
+import { nextHopsOf, readDirectorConnections, readOspfNeighbors, routeIn, vtysh, type KernelRoute } from '../lab/observe.js';
 import type { CounterSnapshot, Snapshot } from './types.js';
 import { readUntilStable } from '../util/poll.js';
 
@@ -13,14 +13,13 @@ export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane
   const directors = lab.nodes.filter((n) => n.role === 'director' && n.directs.length > 0);
   await Promise.all([
     ...routers.map(async (r) => {
-      const fib = JSON.parse((await runtime.exec(lab.instance, r.name, ['ip', '-j', 'route', 'show'])).stdout || '[]') as unknown[];
+      const fib = JSON.parse((await runtime.exec(lab.instance, r.name, ['ip', '-j', 'route', 'show'])).stdout || '[]') as KernelRoute[];
       const rib = await vtysh(runtime, lab.instance, r.name, 'show ip route json').then((s) => JSON.parse(s) as unknown, () => null);
       const neighbors = await readOspfNeighbors(runtime, lab, r.name).catch(() => []);
+      // The VIP routes from the same read of the table: one program start less per service,
+      // and the next hops agree with the FIB the snapshot shows.
       const vipNextHops: Record<string, string[]> = {};
-      for (const svc of lab.services) {
-        const route = await readKernelRoute(runtime, lab.instance, r.name, `${svc.vip}/32`).catch(() => undefined);
-        vipNextHops[svc.vip] = nextHopsOf(route);
-      }
+      for (const svc of lab.services) vipNextHops[svc.vip] = nextHopsOf(routeIn(fib, `${svc.vip}/32`));
       snapshot.routers[r.name] = {
         fib,
         rib,
@@ -29,14 +28,12 @@ export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane
       };
     }),
     ...directors.map(async (d) => {
+      // One read: the counts and the raw output they came from (a second read would differ).
       const c = await readDirectorConnections(runtime, lab, dataplane, d.name);
-      const raw = dataplane === 'ipvs'
-        ? (await runtime.exec(lab.instance, d.name, ['ipvsadm', '-Ln', '--stats'])).stdout
-        : (await runtime.exec(lab.instance, d.name, ['nft', '-j', 'list', 'counters', 'table', 'ip', 'lvslab'])).stdout;
       snapshot.directors[d.name] = {
         services: Object.fromEntries(c.services),
         realServers: Object.fromEntries([...c.realServers].map(([svc, m]) => [svc, Object.fromEntries(m)])),
-        raw,
+        raw: c.raw,
       };
     }),
   ]);

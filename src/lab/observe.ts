@@ -3,7 +3,7 @@
 // work the same on every runtime.
 import type { ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { readNftCounters } from '../dataplane/counters.js';
+import { readNftCountersWithRaw } from '../dataplane/counters.js';
 
 export interface OspfNeighbor {
   routerId: string;
@@ -60,6 +60,15 @@ export function nextHopsOf(route: KernelRoute | undefined): string[] {
   return route.gateway || route.dev ? [route.gateway ?? route.dev!] : [];
 }
 
+/**
+ * The route for exactly `prefix` in a table already read with `ip -j route show` (a host
+ * route's dst is printed without its /32).
+ */
+export function routeIn(table: KernelRoute[], prefix: string): KernelRoute | undefined {
+  const bare = prefix.endsWith('/32') ? prefix.slice(0, -3) : prefix;
+  return table.find((r) => r.dst === prefix || r.dst === bare);
+}
+
 /** The kernel's route for exactly `prefix` in the node's main table, if there is one. */
 export async function readKernelRoute(runtime: Runtime, instance: string, node: string, prefix: string): Promise<KernelRoute | undefined> {
   const r = await runtime.exec(instance, node, ['ip', '-j', 'route', 'show', 'exact', prefix]);
@@ -113,6 +122,8 @@ export interface DirectorConnections {
   services: Map<string, number>;
   /** service name -> real server node -> connections scheduled to it. */
   realServers: Map<string, Map<string, number>>;
+  /** The command output these counts were parsed from (`ipvsadm -Ln --stats`, or nft's JSON). */
+  raw: string;
 }
 
 /** Parses `ipvsadm -Ln --stats`: Conns per virtual service and per real server address. */
@@ -141,11 +152,12 @@ export async function readDirectorConnections(
   dataplane: 'ipvs' | 'nftables',
   director: string,
 ): Promise<DirectorConnections> {
-  const result: DirectorConnections = { director, services: new Map(), realServers: new Map() };
+  const result: DirectorConnections = { director, services: new Map(), realServers: new Map(), raw: '' };
   const services = lab.services.filter((s) => s.directors.includes(director));
   if (dataplane === 'ipvs') {
     const r = await runtime.exec(lab.instance, director, ['ipvsadm', '-Ln', '--stats']);
     if (r.code !== 0) throw new Error(`ipvsadm --stats on ${director}: ${r.stderr.trim()}`);
+    result.raw = r.stdout;
     const stats = parseIpvsadmStats(r.stdout);
     for (const svc of services) {
       const vs = stats.find((v) => v.address === `${svc.vip}:${svc.port}` && v.protocol === svc.protocol.toUpperCase());
@@ -157,7 +169,8 @@ export async function readDirectorConnections(
     }
     return result;
   }
-  const readings = await readNftCounters((argv) => runtime.exec(lab.instance, director, argv));
+  const { readings, raw } = await readNftCountersWithRaw((argv) => runtime.exec(lab.instance, director, argv));
+  result.raw = raw;
   for (const svc of services) {
     result.services.set(svc.name, readings.find((x) => x.service === svc.name && x.realServer === null)?.connections ?? 0);
     result.realServers.set(
