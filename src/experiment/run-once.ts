@@ -14,7 +14,12 @@ import { performStep } from './actions.js';
 import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
 import type { ActionRecord, CounterSnapshot, Snapshot } from './types.js';
 
-/** Time given to the generators' processes to start before the common first tick. */
+/**
+ * Time given to the generators' processes to start before the common first tick, beyond
+ * what starting them takes here: they are started one after another, and each must be
+ * running before its first request is due (a late one sends every request already due at
+ * once). On an idle host a Node.js start takes ~50 ms; under CPU emulation seconds.
+ */
 const START_LEAD_MS = 1500;
 /**
  * The snapshots around a step are taken this long before it at least (one takes ~0.2 s on
@@ -73,9 +78,11 @@ export async function runOnce(
   // How long one reading of the counters takes here, to centre the ones at the steps on them.
   let readMs = exp.steps.length > 0 ? await timeCounterRead(runtime, lab, dataplane) : 0;
   const durationMs = exp.durationS * 1000;
-  const trafficStart = Date.now() + START_LEAD_MS;
+  const jobs = generatorJobs(runtime, lab, exp, run, durationMs);
+  const startMs = jobs.length > 0 ? await timeProgramStart(runtime, lab, jobs[0]!.client) : 0;
+  const trafficStart = Date.now() + START_LEAD_MS + (jobs.length + 1) * startMs;
   const trafficEnd = trafficStart + durationMs;
-  const jobs = generatorJobs(runtime, lab, exp, run, trafficStart, durationMs);
+  for (const job of jobs) job.config.startAt = trafficStart;
   try {
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
@@ -169,6 +176,13 @@ export async function runOnce(
   return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs };
 }
 
+/** How long (ms) starting lvslab's Node.js in `node` takes here: the generators' start cost. */
+async function timeProgramStart(runtime: Runtime, lab: ResolvedLab, node: string): Promise<number> {
+  const t0 = Date.now();
+  await runtime.exec(lab.instance, node, [runtime.nodePaths(lab.instance, node).lvslab.node, '-e', '0']);
+  return Date.now() - t0;
+}
+
 /** Duration (ms) of one reading of every director's counters, taken before the traffic. */
 async function timeCounterRead(runtime: Runtime, lab: ResolvedLab, dataplane: Dataplane): Promise<number> {
   const probe = await takeCounterSnapshot(runtime, lab, dataplane, -1);
@@ -176,7 +190,7 @@ async function timeCounterRead(runtime: Runtime, lab: ResolvedLab, dataplane: Da
 }
 
 /** One generator per (client, service): its rate is the sum of the traffic entries for it. */
-function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment, run: number, startAt: number, durationMs: number): GeneratorJob[] {
+function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment, run: number, durationMs: number): GeneratorJob[] {
   const jobs = new Map<string, GeneratorJob>();
   const job = (client: string, service: ResolvedService): GeneratorJob => {
     const key = `${client}/${service.name}`;
@@ -197,7 +211,7 @@ function generatorJobs(runtime: Runtime, lab: ResolvedLab, exp: BoundExperiment,
           rate: 0,
           durationMs,
           timeoutMs: 1000,
-          startAt,
+          startAt: 0, // set once the start lead is known
           requestsPath: files.requests,
           longLivedPath: files.longLived,
           summaryPath: files.summary,
