@@ -18,8 +18,9 @@ import { mirrorFor, parseAptSources, type AptSource } from './apt-sources.js';
 import { NODE_IMAGE_DEFAULT_TAG, NODE_IMAGE_REPOSITORY } from './node-image.js';
 import { loadRecipe, RECIPE_FILES, type Recipe } from './recipe.js';
 
-export const BUILD_METHODS = ['auto', 'docker-build', 'offline'] as const;
-export type BuildMethod = (typeof BUILD_METHODS)[number];
+import { BUILD_METHODS, type BuildMethod } from './recipe.js';
+
+export { BUILD_METHODS, type BuildMethod };
 
 /** The base image of the Dockerfile; `auto` builds with it only when it can be had. */
 export const BASE_IMAGE = 'debian:bookworm-slim';

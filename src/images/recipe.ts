@@ -43,3 +43,7 @@ export async function loadRecipe(dir: string = RECIPE_DIR): Promise<Recipe> {
   const hash = recipeHash(files);
   return { dir, packages: parsePackageList(files['packages.txt']), files, hash, image: nodeImage(hash) };
 }
+
+/** How `lvslab images build` may build the image (here, so the CLI lists them without loading the Docker client). */
+export const BUILD_METHODS = ['auto', 'docker-build', 'offline'] as const;
+export type BuildMethod = (typeof BUILD_METHODS)[number];

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { BUILD_METHODS, buildNodeImage, imageSize, type BuildMethod } from '../../images/build.js';
-import { loadRecipe } from '../../images/recipe.js';
-import { engine, requireEngine } from '../../docker/engine.js';
+import { BUILD_METHODS, loadRecipe, type BuildMethod } from '../../images/recipe.js';
 import { printJson } from './shared.js';
+
+// The build and the Docker client load when an images command runs, not with every command.
+const buildModule = () => import('../../images/build.js');
+const engineModule = () => import('../../docker/engine.js');
 
 export function registerImages(program: Command): void {
   const images = program
@@ -36,6 +38,7 @@ The image is tagged lvslab/node:<hash of images/node/> (and :latest). Nothing of
 own code is baked in: containers mount this installation read-only at /opt/lvslab.`,
     )
     .action(async (opts: { method: BuildMethod; offline?: boolean; force?: boolean; mirror?: string; suite?: string; verbose?: boolean; json?: boolean }) => {
+      const { buildNodeImage } = await buildModule();
       const result = await buildNodeImage(
         { method: opts.offline ? 'offline' : opts.method, force: Boolean(opts.force), mirror: opts.mirror, suite: opts.suite },
         {
@@ -60,6 +63,7 @@ own code is baked in: containers mount this installation read-only at /opt/lvsla
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const recipe = await loadRecipe();
+      const [{ imageSize }, { engine, requireEngine }] = await Promise.all([buildModule(), engineModule()]);
       await requireEngine();
       const size = await imageSize(engine(), recipe.image);
       const status = { image: recipe.image, recipeHash: recipe.hash, recipeDir: recipe.dir, present: size !== undefined, sizeBytes: size };

@@ -13,10 +13,9 @@ import { LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
 import { createTimeSysctls, DockerRuntime } from '../docker/docker-runtime.js';
 import type { CreatePlan, DestroyOptions, DestroyReport } from '../runtime.js';
 import { clabContainerName, renderDeploymentTopology } from './topology.js';
+import { CONTAINERLAB_INSTALL_HINT } from './install-hint.js';
 
-export const CONTAINERLAB_INSTALL_HINT =
-  'install containerlab (https://containerlab.dev/install/: bash -c "$(curl -sL https://get.containerlab.dev)"), ' +
-  'or use --runtime docker, which runs the same lab on the Docker engine directly';
+
 
 /** Where the instance's topology file lives (containerlab puts its lab directory beside it). */
 export function deploymentTopologyFile(instance: string): string {

@@ -2,10 +2,13 @@
 // then are Docker containers with lvslab's labels (the Docker entry finds and sweeps them).
 import { haveCommand } from '../../util/exec.js';
 import type { HostCheck } from '../../host/checks.js';
-import { engineAvailable } from '../../docker/engine.js';
+import { engineAnswers } from '../../docker/presence.js';
 import { loadRecipe } from '../../images/recipe.js';
 import type { RuntimeDefinition } from '../registry.js';
-import { CONTAINERLAB_INSTALL_HINT, ContainerlabRuntime } from './containerlab-runtime.js';
+import { CONTAINERLAB_INSTALL_HINT } from './install-hint.js';
+
+// The runtime (and with it the Docker client) loads only when a containerlab path is taken.
+const runtimeModule = () => import('./containerlab-runtime.js');
 
 async function checkContainerlab(): Promise<HostCheck> {
   const ok = await haveCommand('containerlab');
@@ -21,12 +24,12 @@ async function checkContainerlab(): Promise<HostCheck> {
 export const containerlabRuntime: RuntimeDefinition = {
   kind: 'containerlab',
   help: 'deployed by containerlab',
-  open: async () => new ContainerlabRuntime({ image: (await loadRecipe()).image }),
+  open: async () => new (await runtimeModule()).ContainerlabRuntime({ image: (await loadRecipe()).image }),
   hostRequirements: [{ neededBy: 'doctor', check: checkContainerlab }],
   // Its containers carry the Docker runtime's labels: the Docker entry lists them.
   findInstances: async () => [],
   // containerlab's own destroy where it deployed the lab (it removes what it wrote for it),
   // before the Docker entry's label sweep.
   destroyByName: async (instance, recorded, opts) =>
-    recorded === 'containerlab' && (await engineAvailable()) ? new ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance, opts) : undefined,
+    recorded === 'containerlab' && (await engineAnswers()) ? new (await runtimeModule()).ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance, opts) : undefined,
 };
