@@ -63,6 +63,9 @@ function forThisCpu(name: string, opts: { silentFailure: boolean }): string {
   if (!text.includes('rate: 200') || !text.includes('timeout_ms: 500')) throw new Error(`${name}.yaml no longer has 'rate: 200' and 'timeout_ms: 500': update forThisCpu`);
   text = text.replace('rate: 200', `rate: ${rateForThisCpu(200)}`);
   if (!opts.silentFailure) text = text.replace('timeout_ms: 500', `timeout_ms: ${timeoutForThisCpu(500)}`);
+  // The file's fixed 'outage_s <= 5' is the host's bound (dead interval + 1 s); here the test
+  // asserts the same bound plus what the failure step itself took on this machine.
+  text = text.replace(/^ {2}- outage_s <= 5.*\n/m, '');
   writeFileSync(file, text);
   return file;
 }
@@ -178,14 +181,20 @@ describe('experiments', () => {
     const outage = (end.t - failed[0]!.t) / 1000;
     expect(res.figures.outage_s.value).toBeCloseTo(outage, 6);
     expect(res.figures.failed_after_recovery.value).toBe(failed.filter((x) => x.t > end.t).length);
-    expect(outage).toBeLessThanOrEqual(5);
-    expect(outage).toBeGreaterThan(2); // a silent failure is only noticed by the dead timer (4 s)
+    // Bounds from the protocol: the router declares lb2 dead `dead` s after the last hello it
+    // heard, which came at most `hello` s before the failure; the failure takes effect when its
+    // command returns (the step's stated resolution: ~0.02 s on the host, 1-2 s under CPU
+    // emulation); 1 s more for SPF, the route install and the timers firing late.
+    const { hello, dead } = { hello: 1, dead: 4 }; // labs/ospf-ecmp.yaml
+    const stepS = (failure!.doneAt - failure!.startedAt) / 1000;
+    expect(outage).toBeLessThanOrEqual(dead + stepS + 1);
+    expect(outage).toBeGreaterThan(dead - hello - 1); // only the dead timer notices a silent failure
     expect(res.figures.requests_failed.value).toBe(recs.filter((x) => x.outcome !== 'ok').length);
     expect(res.figures.success_ratio.value).toBeCloseTo(recs.filter((x) => x.outcome === 'ok').length / recs.length, 9);
 
     // OSPF noticed through its dead timer (4 s), and the route followed.
-    expect(res.figures.ospf_detection_s.value!).toBeGreaterThan(2.5);
-    expect(res.figures.ospf_detection_s.value!).toBeLessThan(5);
+    expect(res.figures.ospf_detection_s.value!).toBeGreaterThan(dead - hello - 0.5);
+    expect(res.figures.ospf_detection_s.value!).toBeLessThanOrEqual(dead + stepS + 1);
     expect(res.figures.route_withdrawal_s.value!).toBeGreaterThanOrEqual(res.figures.ospf_detection_s.value! - 0.1);
     for (const name of Object.keys(res.figures)) {
       const f = res.figures[name as keyof typeof res.figures];
