@@ -48,9 +48,12 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
       await restoreStaticRoutes(ctx, node);
       return `ip link set ${step.iface} up on ${node.name}, static routes restored`;
     case 'silent-failure':
+      // A runtime with a failure of its own (GNS3's link suspend) uses it: that is what its users pull.
+      if (ctx.runtime.silentFailure) return ctx.runtime.silentFailure(ctx.lab.instance, node.name, step.iface!, true);
       await must(ctx, node.name, ['nft', '-f', '-'], silentFailureRules(step.iface!));
       return `every frame in and out of ${node.name}:${step.iface} dropped (netdev ingress+egress), carrier up`;
     case 'silent-restore':
+      if (ctx.runtime.silentFailure) return ctx.runtime.silentFailure(ctx.lab.instance, node.name, step.iface!, false);
       await must(ctx, node.name, ['nft', 'delete', 'table', 'netdev', faultTableName(step.iface!)]);
       return `${node.name}:${step.iface} passes traffic again`;
     case 'kill':

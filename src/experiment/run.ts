@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
-import type { RuntimeKind } from '../runtime/runtime.js';
+import type { RuntimeKind, RuntimeSettings } from '../runtime/runtime.js';
 import { runtimeOfKind } from '../runtime/select.js';
 import { defaultRuntimeKind } from '../runtime/registry.js';
 import { loadState, type InstanceState } from '../runtime/instance-record.js';
@@ -35,6 +35,8 @@ export interface RunExperimentOptions {
   dataplane?: DataplaneChoice;
   /** Runtime for a lab this command brings up (an instance that is up keeps its own). */
   runtime?: RuntimeKind;
+  /** That runtime's own flags (--gns3-url, ...). */
+  runtimeSettings?: RuntimeSettings;
   upTimeoutMs: number;
 }
 
@@ -75,7 +77,7 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
     const host = probeHost(kind);
     const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, (await host).ipvs);
     bound = bindExperiment(loaded, lab, decision.dataplane);
-    const result = await up(await runtimeOfKind(kind), { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
+    const result = await up(await runtimeOfKind(kind, opts.runtimeSettings), { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
     session = result.session;
     broughtUp = true;
   }

@@ -40,6 +40,8 @@ export interface DockerNodeSpec {
   adapters: number;
   /** The base MAC: eth0 gets it, ethN base+N. */
   macAddress?: string;
+  /** One MAC per adapter (GNS3's top-level custom_adapters), where base+N will not do. */
+  adapterMacs?: string[];
   computeId?: string;
   x?: number;
   y?: number;
@@ -356,7 +358,16 @@ export class Gns3Client {
     if (spec.extraVolumes) properties.extra_volumes = spec.extraVolumes;
     return this.createNode(
       projectId,
-      { name: spec.name, node_type: 'docker', compute_id: spec.computeId ?? 'local', console_type: spec.consoleType ?? 'telnet', x: spec.x ?? 0, y: spec.y ?? 0, properties },
+      {
+        name: spec.name,
+        node_type: 'docker',
+        compute_id: spec.computeId ?? 'local',
+        console_type: spec.consoleType ?? 'telnet',
+        x: spec.x ?? 0,
+        y: spec.y ?? 0,
+        properties,
+        ...(spec.adapterMacs ? { custom_adapters: spec.adapterMacs.map((mac_address, adapter_number) => ({ adapter_number, mac_address })) } : {}),
+      },
       opts,
     );
   }

@@ -6,7 +6,7 @@
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { InstanceState } from '../runtime/instance-record.js';
-import { runtimeOfKind } from '../runtime/select.js';
+import { runtimeOfRecord } from '../runtime/select.js';
 import { planNode, type NodePlan } from './node-setup.js';
 
 export interface DataplaneDecision {
@@ -34,7 +34,7 @@ export function planNodes(runtime: Runtime, lab: ResolvedLab, dataplane: Datapla
 
 /** The session of an instance that is up, from its record. */
 export async function openSession(record: InstanceState): Promise<LabSession> {
-  const runtime = await runtimeOfKind(record.runtime);
+  const runtime = await runtimeOfRecord(record);
   return {
     runtime,
     lab: record.lab,

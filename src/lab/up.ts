@@ -147,6 +147,11 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     lvslabPid: process.pid,
     lab,
   };
+  const recordSettings = () => {
+    const settings = runtime.recordedSettings?.(lab.instance);
+    if (settings) state.runtimeSettings = settings;
+  };
+  recordSettings();
   // Recorded first, so a crash or kill -9 from here on leaves something `down` can read.
   await saveState(state);
   const session: LabSession = { runtime, lab, decision, plans, record: state };
@@ -164,6 +169,9 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       // then); the service daemons follow once every node routes.
       onNodeNetworkReady: (n) => startRouting(runtime, lab.instance, plans.get(n)!),
     });
+    // What the runtime made (a GNS3 project id) is recorded at once: status, exec and down need it.
+    recordSettings();
+    await saveState(state);
     await Promise.all([...plans.values()].map((p) => startServices(runtime, lab.instance, p)));
     throwIfAborted(interrupted.signal);
     events.stageDone('create', `nodes created and daemons started (${Date.now() - started} ms)`);

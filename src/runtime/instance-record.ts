@@ -5,7 +5,7 @@
 // instance, a link's peer), and no runtime reads anything of lab/.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Dataplane, ResolvedLab } from '../model/types.js';
-import type { RuntimeKind } from './runtime.js';
+import type { RuntimeKind, RuntimeSettings } from './runtime.js';
 import { instanceDir, instanceStateFile } from '../util/host-paths.js';
 
 export const STATE_VERSION = 1;
@@ -16,6 +16,8 @@ export interface InstanceState {
   version: typeof STATE_VERSION;
   instance: string;
   runtime: RuntimeKind;
+  /** What the runtime needs to reach the lab again (GNS3: server URL, compute, project id); never secrets. */
+  runtimeSettings?: RuntimeSettings;
   dataplane: Dataplane;
   /** Why this dataplane (e.g. "kernel has no IP_VS: nftables fallback"). */
   dataplaneDetail: string;

@@ -4,38 +4,51 @@
 // instance listing, `down` and the default runtime all read this list and nothing else.
 import { EXIT, LvslabError } from '../util/errors.js';
 import type { HostRequirement } from '../host/checks.js';
-import type { DestroyOptions, DestroyReport, Runtime, RuntimeKind } from './runtime.js';
+import type { DestroyOptions, DestroyReport, Runtime, RuntimeKind, RuntimeSettings } from './runtime.js';
 import { netnsRuntime } from './netns/definition.js';
 import { dockerRuntime } from './docker/definition.js';
 import { containerlabRuntime } from './containerlab/definition.js';
+import { gns3Runtime } from './gns3/definition.js';
+
+/** A command-line flag of one runtime's own (`--gns3-url URL`), offered by every command that may need it. */
+export interface RuntimeFlag {
+  /** Commander's flag syntax: '--gns3-url <URL>'. */
+  flags: string;
+  /** The settings key its value is kept under (commander's camel-cased attribute name). */
+  key: string;
+  description: string;
+}
 
 export interface RuntimeDefinition {
   /** The word after `--runtime`, and what the instance record stores. */
   kind: RuntimeKind;
   /** What `--runtime` help says of it: "one container per node". */
   help: string;
-  /** The runtime that creates and drives this kind's labs. */
-  open(): Promise<Runtime>;
+  /** Its own flags, if any: `up`, `run`, `down` and `doctor` offer them. */
+  flags?: readonly RuntimeFlag[];
+  /** The runtime that creates and drives this kind's labs, with its settings (flags, or an instance record's). */
+  open(settings: RuntimeSettings): Promise<Runtime>;
   /** What it needs of this host: `doctor` shows them all, `up` checks them before it creates anything. */
   hostRequirements: readonly HostRequirement[];
   /**
    * Instances whose objects it finds on this host by name, state record or not (a
    * kill -9 early in `up` leaves none); none when it cannot look (e.g. no engine answers).
    */
-  findInstances(): Promise<string[]>;
+  findInstances(settings: RuntimeSettings): Promise<string[]>;
   /**
    * Removes whatever it has of `instance`, found by name; `recorded` is the runtime the
    * instance record names (read before any runtime removed it). Undefined when it had
-   * nothing to look at. `down` passes keepInstanceDir and removes the record itself, last.
+   * nothing to look at. `settings` are the record's (when it names this runtime) under the
+   * command's flags. `down` passes keepInstanceDir and removes the record itself, last.
    */
-  destroyByName(instance: string, recorded: RuntimeKind | undefined, opts?: DestroyOptions): Promise<DestroyReport | undefined>;
+  destroyByName(instance: string, recorded: RuntimeKind | undefined, settings: RuntimeSettings, opts?: DestroyOptions): Promise<DestroyReport | undefined>;
 }
 
 /**
  * Every runtime, in the order help and doctor list them and `down` sweeps them; the first is the default.
  * A new runtime is its own folder under src/runtime/ and one entry here.
  */
-const RUNTIMES: RuntimeDefinition[] = [netnsRuntime, dockerRuntime, containerlabRuntime];
+const RUNTIMES: RuntimeDefinition[] = [netnsRuntime, dockerRuntime, containerlabRuntime, gns3Runtime];
 
 export function registeredRuntimes(): readonly RuntimeDefinition[] {
   return RUNTIMES;
@@ -43,6 +56,11 @@ export function registeredRuntimes(): readonly RuntimeDefinition[] {
 
 export function runtimeKinds(): RuntimeKind[] {
   return RUNTIMES.map((r) => r.kind);
+}
+
+/** Every runtime's own flags, in registry order. */
+export function runtimeFlags(): RuntimeFlag[] {
+  return RUNTIMES.flatMap((r) => r.flags ?? []);
 }
 
 /** The runtime `up` and `run` use when none is named. */

@@ -8,6 +8,13 @@ import type { RunOptions, RunResult } from '../util/exec.js';
 /** A registered runtime's name (registry.ts lists them): `--runtime`'s word, kept in the instance record. */
 export type RuntimeKind = string;
 
+/**
+ * A runtime's own settings (GNS3: which server and compute; its project once created), by
+ * the key its registry entry's flags give them. `up` keeps what the runtime reports in the
+ * instance record, so later commands reach the lab without the flags. Never secrets.
+ */
+export type RuntimeSettings = Readonly<Record<string, string>>;
+
 /** A long-running process started inside a node. */
 export interface DaemonSpec {
   /** Short name used in logs and status (zebra, ospfd, nginx, keepalived, healthd). */
@@ -85,6 +92,14 @@ export interface Runtime {
    * only the switch port would, so the other members see nothing, as on real hardware).
    */
   setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void>;
+  /**
+   * Optional: the runtime's own silent link failure (GNS3: its link suspend, where the
+   * forwarder drops every frame). Without it, experiments drop the frames inside the node
+   * (nftables netdev hooks). Resolves to how it was done, for the action record.
+   */
+  silentFailure?(instance: string, node: string, iface: string, failed: boolean): Promise<string>;
+  /** Optional: what later commands need to reach `instance` again (kept in its record; never secrets). */
+  recordedSettings?(instance: string): RuntimeSettings;
   /** Instances this runtime finds on the host (also half-created or crashed ones). */
   listInstances(): Promise<string[]>;
   inspect(instance: string): Promise<NodeInspection[]>;

@@ -2,13 +2,18 @@
 // exec, run, down) takes it from the instance's state record, so users name the runtime once.
 // `down` and `down --all` also ask every registered runtime what it finds on the host by
 // itself, so a lab whose state record is gone (a kill -9 early in `up`) is still removed completely.
-import { loadState } from './instance-record.js';
+import { loadState, type InstanceState } from './instance-record.js';
 import { registeredRuntimes, runtimeDefinition } from './registry.js';
 import { removeInstanceDir } from '../util/host-paths.js';
-import type { DestroyReport, Runtime, RuntimeKind } from './runtime.js';
+import type { DestroyReport, Runtime, RuntimeKind, RuntimeSettings } from './runtime.js';
 
-export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
-  return runtimeDefinition(kind).open();
+export async function runtimeOfKind(kind: RuntimeKind, settings: RuntimeSettings = {}): Promise<Runtime> {
+  return runtimeDefinition(kind).open(settings);
+}
+
+/** The runtime that serves a recorded instance, with the settings `up` kept for it. */
+export async function runtimeOfRecord(record: InstanceState): Promise<Runtime> {
+  return runtimeOfKind(record.runtime, record.runtimeSettings ?? {});
 }
 
 export interface FoundInstance {
@@ -17,9 +22,9 @@ export interface FoundInstance {
   runtime: RuntimeKind;
 }
 
-/** Every instance on this host: state records and whatever each runtime finds by name. */
-export async function listAllInstances(): Promise<FoundInstance[]> {
-  const finds = await Promise.all(registeredRuntimes().map(async (r) => ({ kind: r.kind, instances: await r.findInstances() })));
+/** Every instance on this host: state records and whatever each runtime finds by name (with the command's runtime flags). */
+export async function listAllInstances(settings: RuntimeSettings = {}): Promise<FoundInstance[]> {
+  const finds = await Promise.all(registeredRuntimes().map(async (r) => ({ kind: r.kind, instances: await r.findInstances(settings) })));
   const foundBy = new Map<string, RuntimeKind>();
   for (const { kind, instances } of finds) for (const inst of instances) if (!foundBy.has(inst)) foundBy.set(inst, kind);
   const found = await Promise.all([...foundBy].map(async ([instance, kind]) => ({ instance, runtime: (await loadState(instance))?.runtime ?? kind })));
@@ -28,15 +33,18 @@ export async function listAllInstances(): Promise<FoundInstance[]> {
 
 /**
  * Removes everything of `instance` wherever it is: the runtime its record names first, then
- * whatever the other runtimes find under its name. Reports merged.
+ * whatever the other runtimes find under its name. Reports merged. `settings` (the
+ * command's runtime flags) override what the record kept.
  */
-export async function destroyEverywhere(instance: string): Promise<DestroyReport> {
+export async function destroyEverywhere(instance: string, settings: RuntimeSettings = {}): Promise<DestroyReport> {
   // Read before anything is removed: each runtime's destroy also removes the instance directory.
-  const recorded = (await loadState(instance))?.runtime;
+  const record = await loadState(instance);
+  const recorded = record?.runtime;
   const runtimes = [...registeredRuntimes()].sort((a, b) => Number(b.kind === recorded) - Number(a.kind === recorded));
   const reports: DestroyReport[] = [];
   for (const r of runtimes) {
-    const report = await r.destroyByName(instance, recorded, { keepInstanceDir: true });
+    const own = r.kind === recorded ? { ...(record?.runtimeSettings ?? {}), ...settings } : settings;
+    const report = await r.destroyByName(instance, recorded, own, { keepInstanceDir: true });
     if (report) reports.push(report);
   }
   // The state record goes last, after every runtime's processes, namespaces and containers:

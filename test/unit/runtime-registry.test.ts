@@ -53,7 +53,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 describe('the runtime registry', () => {
   it('lists the shipped runtimes, the first one the default, and then the registered one', () => {
-    expect(runtimeKinds()).toEqual(['netns', 'docker', 'containerlab', 'throwaway']);
+    expect(runtimeKinds()).toEqual(['netns', 'docker', 'containerlab', 'gns3', 'throwaway']);
     expect(defaultRuntimeKind()).toBe('netns');
   });
 
@@ -63,7 +63,7 @@ describe('the runtime registry', () => {
       expect(err).toBeInstanceOf(CommanderError);
       // main() turns every non-zero CommanderError into exit 2 (invalid input).
       expect((err as CommanderError).exitCode).not.toBe(0);
-      expect((err as CommanderError).message).toContain('Allowed choices are netns, docker, containerlab, throwaway');
+      expect((err as CommanderError).message).toContain('Allowed choices are netns, docker, containerlab, gns3, throwaway');
     }
   });
 
@@ -88,7 +88,7 @@ describe('the runtime registry', () => {
     })();
     expect(err).toBeInstanceOf(LvslabError);
     expect((err as LvslabError).exitCode).toBe(EXIT.invalidInput);
-    expect((err as LvslabError).message).toContain('accepted: netns, docker, containerlab, throwaway');
+    expect((err as LvslabError).message).toContain('accepted: netns, docker, containerlab, gns3, throwaway');
   });
 
   it("puts the runtime's host checks into doctor, and into up's preflight for that runtime only", async () => {
@@ -105,7 +105,7 @@ describe('the runtime registry', () => {
   it("lists the instances it finds, and down's sweep asks it to remove them", async () => {
     expect(await listAllInstances()).toContainEqual({ instance: GHOST, runtime: 'throwaway' });
     const report = await destroyEverywhere(GHOST);
-    expect(throwaway.destroyByName).toHaveBeenCalledWith(GHOST, undefined, { keepInstanceDir: true });
+    expect(throwaway.destroyByName).toHaveBeenCalledWith(GHOST, undefined, {}, { keepInstanceDir: true });
     expect(report.removedNodes).toEqual(['ghost-node']);
   });
 });

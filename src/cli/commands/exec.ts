@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { pickInstance, requireState } from './shared.js';
-import { runtimeOfKind } from '../../runtime/select.js';
+import { runtimeOfRecord } from '../../runtime/select.js';
 
 export function registerExec(program: Command): void {
   program
@@ -20,7 +20,7 @@ Examples:
     .action(async (node: string, cmd: string[], opts: { name?: string }) => {
       const inst = await pickInstance(opts.name, '--name');
       const state = await requireState(inst);
-      const runtime = await runtimeOfKind(state.runtime);
+      const runtime = await runtimeOfRecord(state);
       const n = state.lab.nodes.find((x) => x.name === node);
       if (!n) {
         throw new LvslabError(`no node '${node}' in ${inst} (nodes: ${state.lab.nodes.map((x) => x.name).join(', ')})`, EXIT.invalidInput);

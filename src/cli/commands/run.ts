@@ -7,13 +7,12 @@ import { EXIT, LvslabError } from '../../util/errors.js';
 import { checkInstanceName } from '../../model/names.js';
 import { progressReporter } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
-import { printJson, runtimeOption, table } from './shared.js';
+import { printJson, runtimeOption, runtimeSettingsOf, table, withRuntimeFlags } from './shared.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
 import { defaultRuntimeKind } from '../../runtime/registry.js';
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  withRuntimeFlags(program.command('run'))
     .argument('<EXPERIMENT>', 'experiment name (lvslab experiments) or path to an experiment file')
     .description('run a scripted experiment (traffic + failures) on a lab, measure it, and write its reports')
     .option('--lab <LAB>', "lab to run on (default: the experiment's lab:)")
@@ -37,7 +36,7 @@ Examples:
 Writes results.json, report.md, report.html and junit.xml in the output directory.
 Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input.`,
     )
-    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean }) => {
+    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean } & Record<string, unknown>) => {
       const repeat = Number(opts.repeat);
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new LvslabError(`--repeat ${opts.repeat}: expected a whole number from 1 to 100`, EXIT.invalidInput);
       if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
@@ -46,7 +45,7 @@ Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input
       const stamp = (t: number, start: number) => `+${((t - start) / 1000).toFixed(1).padStart(5)}s`;
       let runStartedAt = Date.now();
       const result = await runExperiment(
-        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), dataplane: opts.dataplane, runtime: opts.runtime, upTimeoutMs: 60_000 },
+        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), dataplane: opts.dataplane, runtime: opts.runtime, runtimeSettings: runtimeSettingsOf(opts), upTimeoutMs: 60_000 },
         {
           ...reporter,
           runStart: (k, of) => {

@@ -1,6 +1,7 @@
 // Small pieces several commands share.
-import { Option } from 'commander';
-import { registeredRuntimes, runtimeKinds } from '../../runtime/registry.js';
+import { Option, type Command } from 'commander';
+import { registeredRuntimes, runtimeFlags, runtimeKinds } from '../../runtime/registry.js';
+import type { RuntimeSettings } from '../../runtime/runtime.js';
 import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { loadState, type InstanceState } from '../../runtime/instance-record.js';
@@ -10,6 +11,22 @@ import { checkInstanceName } from '../../model/names.js';
 export function runtimeOption(description: string): Option {
   const kinds = registeredRuntimes().map((r) => `${r.kind} = ${r.help}`).join(', ');
   return new Option('--runtime <KIND>', `${description}: ${kinds}`).choices(runtimeKinds());
+}
+
+/** Adds every runtime's own flags (`--gns3-url`, ...) to a command that may create, find or remove a lab. */
+export function withRuntimeFlags(command: Command): Command {
+  for (const f of runtimeFlags()) command.option(f.flags, f.description);
+  return command;
+}
+
+/** The runtime flags a command was given, as settings (what the user did not give is absent). */
+export function runtimeSettingsOf(opts: Record<string, unknown>): RuntimeSettings {
+  const out: Record<string, string> = {};
+  for (const f of runtimeFlags()) {
+    const v = opts[f.key];
+    if (typeof v === 'string') out[f.key] = v;
+  }
+  return out;
 }
 
 export function printJson(value: unknown): void {

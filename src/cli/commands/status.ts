@@ -3,7 +3,7 @@ import { checkReadiness } from '../../lab/readiness.js';
 import { loadState } from '../../runtime/instance-record.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { pickInstance, printJson, requireState } from './shared.js';
-import { listAllInstances, runtimeOfKind } from '../../runtime/select.js';
+import { listAllInstances, runtimeOfRecord } from '../../runtime/select.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -24,7 +24,7 @@ Examples:
           out.push({ instance: inst, phase: 'unknown (no state record: a crashed up? lvslab down ' + inst + ')' });
           continue;
         }
-        const runtime = await runtimeOfKind(state.runtime);
+        const runtime = await runtimeOfRecord(state);
         const readiness = await checkReadiness(runtime, state.lab, state.dataplane);
         out.push(await describeInstance(runtime, state, readiness));
       }
@@ -43,7 +43,7 @@ Examples:
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const inst = await pickInstance(name);
       const state = await requireState(inst);
-      const runtime = await runtimeOfKind(state.runtime);
+      const runtime = await runtimeOfRecord(state);
       const readiness = await checkReadiness(runtime, state.lab, state.dataplane);
       const d = await describeInstance(runtime, state, readiness, { processes: true });
       if (opts.json) printJson(d);

@@ -5,7 +5,7 @@ import { resolveLabArgument } from '../../lab/catalogue.js';
 import { loadLabForUp, probeHost, up } from '../../lab/up.js';
 import { describeInstance, formatSummary } from '../summary.js';
 import { progressReporter } from '../progress.js';
-import { printJson, runtimeOption } from './shared.js';
+import { printJson, runtimeOption, runtimeSettingsOf, withRuntimeFlags } from './shared.js';
 import { runtimeOfKind } from '../../runtime/select.js';
 import { defaultRuntimeKind } from '../../runtime/registry.js';
 import type { RuntimeKind } from '../../runtime/runtime.js';
@@ -13,8 +13,7 @@ import { EXIT, LvslabError } from '../../util/errors.js';
 import { checkInstanceName } from '../../model/names.js';
 
 export function registerUp(program: Command): void {
-  program
-    .command('up')
+  withRuntimeFlags(program.command('up'))
     .argument('<LAB>', 'catalogue name (lvslab labs) or path to a lab file')
     .description('build a lab, start every daemon, and wait until it is ready (OSPF Full, ECMP route, real servers healthy, clients answered)')
     .option('--name <NAME>', 'instance name (default: the lab name); run several copies side by side with different names')
@@ -37,11 +36,11 @@ Examples:
 A failure or Ctrl-C half-way rolls everything back. Exit 4 = not ready in time (a
 diagnosis names what was missing).`,
     )
-    .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; runtime: RuntimeKind; timeout: string; keepOnFailure?: boolean; json?: boolean }) => {
+    .action(async (labArg: string, opts: { name?: string; dataplane?: DataplaneChoice; runtime: RuntimeKind; timeout: string; keepOnFailure?: boolean; json?: boolean } & Record<string, unknown>) => {
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new LvslabError(`--timeout ${opts.timeout}: expected a positive number of seconds`, EXIT.invalidInput);
       if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
-      const runtime = await runtimeOfKind(opts.runtime);
+      const runtime = await runtimeOfKind(opts.runtime, runtimeSettingsOf(opts));
       const labFile = await resolveLabArgument(labArg);
       const startedAt = Date.now();
       const events = progressReporter({ json: Boolean(opts.json) });

@@ -30,6 +30,6 @@ export const containerlabRuntime: RuntimeDefinition = {
   findInstances: async () => [],
   // containerlab's own destroy where it deployed the lab (it removes what it wrote for it),
   // before the Docker entry's label sweep.
-  destroyByName: async (instance, recorded, opts) =>
+  destroyByName: async (instance, recorded, _settings, opts) =>
     recorded === 'containerlab' && (await engineAnswers()) ? new (await runtimeModule()).ContainerlabRuntime({ image: 'unused-for-cleanup' }).destroy(instance, opts) : undefined,
 };

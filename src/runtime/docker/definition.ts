@@ -36,5 +36,5 @@ export const dockerRuntime: RuntimeDefinition = {
   // Without an engine there can be none of ours running.
   findInstances: async () => ((await engineAnswers()) ? (await dockerForCleanup()).listInstances() : []),
   // Every container and network labelled with the instance, whoever created them.
-  destroyByName: async (instance, _recorded, opts) => ((await engineAnswers()) ? (await dockerForCleanup()).destroy(instance, opts) : undefined),
+  destroyByName: async (instance, _recorded, _settings, opts) => ((await engineAnswers()) ? (await dockerForCleanup()).destroy(instance, opts) : undefined),
 };

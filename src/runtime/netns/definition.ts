@@ -36,5 +36,5 @@ export const netnsRuntime: RuntimeDefinition = {
   // Its namespaces, and every instance directory whichever runtime wrote it (the instance
   // records live there): the run directory is read once for all runtimes.
   findInstances: () => new NetnsRuntime().listInstances(),
-  destroyByName: (instance, _recorded, opts) => new NetnsRuntime().destroy(instance, opts),
+  destroyByName: (instance, _recorded, _settings, opts) => new NetnsRuntime().destroy(instance, opts),
 };

@@ -1,0 +1,328 @@
+// `--runtime gns3`: the lab as a GNS3 project, built through the server's REST API (src/gns3),
+// driven through the Docker engine of the compute that runs its nodes. GNS3 has no exec
+// call, so once GNS3 has made and wired the containers, lvslab treats each node as the
+// Docker container it is (GNS3.<node>.<project id>) and everything above the runtime —
+// files, daemons, readiness, experiments — runs through the Docker runtime's code.
+//
+// How a lab comes up:
+//   1. a project `lvslab-<instance>` (auto_close off, or GNS3 deletes its containers when the
+//      last GUI leaves); a docker node per lab node (adapters = its interfaces, each adapter's
+//      MAC = the lab's, console per node); an ethernet_switch per segment; a direct link per
+//      point-to-point link; placed as the report draws the lab, with a note naming it;
+//   2. nodes started, OSPF speakers first; GNS3 hands each container its interfaces (eth0…)
+//      after the start answers, so lvslab waits until the node has all of them;
+//   3. lvslab's own programs copied in (a GNS3 node gets no bind mounts), then the
+//      interfaces renamed to the lab's names and configured as on Docker (sysctls, addresses,
+//      routes). All of this is lost when GNS3 stops or re-creates a container: lvslab never
+//      stops, reloads (which loses the interfaces) or closes a running lab's nodes.
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import type { ResolvedLab, ResolvedNode } from '../../model/types.js';
+import { EXIT, LvslabError } from '../../util/errors.js';
+import { removeInstanceDir } from '../../util/host-paths.js';
+import { LVSLAB_DIST, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
+import { pollUntil } from '../../util/poll.js';
+import { IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
+import { isNotFound, requireEngine } from '../../docker/engine.js';
+import { Gns3Client, dockerEnd, switchEnd } from '../../gns3/client.js';
+import type { Gns3ServerRef } from '../../gns3/config.js';
+import type { Gns3Node, Gns3Project } from '../../gns3/types.js';
+import { DockerRuntime, parseLinkList } from '../docker/docker-runtime.js';
+import type { CreatePlan, DestroyOptions, DestroyReport, NodeInspection, RuntimeSettings } from '../runtime.js';
+import { canvasPlan, switchName } from './canvas.js';
+import { gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
+
+export interface Gns3RuntimeOptions {
+  /** The node image (`lvslab/node:<recipe hash>`), which must be on the compute's engine. */
+  image: string;
+  server: Gns3ServerRef;
+  /** The compute that runs every node (GNS3's id; its built-in one is "local"). */
+  computeId: string;
+  /** Projects already known by name (from an instance record): name -> project id. */
+  knownProjects?: ReadonlyMap<string, string>;
+  /** Client timeouts; short for finding instances, where no answer means no server. */
+  requestTimeoutMs?: number;
+}
+
+/** How long GNS3 may take to hand a started container its interfaces (seen: ~1.2 s). */
+const INTERFACES_TIMEOUT_MS = 60_000;
+
+export class Gns3Runtime extends DockerRuntime {
+  override readonly kind = 'gns3';
+  private connecting: Promise<Gns3Client> | undefined;
+  private readonly projects: Map<string, string>;
+
+  constructor(private readonly gns3: Gns3RuntimeOptions) {
+    super({ image: gns3.image });
+    this.projects = new Map(gns3.knownProjects ?? []);
+  }
+
+  /** The server, connected and logged in once per runtime. */
+  client(): Promise<Gns3Client> {
+    this.connecting ??= Gns3Client.connect({ server: this.gns3.server, timeoutMs: this.gns3.requestTimeoutMs });
+    // A failed connection is not kept: the next call tries again.
+    this.connecting.catch(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private projectId(instance: string): string {
+    const id = this.projects.get(projectName(instance));
+    if (!id) throw new LvslabError(`lab ${instance} has no GNS3 project on record (was its up interrupted?)`, EXIT.notFound, `lvslab down ${instance}   removes what is left of it`);
+    return id;
+  }
+
+  protected override container(instance: string, node: string): string {
+    return gns3ContainerName(node, this.projectId(instance));
+  }
+
+  recordedSettings(instance: string): RuntimeSettings {
+    const name = projectName(instance);
+    const id = this.projects.get(name);
+    return { gns3Url: this.gns3.server.url, gns3Compute: this.gns3.computeId, ...(id ? { gns3ProjectName: name, gns3Project: id } : {}) };
+  }
+
+  /** The GNS3 server's version, for reports ("GNS3 2.2.59"). */
+  async serverVersion(): Promise<string> {
+    return (await this.client()).serverVersion;
+  }
+
+  override async preflight(): Promise<void> {
+    const client = await this.client();
+    if (!(await client.hasCompute(this.gns3.computeId))) {
+      const ids = (await client.computes()).map((c) => c.compute_id);
+      throw new LvslabError(
+        `the GNS3 server ${client.url} has no compute '${this.gns3.computeId}'${ids.length ? ` (it has: ${ids.join(', ')})` : ''}`,
+        EXIT.invalidInput,
+        '--gns3-compute ID names one of the server\'s computes (GNS3 GUI: Edit → Preferences → Server, or GET /v2/computes)',
+      );
+    }
+    this.requireLocalEngine(client);
+    try {
+      await requireEngine(this.docker);
+    } catch (err) {
+      throw new LvslabError(`${(err as Error).message}: lvslab reaches GNS3's node containers through this host's Docker engine`, EXIT.hostNotReady, (err as LvslabError).hint);
+    }
+    await client.requireDockerImage(this.options.image, this.gns3.computeId);
+  }
+
+  /**
+   * GNS3 has no exec call: lvslab runs commands in a node through the Docker engine of the
+   * compute that runs it, which it can reach only when that is this host.
+   */
+  private requireLocalEngine(client: Gns3Client): void {
+    const host = new URL(this.gns3.server.url).hostname;
+    const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) || /^127\./.test(host);
+    if (this.gns3.computeId === 'local' && loopback) return;
+    throw new LvslabError(
+      `the nodes would run on ${this.gns3.computeId === 'local' ? `the GNS3 server's host (${host})` : `GNS3 compute ${this.gns3.computeId}`}, another host: lvslab reaches a node through the Docker engine of the host that runs it, and it can only reach this host's engine so far (${client.url})`,
+      EXIT.hostNotReady,
+      'run lvslab on the GNS3 server\'s host with --gns3-url http://127.0.0.1:PORT and the local compute',
+    );
+  }
+
+  override async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
+    const client = await this.client();
+    const name = projectName(lab.instance);
+    plan.onProgress?.(`creating GNS3 project ${name} on ${client.url} (GNS3 ${client.serverVersion})`);
+    const project = await client.createProject(name);
+    this.projects.set(name, project.project_id);
+    const pid = project.project_id;
+    const canvas = canvasPlan(lab);
+
+    // One at a time: GNS3 allocates console ports and node directories per request.
+    const nodes = new Map<string, Gns3Node>();
+    for (const node of lab.nodes) {
+      const at = canvas.nodes.get(node.name)!;
+      nodes.set(
+        node.name,
+        await client.createDockerNode(pid, {
+          name: node.name,
+          image: this.options.image,
+          adapters: node.interfaces.length,
+          macAddress: node.interfaces[0]?.mac,
+          adapterMacs: node.interfaces.map((i) => i.mac),
+          computeId: this.gns3.computeId,
+          x: at.x,
+          y: at.y,
+        }),
+      );
+    }
+    const switches = new Map<string, Gns3Node>();
+    for (const seg of lab.segments) {
+      const at = canvas.switches.get(seg.name)!;
+      switches.set(seg.name, await client.createSwitch(pid, { name: switchName(lab, seg.name), ports: Math.max(1, seg.members.length), computeId: this.gns3.computeId, x: at.x, y: at.y }));
+    }
+    const adapterOf = (ref: { node: string; iface: string }) => lab.nodes.find((n) => n.name === ref.node)!.interfaces.findIndex((i) => i.name === ref.iface);
+    for (const seg of lab.segments) {
+      for (const [port, m] of seg.members.entries()) await client.createLink(pid, dockerEnd(nodes.get(m.node)!, adapterOf(m)), switchEnd(switches.get(seg.name)!, port));
+    }
+    for (const link of lab.links) {
+      const [a, b] = link.ends;
+      await client.createLink(pid, dockerEnd(nodes.get(a.node)!, adapterOf(a)), dockerEnd(nodes.get(b.node)!, adapterOf(b)));
+    }
+    await client.createNote(pid, canvas.note.text, canvas.note.x, canvas.note.y);
+    plan.onProgress?.(`GNS3 project ${name}: ${nodes.size} docker nodes, ${switches.size} switches, ${lab.segments.reduce((n, s) => n + s.members.length, 0) + lab.links.length} links; starting the nodes`);
+
+    const setUp = async (node: ResolvedNode) => {
+      const started = await client.startNode(pid, nodes.get(node.name)!.node_id);
+      const found = await this.waitForInterfaces(lab.instance, node, started);
+      await this.installLvslab(lab.instance, node.name);
+      await this.adoptInterfaces(lab, node, found, plan);
+      await plan.onNodeNetworkReady?.(node.name);
+    };
+    // OSPF speakers first, as on Docker: readiness waits for their adjacencies.
+    await Promise.all(lab.nodes.filter((n) => n.ospf).map(setUp));
+    await Promise.all(lab.nodes.filter((n) => !n.ospf).map(setUp));
+  }
+
+  /**
+   * Waits until GNS3 has handed the container an interface per adapter, with the MACs its
+   * ports report (the lab's, through custom_adapters), and returns them with their lab names.
+   */
+  private async waitForInterfaces(instance: string, node: ResolvedNode, started: Gns3Node): Promise<Array<{ mac: string; labIface: string }>> {
+    const wanted = node.interfaces.map((iface, adapter) => {
+      const mac = started.ports.find((p) => p.adapter_number === adapter)?.mac_address?.toLowerCase();
+      if (!mac) throw new LvslabError(`GNS3 reports no MAC for adapter ${adapter} of ${node.name}`);
+      return { mac, labIface: iface.name };
+    });
+    const got = await pollUntil(
+      async () => {
+        const links = parseLinkList((await this.exec(instance, node.name, ['ip', '-o', 'link', 'show'])).stdout);
+        const missing = wanted.filter((w) => !links.some((l) => l.mac === w.mac));
+        return { done: missing.length === 0, value: missing };
+      },
+      { timeoutMs: INTERFACES_TIMEOUT_MS, intervalMs: 100 },
+    );
+    if (!got.ok) {
+      throw new LvslabError(
+        `GNS3 started ${node.name} but did not hand it ${(got.value ?? wanted).map((w) => `${w.labIface} (${w.mac})`).join(', ')} within ${INTERFACES_TIMEOUT_MS / 1000} s`,
+        EXIT.failure,
+        'the GNS3 server log says why ubridge could not wire the container',
+      );
+    }
+    return wanted;
+  }
+
+  /**
+   * Copies lvslab's package (package.json and its compiled programs) to IMAGE_LVSLAB_DIR,
+   * where the Docker runtime bind-mounts it: the node's health daemon and traffic generator
+   * are those of the lvslab that runs the lab. They import only Node's built-ins.
+   */
+  private async installLvslab(instance: string, node: string): Promise<void> {
+    await this.mustExec(instance, node, ['mkdir', '-p', IMAGE_LVSLAB_DIR]);
+    const tar = spawn('tar', ['-c', '-C', LVSLAB_PACKAGE_DIR, 'package.json', basename(LVSLAB_DIST)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((resolve) => tar.on('close', (code) => resolve(code ?? 1)));
+    await this.docker.getContainer(this.container(instance, node)).putArchive(tar.stdout, { path: IMAGE_LVSLAB_DIR });
+    const code = await exited;
+    if (code !== 0) throw new LvslabError(`copying lvslab's programs into ${this.container(instance, node)}: tar exited ${code}: ${stderr.trim()}`);
+  }
+
+  /**
+   * The node's side only, inside its container: GNS3's forwarder holds the other end, so
+   * the peer keeps its carrier (as a switch port's peer would) and notices by its timers.
+   */
+  override async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
+    await this.mustExec(instance, node, ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
+  }
+
+  /** GNS3's link suspend: every frame dropped both ways, carrier up on both ends. */
+  async silentFailure(instance: string, node: string, iface: string, failed: boolean): Promise<string> {
+    const client = await this.client();
+    const pid = this.projectId(instance);
+    const linkId = await this.linkOf(client, instance, node, iface);
+    if (failed) await client.suspendLink(pid, linkId);
+    else await client.resumeLink(pid, linkId);
+    return failed
+      ? `GNS3 link ${linkId} (${node}:${iface}) suspended: the forwarder drops every frame both ways, no carrier change in the nodes`
+      : `GNS3 link ${linkId} (${node}:${iface}) resumed`;
+  }
+
+  /** The GNS3 link on a node's interface, found by the interface's MAC among the node's ports. */
+  private async linkOf(client: Gns3Client, instance: string, node: string, iface: string): Promise<string> {
+    const pid = this.projectId(instance);
+    const mac = (await this.mustExec(instance, node, ['cat', `/sys/class/net/${iface}/address`])).stdout.trim().toLowerCase();
+    const gnode = (await client.listNodes(pid)).find((n) => n.name === node);
+    const adapter = gnode?.ports.find((p) => p.mac_address?.toLowerCase() === mac)?.adapter_number;
+    if (!gnode || adapter === undefined) throw new LvslabError(`GNS3 project ${projectName(instance)} has no port with ${node}:${iface}'s MAC ${mac}`);
+    const link = (await client.listLinks(pid)).find((l) => l.nodes.some((e) => e.node_id === gnode.node_id && e.adapter_number === adapter));
+    if (!link) throw new LvslabError(`${node}:${iface} is not linked in GNS3 project ${projectName(instance)} (was the link deleted in the GUI?)`);
+    return link.link_id;
+  }
+
+  override async listInstances(): Promise<string[]> {
+    const client = await this.client();
+    return (await client.listProjects())
+      .map((p) => instanceOfProject(p.name))
+      .filter((i): i is string => i !== undefined)
+      .sort();
+  }
+
+  override async inspect(instance: string): Promise<NodeInspection[]> {
+    const pid = this.projectId(instance);
+    const containers = (await this.docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => isContainerOfProject(n, pid)));
+    return Promise.all(
+      containers.map(async (c) => {
+        const handle = c.Names[0]!.replace(/^\//, '');
+        const running = c.State === 'running';
+        const top = running ? await this.docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
+        const cmd = top ? top.Titles.indexOf('CMD') : -1;
+        const pidCol = top ? top.Titles.indexOf('PID') : -1;
+        return {
+          name: handle.slice('GNS3.'.length, handle.length - pid.length - 1),
+          handle,
+          running,
+          processes: ((top?.Processes ?? []) as string[][]).map((p) => ({ pid: Number(p[pidCol]), command: (p[cmd] ?? '?').split(/\s+/)[0]!.split('/').pop()! })),
+        };
+      }),
+    );
+  }
+
+  /**
+   * Deletes the instance's project (found by name too: a kill -9 of `up` leaves no id on
+   * record), which stops its nodes and removes their containers and interfaces, then any
+   * container of that project the server left behind on this host's engine.
+   */
+  override async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
+    const client = await this.client();
+    const name = projectName(instance);
+    const onServer = (await client.listProjects()).filter((p) => p.name === name);
+    const ids = new Set([...onServer.map((p) => p.project_id), ...(this.projects.has(name) ? [this.projects.get(name)!] : [])]);
+    const removedNodes = new Set<string>();
+    let killed = 0;
+    for (const id of ids) {
+      const project = onServer.find((p) => p.project_id === id);
+      if (project) {
+        for (const n of await this.nodesOf(client, project)) removedNodes.add(n.name);
+        // A running docker node is stopped by the delete (about 5 s each, in parallel on the server).
+        await client.deleteProject(id, { missingOk: true });
+      }
+      killed += await this.removeLeftContainers(id);
+    }
+    this.projects.delete(name);
+    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths: opts.keepInstanceDir ? [] : await removeInstanceDir(instance) };
+  }
+
+  /** The nodes of a project, opening it first if it came back closed (GNS3 lists nodes of open projects only). */
+  private async nodesOf(client: Gns3Client, project: Gns3Project): Promise<Gns3Node[]> {
+    const open = await client.ensureOpen(project).catch(() => undefined);
+    return open ? client.listNodes(project.project_id).catch(() => []) : [];
+  }
+
+  /** Containers of that project still on this host's engine (a server that died mid-delete). Returns how many processes they ran. */
+  private async removeLeftContainers(projectId: string): Promise<number> {
+    let killed = 0;
+    const containers = (await this.docker.listContainers({ all: true }).catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
+    for (const c of containers) {
+      if (c.State === 'running') killed += (await this.docker.getContainer(c.Id).top().catch(() => undefined))?.Processes.length ?? 0;
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+    }
+    return killed;
+  }
+}
