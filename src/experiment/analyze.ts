@@ -7,10 +7,10 @@ import { hostname, cpus, release } from 'node:os';
 import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/index.js';
 import { parseCollectedLogs, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { ResolvedLab } from '../model/types.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import { topologyFromLab, type RunResultsWithTopology } from '../report/topology.js';
-import { run } from '../util/exec.js';
 import type { BoundExperiment } from './bind.js';
 import type { LoadedExperiment } from './load.js';
 import type { RawRun } from './run-once.js';
@@ -25,6 +25,8 @@ export const LONG_LIVED_FILE = 'long-lived.ndjson';
 
 export interface AnalyzeInput {
   raw: RawRun;
+  /** Where the lab runs: the programs' versions are asked inside its nodes. */
+  runtime: Runtime;
   lab: ResolvedLab;
   state: InstanceState;
   loaded: LoadedExperiment;
@@ -101,16 +103,17 @@ export function aggregateRepeat(runs: RunResults[]): RepeatResults {
 }
 
 async function manifest(input: AnalyzeInput): Promise<Manifest> {
-  const { lab, state, loaded, raw } = input;
-  // Versions of the programs the lab runs. On the netns runtime nodes run the host's own
-  // binaries; a container runtime will have to ask inside a node instead.
+  const { lab, state, loaded, raw, runtime } = input;
+  // Versions of the programs the lab runs, asked inside a node that runs each (on netns that
+  // is the host's own binary; in containers the image's).
   const firstOf = (pred: (n: ResolvedLab['nodes'][number]) => boolean) => lab.nodes.find(pred)?.name;
   const version = async (node: string | undefined, argv: string[], pattern: RegExp): Promise<string | undefined> => {
     if (!node) return undefined; // the lab runs no such program
-    const r = await run(argv);
+    const r = await runtime.exec(lab.instance, node, argv);
     return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1];
   };
-  const [frr, keepalived, nginx] = await Promise.all([
+  const [runtimeDetail, frr, keepalived, nginx] = await Promise.all([
+    runtime.describe?.(),
     version(firstOf((n) => n.ospf !== undefined), ['vtysh', '--version'], /FRRouting (\S+)/),
     state.dataplane === 'ipvs' ? version(firstOf((n) => n.role === 'director'), ['keepalived', '--version'], /Keepalived v(\S+)/) : undefined,
     version(firstOf((n) => n.role === 'realserver'), ['nginx', '-v'], /nginx\/(\S+)/),
@@ -123,6 +126,7 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     kernel: release(),
     node: process.version,
     runtime: state.runtime,
+    ...(runtimeDetail ? { runtimeDetail } : {}),
     dataplane: state.dataplane,
     dataplaneDetail: state.dataplaneDetail,
     seed: input.bound.seed,

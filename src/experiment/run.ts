@@ -92,7 +92,7 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
       const raw = await runOnce(session, bound, k, events.progress);
       const runDir = opts.repeat === 1 ? dir : `${dir}/run-${k}`;
       await mkdir(runDir, { recursive: true });
-      const results = await analyzeRun({ raw, lab: session.lab, state: session.record, loaded, bound, labFile, runDir });
+      const results = await analyzeRun({ raw, runtime: session.runtime, lab: session.lab, state: session.record, loaded, bound, labFile, runDir });
       await writeRunReports(runDir, results);
       runs.push(results);
       events.runDone(k, results, runDir);

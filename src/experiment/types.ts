@@ -286,6 +286,8 @@ export interface Manifest {
   kernel: string;
   node: string;
   runtime: string;
+  /** What the runtime says of itself, where it says more than its kind: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local". */
+  runtimeDetail?: string;
   dataplane: 'ipvs' | 'nftables';
   dataplaneDetail: string;
   /** Seed of every random choice in the run. */

@@ -56,7 +56,7 @@ export function manifestRows(results: RunResults): Array<[string, string]> {
     ['nginx', m.nginx],
     ['kernel', m.kernel],
     ['Node.js', m.node],
-    ['runtime', m.runtime],
+    ['runtime', m.runtimeDetail ? `${m.runtime} (${m.runtimeDetail})` : m.runtime],
     ['dataplane', m.dataplane === 'nftables' ? 'nftables (fallback, not kernel IPVS)' : m.dataplane],
     ['dataplane detail', m.dataplaneDetail],
     ['seed', String(m.seed)],

@@ -98,6 +98,8 @@ export interface Runtime {
    * (nftables netdev hooks). Resolves to how it was done, for the action record.
    */
   silentFailure?(instance: string, node: string, iface: string, failed: boolean): Promise<string>;
+  /** Optional: what the runtime says of itself for reports, beyond its kind (GNS3: server version, URL, compute). */
+  describe?(): Promise<string>;
   /** Optional: what later commands need to reach `instance` again (kept in its record; never secrets). */
   recordedSettings?(instance: string): RuntimeSettings;
   /** Instances this runtime finds on the host (also half-created or crashed ones). */

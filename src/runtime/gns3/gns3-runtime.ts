@@ -81,9 +81,10 @@ export class Gns3Runtime extends DockerRuntime {
     return { gns3Url: this.gns3.server.url, gns3Compute: this.gns3.computeId, ...(id ? { gns3ProjectName: name, gns3Project: id } : {}) };
   }
 
-  /** The GNS3 server's version, for reports ("GNS3 2.2.59"). */
-  async serverVersion(): Promise<string> {
-    return (await this.client()).serverVersion;
+  /** For reports: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local". */
+  async describe(): Promise<string> {
+    const client = await this.client();
+    return `GNS3 ${client.serverVersion} at ${client.url}, compute ${this.gns3.computeId}`;
   }
 
   override async preflight(): Promise<void> {

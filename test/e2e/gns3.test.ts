@@ -1,0 +1,141 @@
+// `--runtime gns3`. No GNS3 server can be installed where the tests run, so the suite runs
+// against the stand-in (test/support/gns3-standin: the real server's answers, real containers
+// wired as GNS3 wires them, links that drop frames while suspended; its header says what it
+// mirrors and where it differs). lvslab is the built CLI, pointed at it by LVSLAB_GNS3_URL
+// exactly as a user points it at their server:
+//   - ospf-ecmp comes up as a GNS3 project: one docker node per lab node, a switch for the
+//     segment, GNS3's container names; the router's two-next-hop route, both real servers
+//     answering both clients;
+//   - failover-test passes with GNS3's link suspend as its silent failure;
+//   - `down` leaves no project, container, interface or file, also after a kill -9 of `up`;
+//   - ospf-ecmp-p2p and link-cut-p2p (point-to-point links as direct GNS3 links).
+// Like the other container suites it needs a Docker engine and the node image
+// (LVSLAB_DOCKER_TESTS=require makes their absence a failure).
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { engine } from '../../src/docker/engine.js';
+import { loadRecipe } from '../../src/images/recipe.js';
+import { pollUntil } from '../../src/util/poll.js';
+import { startGns3Standin, type Gns3Standin } from '../support/gns3-standin/server.mjs';
+import { addTallies, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot, type NodeExec, requestLoop, scaledMs } from './support.js';
+
+const INSTANCE = 'e2e-gns3';
+const P2P = 'e2e-gns3-p2p';
+const KILLED = 'e2e-gns3-kill';
+const VIP_URL = 'http://10.0.1.100/';
+
+const gate = await dockerSuiteGate('GNS3 e2e suite');
+
+let standin: Gns3Standin;
+let before: HostSnapshot;
+let beforeContainers: string[];
+
+/** The CLI pointed at the stand-in, as a user points it at a GNS3 server. */
+const gns3 = (args: string[], opts: { timeoutMs?: number } = {}) => lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: standin.url } });
+const gns3Exec = (instance: string, node: string): NodeExec => (argv, timeoutMs) => gns3(['exec', '--name', instance, node, '--', ...argv], { timeoutMs });
+
+async function gns3Containers(): Promise<string[]> {
+  return (await engine().listContainers({ all: true })).flatMap((c) => c.Names).filter((n) => n.startsWith('/GNS3.')).sort();
+}
+
+async function projectsNamed(name: string): Promise<Array<{ project_id: string; name: string }>> {
+  const r = await fetch(`${standin.url}/v2/projects`);
+  return ((await r.json()) as Array<{ project_id: string; name: string }>).filter((p) => p.name === name);
+}
+
+describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
+  beforeAll(async () => {
+    if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
+    standin = await startGns3Standin({ containers: true, images: [(await loadRecipe()).image] });
+    for (const name of [INSTANCE, P2P, KILLED]) await gns3(['down', name]);
+    before = await hostSnapshot();
+    beforeContainers = await gns3Containers();
+  }, scaledMs(60_000));
+
+  afterAll(async () => {
+    if (!standin) return;
+    for (const name of [INSTANCE, P2P, KILLED]) await gns3(['down', name]);
+    await standin.close();
+  }, scaledMs(120_000));
+
+  test('up --runtime gns3 builds the lab as a GNS3 project and reports it ready', async () => {
+    const r = await gns3(['up', 'ospf-ecmp', '--name', INSTANCE, '--runtime', 'gns3', '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(r.stdout) as { phase: string; runtime: string; vipRoutes: Array<{ router: string; nextHops: string[] }> };
+    expect(out.phase).toBe('ready');
+    expect(out.runtime).toBe('gns3');
+    expect(out.vipRoutes.map((v) => [...v.nextHops].sort())).toEqual([['10.0.1.133', '10.0.1.135']]);
+
+    const [project] = await projectsNamed(`lvslab-${INSTANCE}`);
+    expect(project).toBeDefined();
+    const nodes = (await (await fetch(`${standin.url}/v2/projects/${project!.project_id}/nodes`)).json()) as Array<{ name: string; node_type: string; status: string }>;
+    expect(nodes.filter((n) => n.node_type === 'docker').map((n) => n.name).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2']);
+    expect(nodes.filter((n) => n.node_type === 'ethernet_switch').map((n) => n.name)).toEqual(['lan']);
+    expect(nodes.every((n) => n.status === 'started')).toBe(true);
+    const containers = (await gns3Containers()).filter((c) => !beforeContainers.includes(c));
+    expect(containers).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2'].map((n) => `/GNS3.${n}.${project!.project_id}`).sort());
+  }, scaledMs(300_000));
+
+  test("the router's route to the VIP has two next hops over OSPF, on the lab's interface names", async () => {
+    const r = await gns3(['exec', '--name', INSTANCE, 'router', '--', 'ip', '-j', 'route', 'show', 'exact', '10.0.1.100/32']);
+    expect(r.code, r.stderr).toBe(0);
+    const [route] = JSON.parse(r.stdout) as Array<{ protocol: string; nexthops: Array<{ gateway: string; dev: string }> }>;
+    expect(route!.protocol).toBe('ospf');
+    expect(route!.nexthops.map((h) => h.gateway).sort()).toEqual(['10.0.1.133', '10.0.1.135']);
+    const neigh = await gns3(['exec', '--name', INSTANCE, 'router', '--', 'vtysh', '-c', 'show ip ospf neighbor']);
+    expect(neigh.stdout.match(/Full\//g)).toHaveLength(2);
+  });
+
+  test('both real servers answer both clients through the VIP', async () => {
+    const tally = addTallies(
+      await requestLoop(INSTANCE, 'client1', VIP_URL, 30, gns3Exec(INSTANCE, 'client1')),
+      await requestLoop(INSTANCE, 'client2', VIP_URL, 30, gns3Exec(INSTANCE, 'client2')),
+    );
+    expect(tally.failures).toBe(0);
+    expect(Object.keys(tally.hits).sort()).toEqual(['rs1', 'rs2']);
+  }, scaledMs(90_000));
+
+  test('failover-test passes with GNS3\'s link suspend as the silent failure, and the report names the server', async () => {
+    const out = '/tmp/lvslab-e2e-gns3-failover';
+    const r = await gns3(['run', 'failover-test', '--name', INSTANCE, '--out', out, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as {
+      lab: { runtime: string };
+      manifest: { runtimeDetail?: string };
+      actions: Array<{ action: string; ok: boolean; detail: string }>;
+      assertions: Array<{ passed: boolean }>;
+    };
+    expect(results.lab.runtime).toBe('gns3');
+    expect(results.manifest.runtimeDetail).toMatch(/^GNS3 2\.2\.59 at http:\/\/127\.0\.0\.1:\d+, compute local$/);
+    const failure = results.actions.find((a) => a.action === 'silent-failure');
+    expect(failure?.ok).toBe(true);
+    expect(failure?.detail).toMatch(/GNS3 link \S+ \(\S+\) suspended/);
+    expect(results.assertions.length).toBeGreaterThan(0);
+    expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+  }, scaledMs(300_000));
+
+  test('down deletes the project and leaves no container, interface or file', async () => {
+    const r = await gns3(['down', INSTANCE], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed e2e-gns3: 8 nodes/);
+    expect(await projectsNamed(`lvslab-${INSTANCE}`)).toEqual([]);
+    expect(await gns3Containers()).toEqual(beforeContainers);
+    expect(leftovers(before, await hostSnapshot(), [INSTANCE])).toEqual({});
+  }, scaledMs(150_000));
+
+  test('after kill -9 of lvslab during up, down finds the project by name and removes it', async () => {
+    const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'up', 'ospf-ecmp', '--name', KILLED, '--runtime', 'gns3'], {
+      stdio: 'ignore',
+      env: { ...process.env, LVSLAB_GNS3_URL: standin.url },
+    });
+    const started = await pollUntil(async () => ({ done: (await gns3Containers()).length >= beforeContainers.length + 3, value: null }), { timeoutMs: scaledMs(60_000), intervalMs: 50 });
+    child.kill('SIGKILL');
+    expect(started.ok).toBe(true);
+    const d = await gns3(['down', KILLED], { timeoutMs: 120_000 });
+    expect(d.code, d.stderr).toBe(0);
+    expect(await projectsNamed(`lvslab-${KILLED}`)).toEqual([]);
+    expect(await gns3Containers()).toEqual(beforeContainers);
+    expect(leftovers(before, await hostSnapshot(), [KILLED])).toEqual({});
+  }, scaledMs(150_000));
+});
