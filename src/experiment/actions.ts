@@ -2,9 +2,9 @@
 // every runtime). Each step returns an ActionRecord with when it started and finished.
 import type { ResolvedNode } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
-import type { DaemonSpec } from '../runtime/runtime.js';
+import type { DaemonSpec, LinkImpairment } from '../runtime/runtime.js';
 import { planOf, type LabSession } from '../lab/session.js';
-import type { ActionRecord } from './types.js';
+import type { ActionRecord, Impairment } from './types.js';
 import type { BoundStep } from './bind.js';
 
 /** nft table that holds silent failures; separate from the dataplane's own table. */
@@ -56,6 +56,14 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
       if (ctx.runtime.silentFailure) return ctx.runtime.silentFailure(ctx.lab.instance, node.name, step.iface!, false);
       await must(ctx, node.name, ['nft', 'delete', 'table', 'netdev', faultTableName(step.iface!)]);
       return `${node.name}:${step.iface} passes traffic again`;
+    case 'link-impair': {
+      const impairment = linkImpairment(step.impair!);
+      if (ctx.runtime.impairLink) return ctx.runtime.impairLink(ctx.lab.instance, node.name, step.iface!, impairment);
+      return impairInNode(ctx, node.name, step.iface!, impairment);
+    }
+    case 'link-clear':
+      if (ctx.runtime.impairLink) return ctx.runtime.impairLink(ctx.lab.instance, node.name, step.iface!, undefined);
+      return clearInNode(ctx, node.name, step.iface!);
     case 'kill':
       return `SIGKILL ${step.daemon} on ${node.name}: ${await signalDaemon(ctx, node, step.daemon!, 'KILL')}`;
     case 'pause':
@@ -99,6 +107,72 @@ export function silentFailureRules(iface: string): string {
     `}`,
     '',
   ].join('\n');
+}
+
+export function linkImpairment(i: Impairment): LinkImpairment {
+  return {
+    ...(i.loss_percent !== undefined ? { lossPercent: i.loss_percent } : {}),
+    ...(i.drop_every !== undefined ? { dropEvery: i.drop_every } : {}),
+    ...(i.delay_ms !== undefined ? { delayMs: i.delay_ms } : {}),
+    ...(i.jitter_ms !== undefined ? { jitterMs: i.jitter_ms } : {}),
+    ...(i.corrupt_percent !== undefined ? { corruptPercent: i.corrupt_percent } : {}),
+  };
+}
+
+/** nft table that holds an interface's frame loss; one per interface, as for silent failures. */
+export function impairTableName(iface: string): string {
+  return `lvslab_impair_${iface.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/**
+ * Loss and every-n-th drops on `iface` in both directions (netdev ingress and egress, each
+ * with its own counter, as GNS3's filters act on each direction); loss in 1/10,000 steps.
+ */
+export function impairRules(iface: string, imp: LinkImpairment): string | undefined {
+  const rules: string[] = [];
+  if (imp.lossPercent) rules.push(imp.lossPercent >= 100 ? 'drop' : `numgen random mod 10000 < ${Math.round(imp.lossPercent * 100)} drop`);
+  if (imp.dropEvery) rules.push(`numgen inc mod ${imp.dropEvery} == 0 drop`);
+  if (rules.length === 0) return undefined;
+  const table = impairTableName(iface);
+  const chain = (name: string, hook: string) => [`  chain ${name} {`, `    type filter hook ${hook} device "${iface}" priority -400; policy accept;`, ...rules.map((r) => `    ${r}`), '  }'];
+  return [`table netdev ${table} {`, ...chain('ingress_impair', 'ingress'), ...chain('egress_impair', 'egress'), '}', ''].join('\n');
+}
+
+/** tc's netem arguments for delay and corruption; undefined when neither is asked. */
+export function netemArgs(imp: LinkImpairment): string[] | undefined {
+  const args: string[] = [];
+  if (imp.delayMs) args.push('delay', `${imp.delayMs}ms`, ...(imp.jitterMs ? [`${imp.jitterMs}ms`] : []));
+  if (imp.corruptPercent) args.push('corrupt', `${imp.corruptPercent}%`);
+  return args.length > 0 ? args : undefined;
+}
+
+/**
+ * Without a runtime of its own: loss and drops both ways with nftables, delay and corruption
+ * with netem on the node's egress (the kernel has no netem ingress; the link's other
+ * direction is impaired on a point-to-point peer only by an experiment step on that peer).
+ */
+async function impairInNode(ctx: ActionContext, node: string, iface: string, imp: LinkImpairment): Promise<string> {
+  await clearInNode(ctx, node, iface);
+  const done: string[] = [];
+  const rules = impairRules(iface, imp);
+  if (rules) {
+    await must(ctx, node, ['nft', '-f', '-'], rules);
+    done.push(`${[imp.lossPercent ? `${imp.lossPercent}% loss` : '', imp.dropEvery ? `every ${imp.dropEvery}th frame dropped` : ''].filter(Boolean).join(', ')} both ways (nftables netdev hooks)`);
+  }
+  const netem = netemArgs(imp);
+  if (netem) {
+    const r = await ctx.runtime.exec(ctx.lab.instance, node, ['tc', 'qdisc', 'replace', 'dev', iface, 'root', 'netem', ...netem]);
+    if (r.code !== 0) throw new Error(`tc netem on ${node}:${iface} failed (does this kernel have sch_netem?): ${(r.stderr || r.stdout).trim()}`);
+    done.push(`${netem.join(' ')} on ${iface}'s egress (tc netem)`);
+  }
+  return `${node}:${iface} impaired: ${done.join('; ')}`;
+}
+
+async function clearInNode(ctx: ActionContext, node: string, iface: string): Promise<string> {
+  // Either may be absent: clearing what is not there is not an error.
+  await ctx.runtime.exec(ctx.lab.instance, node, ['nft', 'delete', 'table', 'netdev', impairTableName(iface)]);
+  await ctx.runtime.exec(ctx.lab.instance, node, ['tc', 'qdisc', 'del', 'dev', iface, 'root']);
+  return `${node}:${iface} unimpaired`;
 }
 
 function daemonSpecs(ctx: ActionContext, node: ResolvedNode): DaemonSpec[] {

@@ -6,7 +6,7 @@ import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../m
 import { compareProblems, LabValidationError, type LabIssue, type PathSegment, type Problem } from '../model/problems.js';
 import type { LoadedExperiment } from './load.js';
 import { daemonsOf } from '../lab/node-setup.js';
-import type { Action, NodeSelector, TargetSelector } from './types.js';
+import type { Action, Impairment, NodeSelector, TargetSelector } from './types.js';
 
 export interface BoundTraffic {
   client: string;
@@ -30,6 +30,8 @@ export interface BoundStep {
   iface?: string;
   /** Concrete daemon name as the node runs it (zebra, ospfd, nginx, keepalived, healthd). */
   daemon?: string;
+  /** For link-impair. */
+  impair?: Impairment;
 }
 
 export interface BoundExperiment {
@@ -111,7 +113,7 @@ export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, datap
     const path: PathSegment[] = ['timeline', i];
     const [node] = pick(step.target, [...path, 'target'], undefined, true);
     if (!node) return;
-    const bound: BoundStep = { step: i, at: step.at, action: step.action, node };
+    const bound: BoundStep = { step: i, at: step.at, action: step.action, node, ...(step.impair ? { impair: step.impair } : {}) };
     if (step.target.interface) {
       const iface = interfaceFor(lab, node, step.target);
       if (typeof iface === 'string') bound.iface = iface;

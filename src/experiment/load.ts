@@ -34,7 +34,7 @@ export interface LoadedExperiment {
 
 /** Actions that need `daemon:`. */
 const DAEMON_ACTIONS = new Set(['kill', 'start', 'pause', 'resume']);
-const LINK_ACTIONS = new Set(['link-down', 'link-up', 'silent-failure', 'silent-restore']);
+const LINK_ACTIONS = new Set(['link-down', 'link-up', 'silent-failure', 'silent-restore', 'link-impair', 'link-clear']);
 
 export function loadExperimentText(text: string, file: string): LoadedExperiment {
   const parsed = parseYamlWithPositions(text, file);
@@ -82,6 +82,11 @@ function checkExperiment(exp: LooseExperiment): LabIssue[] {
     if (action === undefined) return;
     if (DAEMON_ACTIONS.has(action) && step.daemon === undefined && !Object.prototype.hasOwnProperty.call(step, 'daemon')) err(['timeline', i], `action ${action} needs a daemon`, 'daemon: zebra, ospfd, nginx, keepalived, healthd or dataplane');
     if (!DAEMON_ACTIONS.has(action) && step.daemon !== undefined) err(['timeline', i, 'daemon'], `action ${action} takes no daemon`, `daemon only with ${[...DAEMON_ACTIONS].join(', ')}`);
+    if (action === 'link-impair' && step.impair === undefined && !Object.prototype.hasOwnProperty.call(step, 'impair'))
+      err(['timeline', i], 'action link-impair needs impair', 'impair: { loss_percent, drop_every, delay_ms, jitter_ms, corrupt_percent } (at least one)');
+    if (action !== 'link-impair' && step.impair !== undefined) err(['timeline', i, 'impair'], `action ${action} takes no impair`, 'impair only with link-impair');
+    if (step.impair && typeof step.impair === 'object' && step.impair.jitter_ms !== undefined && step.impair.delay_ms === undefined)
+      err(['timeline', i, 'impair', 'jitter_ms'], 'jitter_ms without delay_ms', 'give delay_ms too (the jitter is around it)');
     if (target) {
       if (LINK_ACTIONS.has(action) && target.interface === undefined && !Object.prototype.hasOwnProperty.call(target, 'interface')) err(['timeline', i, 'target'], `action ${action} needs target.interface`, 'uplink, downlink or an interface name');
       if (!LINK_ACTIONS.has(action) && target.interface !== undefined) err(['timeline', i, 'target', 'interface'], `action ${action} takes no interface`, `interface only with ${[...LINK_ACTIONS].join(', ')}`);

@@ -39,12 +39,23 @@ export const ACTIONS = [
   'resume', // SIGCONT
   'node-stop', // every daemon of the node killed and every interface down
   'node-start',
+  'link-impair', // lose, delay, corrupt or drop every n-th frame on IF's link (GNS3: its link filters)
+  'link-clear',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const DAEMONS = ['zebra', 'ospfd', 'nginx', 'keepalived', 'healthd', 'dataplane'] as const;
 /** `dataplane` = whichever director daemon runs (keepalived on ipvs, healthd on the fallback). */
 export type DaemonName = (typeof DAEMONS)[number];
+
+/** What link-impair does to a link's frames, in each direction (GNS3's link filters, by another name). */
+export interface Impairment {
+  loss_percent?: number;
+  drop_every?: number;
+  delay_ms?: number;
+  jitter_ms?: number;
+  corrupt_percent?: number;
+}
 
 export interface TimelineStepFile {
   /** Seconds from the start of traffic. */
@@ -53,6 +64,8 @@ export interface TimelineStepFile {
   target: TargetSelector;
   /** For kill/start/pause/resume. */
   daemon?: DaemonName;
+  /** For link-impair. */
+  impair?: Impairment;
 }
 
 export interface TrafficFile {

@@ -32,8 +32,8 @@ export interface FigureInput {
   counterSnapshots?: CounterSnapshot[];
 }
 
-export const FAILURE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-down', 'silent-failure', 'kill', 'pause', 'node-stop']);
-export const RESTORE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-up', 'silent-restore', 'start', 'resume', 'node-start']);
+export const FAILURE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-down', 'silent-failure', 'link-impair', 'kill', 'pause', 'node-stop']);
+export const RESTORE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-up', 'silent-restore', 'link-clear', 'start', 'resume', 'node-start']);
 
 export interface PhaseRange {
   phase: Phase;

@@ -68,6 +68,7 @@ export function actionEvents(results: RunResults): AxisEvent[] {
 const BREAKS: Partial<Record<Action, Action>> = {
   'link-down': 'link-up',
   'silent-failure': 'silent-restore',
+  'link-impair': 'link-clear',
   kill: 'start',
   pause: 'resume',
   'node-stop': 'node-start',

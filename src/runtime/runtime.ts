@@ -37,6 +37,16 @@ export interface DaemonSpec {
   privateDirs?: Array<{ over: string; source: string }>;
 }
 
+/** What a link impairment does to the link's frames, in each direction (GNS3's link filters). */
+export interface LinkImpairment {
+  lossPercent?: number;
+  /** Every n-th frame dropped. */
+  dropEvery?: number;
+  delayMs?: number;
+  jitterMs?: number;
+  corruptPercent?: number;
+}
+
 /** What `down` removed, so the CLI can say it and tests can check it. */
 export interface DestroyReport {
   instance: string;
@@ -98,6 +108,11 @@ export interface Runtime {
    * (nftables netdev hooks). Resolves to how it was done, for the action record.
    */
   silentFailure?(instance: string, node: string, iface: string, failed: boolean): Promise<string>;
+  /**
+   * Optional: the runtime's own link impairment (GNS3: its link filters), or undefined to
+   * clear it. Without it, experiments impair the node's side inside the node. Resolves to how.
+   */
+  impairLink?(instance: string, node: string, iface: string, impairment: LinkImpairment | undefined): Promise<string>;
   /** Optional: what the runtime says of itself for reports, beyond its kind (GNS3: server version, URL, compute). */
   describe?(): Promise<string>;
   /** Optional: what later commands need to reach `instance` again (kept in its record; never secrets). */

@@ -126,6 +126,37 @@ describe('mistakes in an experiment file', () => {
     ]);
   });
 
+  test('link-impair binds with what it asks; without impair, with impair on another action or jitter alone it is refused where it stands', () => {
+    const ok = `name: x\nduration: 5\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: link-impair, target: { role: director, index: 1, interface: uplink }, impair: { loss_percent: 30, delay_ms: 50, jitter_ms: 5 } }\n  - { at: 3, action: link-clear, target: { role: director, index: 1, interface: uplink } }\n`;
+    const bound = bindExperiment(loadExperimentText(ok, 'x.yaml'), awaitLab(), 'nftables');
+    expect(bound.steps.map((s) => [s.action, s.node.name, s.iface, s.impair])).toEqual([
+      ['link-impair', 'lb1', 'eth0', { loss_percent: 30, delay_ms: 50, jitter_ms: 5 }],
+      ['link-clear', 'lb1', 'eth0', undefined],
+    ]);
+    const bad = [
+      'name: x',
+      'duration: 5',
+      'traffic: [ { rate: 10 } ]',
+      'timeline:',
+      '  - { at: 1, action: link-impair, target: { role: director, index: 1, interface: uplink } }',
+      '  - { at: 2, action: link-down, target: { role: director, index: 1, interface: uplink }, impair: { loss_percent: 5 } }',
+      '  - { at: 3, action: link-impair, target: { role: director, index: 1, interface: uplink }, impair: { jitter_ms: 5 } }',
+      '  - { at: 4, action: link-impair, target: { role: director, index: 1, interface: uplink }, impair: { loss_percent: 101 } }',
+      '  - { at: 4, action: link-impair, target: { role: director, index: 1, interface: uplink }, impair: {} }',
+      '',
+    ].join('\n');
+    const problems = problemsOf(() => loadExperimentText(bad, 'bad.yaml'));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^bad\.yaml:5:\d+: error: timeline\[0\]: action link-impair needs impair \(accepted: impair: \{ loss_percent/),
+        expect.stringMatching(/^bad\.yaml:6:\d+: error: timeline\[1\]\.impair: action link-down takes no impair/),
+        expect.stringMatching(/^bad\.yaml:7:\d+: error: timeline\[2\]\.impair\.jitter_ms: jitter_ms without delay_ms/),
+        expect.stringMatching(/^bad\.yaml:8:\d+: error: timeline\[3\]\.impair\.loss_percent: .*100/),
+        expect.stringMatching(/^bad\.yaml:9:\d+: error: timeline\[4\]\.impair: /),
+      ]),
+    );
+  });
+
   test('a real server has no downlink and a router no uplink: refused at bind time with a position', () => {
     const text = 'name: x\nduration: 10\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: link-down, target: { role: realserver, index: 1, interface: downlink } }\n  - { at: 2, action: link-down, target: { role: router, interface: uplink } }\n';
     expect(problemsOf(() => bindExperiment(loadExperimentText(text, 'x.yaml'), awaitLab(), 'nftables'))).toEqual([

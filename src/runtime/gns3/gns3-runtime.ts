@@ -26,9 +26,9 @@ import { IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
 import { isNotFound, requireEngine } from '../../docker/engine.js';
 import { Gns3Client, dockerEnd, switchEnd } from '../../gns3/client.js';
 import type { Gns3ServerRef } from '../../gns3/config.js';
-import type { Gns3Node, Gns3Project } from '../../gns3/types.js';
+import type { Gns3LinkFilters, Gns3Node, Gns3Project } from '../../gns3/types.js';
 import { DockerRuntime, parseLinkList } from '../docker/docker-runtime.js';
-import type { CreatePlan, DestroyOptions, DestroyReport, NodeInspection, RuntimeSettings } from '../runtime.js';
+import type { CreatePlan, DestroyOptions, DestroyReport, LinkImpairment, NodeInspection, RuntimeSettings } from '../runtime.js';
 import { canvasPlan, switchName } from './canvas.js';
 import { gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
 
@@ -221,11 +221,32 @@ export class Gns3Runtime extends DockerRuntime {
   }
 
   /**
-   * The node's side only, inside its container: GNS3's forwarder holds the other end, so
-   * the peer keeps its carrier (as a switch port's peer would) and notices by its timers.
+   * A pulled cable. GNS3's forwarder holds each interface's far side, so no node ever loses
+   * carrier: the node's interface goes down inside it, and on a direct link (no switch
+   * between) so does the peer's, as both ends of a cable would; a switch's other ports
+   * notice nothing, as on real hardware. The peer's side comes back first and goes last.
    */
   override async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
+    const peer = await this.directPeer(instance, node, iface);
+    if (up && peer) await this.mustExec(instance, peer.node, ['ip', 'link', 'set', 'dev', peer.iface, 'up']);
     await this.mustExec(instance, node, ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
+    if (!up && peer) await this.mustExec(instance, peer.node, ['ip', 'link', 'set', 'dev', peer.iface, 'down']);
+  }
+
+  /** The docker node and interface at the other end of a direct link; undefined behind a switch. */
+  private async directPeer(instance: string, node: string, iface: string): Promise<{ node: string; iface: string } | undefined> {
+    const client = await this.client();
+    const pid = this.projectId(instance);
+    const linkId = await this.linkOf(client, instance, node, iface);
+    const [nodes, link] = await Promise.all([client.listNodes(pid), client.getLink(pid, linkId)]);
+    const me = nodes.find((n) => n.name === node);
+    const far = link.nodes.find((e) => e.node_id !== me?.node_id);
+    const farNode = nodes.find((n) => n.node_id === far?.node_id);
+    if (!far || !farNode || farNode.node_type !== 'docker') return undefined;
+    const mac = farNode.ports.find((p) => p.adapter_number === far.adapter_number)?.mac_address?.toLowerCase();
+    const name = parseLinkList((await this.mustExec(instance, farNode.name, ['ip', '-o', 'link', 'show'])).stdout).find((l) => l.mac === mac)?.name;
+    if (!name) throw new LvslabError(`${farNode.name} has no interface with the MAC of its GNS3 adapter ${far.adapter_number} (${mac})`);
+    return { node: farNode.name, iface: name };
   }
 
   /** GNS3's link suspend: every frame dropped both ways, carrier up on both ends. */
@@ -238,6 +259,16 @@ export class Gns3Runtime extends DockerRuntime {
     return failed
       ? `GNS3 link ${linkId} (${node}:${iface}) suspended: the forwarder drops every frame both ways, no carrier change in the nodes`
       : `GNS3 link ${linkId} (${node}:${iface}) resumed`;
+  }
+
+  /** GNS3's link filters (ubridge's), which act on each direction; undefined clears them. */
+  async impairLink(instance: string, node: string, iface: string, impairment: LinkImpairment | undefined): Promise<string> {
+    const client = await this.client();
+    const linkId = await this.linkOf(client, instance, node, iface);
+    const filters = impairment ? gns3Filters(impairment) : {};
+    await client.setLinkFilters(this.projectId(instance), linkId, filters);
+    const what = Object.entries(filters).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ');
+    return impairment ? `GNS3 link ${linkId} (${node}:${iface}) filters ${what}, each direction` : `GNS3 link ${linkId} (${node}:${iface}) filters cleared`;
   }
 
   /** The GNS3 link on a node's interface, found by the interface's MAC among the node's ports. */
@@ -326,4 +357,15 @@ export class Gns3Runtime extends DockerRuntime {
     }
     return killed;
   }
+}
+
+/** An impairment as GNS3's filters; ubridge takes whole percents (at least 1: GNS3 reads 0 as "no filter"). */
+export function gns3Filters(imp: LinkImpairment): Gns3LinkFilters {
+  const f: Gns3LinkFilters = {};
+  const percent = (p: number) => Math.max(1, Math.round(p));
+  if (imp.lossPercent) f.packet_loss = [percent(imp.lossPercent)];
+  if (imp.dropEvery) f.frequency_drop = [imp.dropEvery];
+  if (imp.delayMs) f.delay = [imp.delayMs, imp.jitterMs ?? 0];
+  if (imp.corruptPercent) f.corrupt = [percent(imp.corruptPercent)];
+  return f;
 }
