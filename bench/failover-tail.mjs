@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, opt, writeResult } from './bench-lib.mjs';
+import { cli, opt, repo, writeResult } from './bench-lib.mjs';
 
 const runs = Number(opt('--runs', '2'));
 const rate = Number(opt('--rate', '200'));

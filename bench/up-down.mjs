@@ -13,7 +13,7 @@
 // stdout. --check exits 1 when the median misses a goal. Run on an otherwise idle machine:
 // OSPF timing shares the 2 cores with everything else.
 import { spawnSync } from 'node:child_process';
-import { cli, flag, opt, writeResult } from './bench-lib.mjs';
+import { cli, flag, opt, repo, writeResult } from './bench-lib.mjs';
 
 const runs = Number(opt('--runs', '5'));
 const lab = opt('--lab', 'ospf-ecmp');
