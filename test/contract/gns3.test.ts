@@ -166,6 +166,13 @@ for (const target of targets) {
     it('never lets a credential into an exchange, a transcript or an error', async () => {
       const secret = server.password;
       if (!secret) return;
+      // GNS3 3.0's default account is admin/admin: a password that is also the user name (or
+      // a word of lvslab's own advice, which names that account) cannot be told apart in a
+      // text. The suite then checks nothing here; run it with another password to check.
+      if (secret === server.user || 'a fresh GNS3 3.0 server has admin/admin'.includes(secret)) {
+        console.warn(`credential check skipped: the password of ${server.user} is also a word lvslab prints; use another password to run it`);
+        return;
+      }
       const record = (e: Gns3Exchange) => exchanges.push(e);
       const bad = await rejects(Gns3Client.connect({ server: { ...server, password: `${secret}-wrong` }, onExchange: record }));
       expect(bad.exitCode).toBe(EXIT.hostNotReady);
