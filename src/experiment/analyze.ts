@@ -112,9 +112,11 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     const r = await runtime.exec(lab.instance, node, argv);
     return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1];
   };
+  const frrNode = firstOf((n) => n.ospf !== undefined);
   const [runtimeDetail, frr, keepalived, nginx] = await Promise.all([
     runtime.describe?.(),
-    version(firstOf((n) => n.ospf !== undefined), ['vtysh', '--version'], /FRRouting (\S+)/),
+    // FRR's vtysh has no --version: the node's running FRR says it, on the node's own vty socket.
+    version(frrNode, ['vtysh', '--vty_socket', frrNode ? runtime.nodePaths(lab.instance, frrNode).frrVtyDir : '', '-c', 'show version'], /FRRouting (\S+)/),
     state.dataplane === 'ipvs' ? version(firstOf((n) => n.role === 'director'), ['keepalived', '--version'], /Keepalived v(\S+)/) : undefined,
     version(firstOf((n) => n.role === 'realserver'), ['nginx', '-v'], /nginx\/(\S+)/),
   ]);

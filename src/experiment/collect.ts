@@ -79,6 +79,9 @@ export async function startRouteMonitors(runtime: Runtime, lab: ResolvedLab, run
   const routers = lab.nodes.filter((n) => n.role === 'router');
   for (const r of routers) {
     const files = routeMonitorFiles(runtime, lab.instance, r.name, run);
+    // Emptied first: the daemon appends, and an earlier `lvslab run` on this instance wrote
+    // the same run number's log.
+    await runtime.writeFile(lab.instance, r.name, files.log, '');
     await runtime.startDaemon(lab.instance, r.name, {
       name: 'route-monitor',
       argv: ['ip', '-ts', 'monitor', 'route'],

@@ -87,6 +87,9 @@ export async function runOnce(
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
       const program = runtime.nodePaths(lab.instance, job.client).lvslab;
+      // An earlier `lvslab run` on this instance left this run number's files: its summary
+      // would end the wait for this run's generators at once.
+      await runtime.exec(lab.instance, job.client, ['rm', '-rf', '--', job.dir]);
       await runtime.makeDirs(lab.instance, job.client, [{ path: job.dir }]);
       await runtime.writeFile(lab.instance, job.client, files.config, JSON.stringify(job.config, null, 2) + '\n');
       await runtime.startDaemon(lab.instance, job.client, {
