@@ -411,6 +411,15 @@ export class Gns3Client {
     return this.waitForStatus(projectId, nodeId, 'stopped', 'stop');
   }
 
+  /**
+   * Stops every node of a project at once (204 on both versions): the server stops docker
+   * nodes in parallel (~5.5 s, docker stop -t 5), where a delete of a running project stops
+   * them one after another.
+   */
+  async stopAllNodes(projectId: string): Promise<void> {
+    await this.call<void>('POST', `/projects/${projectId}/nodes/stop`, `stopping the nodes of project ${projectId}`, this.api === 'v3' ? {} : undefined);
+  }
+
   /** Deletes a node and its links. */
   async deleteNode(projectId: string, nodeId: string): Promise<void> {
     await this.call<void>('DELETE', `/projects/${projectId}/nodes/${nodeId}`, `deleting node ${nodeId}`);

@@ -44,6 +44,14 @@ export interface Gns3RuntimeOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * The node's PID 1, after GNS3's init script: it reaps the daemons lvslab kills (their
+ * starting shell is gone, so they are its children) and ends at once on SIGTERM. The
+ * image's own `sleep infinity` does neither, so every GNS3 node stop (docker stop -t 5)
+ * waited 5 s, and a killed daemon stayed a zombie.
+ */
+export const NODE_START_COMMAND = `sh -c 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'`;
+
 /** How long GNS3 may take to hand a started container its interfaces (seen: ~1.2 s). */
 const INTERFACES_TIMEOUT_MS = 60_000;
 
@@ -143,6 +151,7 @@ export class Gns3Runtime extends DockerRuntime {
           macAddress: node.interfaces[0]?.mac,
           adapterMacs: node.interfaces.map((i) => i.mac),
           computeId: this.gns3.computeId,
+          startCommand: NODE_START_COMMAND,
           x: at.x,
           y: at.y,
         }),
@@ -326,8 +335,11 @@ export class Gns3Runtime extends DockerRuntime {
     for (const id of ids) {
       const project = onServer.find((p) => p.project_id === id);
       if (project) {
-        for (const n of await this.nodesOf(client, project)) removedNodes.add(n.name);
-        // A running docker node is stopped by the delete (about 5 s each, in parallel on the server).
+        const nodes = await this.nodesOf(client, project);
+        for (const n of nodes) removedNodes.add(n.name);
+        killed += await this.processesOf(id);
+        // All at once first: a delete stops running docker nodes one after another (5 s each).
+        if (nodes.some((n) => n.status !== 'stopped' && n.node_type === 'docker')) await client.stopAllNodes(id).catch(() => undefined);
         await client.deleteProject(id, { missingOk: true });
       }
       killed += await this.removeLeftContainers(id);
@@ -340,6 +352,13 @@ export class Gns3Runtime extends DockerRuntime {
   private async nodesOf(client: Gns3Client, project: Gns3Project): Promise<Gns3Node[]> {
     const open = await client.ensureOpen(project).catch(() => undefined);
     return open ? client.listNodes(project.project_id).catch(() => []) : [];
+  }
+
+  /** How many processes the project's containers on this host's engine run (what `down` stops). */
+  private async processesOf(projectId: string): Promise<number> {
+    const containers = (await this.docker.listContainers().catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
+    const tops = await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).top().catch(() => undefined)));
+    return tops.reduce((n, t) => n + (t?.Processes.length ?? 0), 0);
   }
 
   /** Containers of that project still on this host's engine (a server that died mid-delete). Returns how many processes they ran. */
