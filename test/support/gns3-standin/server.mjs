@@ -276,7 +276,8 @@ export async function startGns3Standin(options = {}) {
     const j = {};
     if (api === 'v3') Object.assign(j, { aux: n.node_type === 'docker' ? n.properties.aux : null, aux_type: n.node_type === 'docker' ? 'none' : null });
     Object.assign(j, {
-      command_line: n.node_type === 'docker' ? (n.status === 'started' ? '' : null) : null,
+      // 2.2 gives a docker node's command_line as null, started or not (gns3-transcript-docker.txt).
+      command_line: null,
       compute_id: n.compute_id,
       console: n.console,
       console_auto_start: false,
