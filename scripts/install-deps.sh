@@ -3,7 +3,7 @@
 #   scripts/install-deps.sh          runtime packages: iproute2, FRR, keepalived, nginx, nftables, ...
 #   scripts/install-deps.sh --vm     also what the QEMU/IPVS test harness needs
 #   scripts/install-deps.sh --docker also the Docker engine and debootstrap (--runtime docker, lvslab images build)
-#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, --docker, Chromium, xmllint)
+#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, --docker, Chromium, xmllint, tcpdump)
 # Daemons are installed but never started on the host: a policy-rc.d is held in place
 # during the install so the packages' postinst scripts cannot start frr/nginx/keepalived
 # in the host namespace (lvslab starts its own instances inside each lab's namespaces).
@@ -14,8 +14,9 @@ for a in "$@"; do case "$a" in --vm) want_vm=1 ;; --docker) want_docker=1 ;; --t
 
 pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates util-linux)
 [ "$want_vm" = 1 ] && pkgs+=(qemu-system-x86 busybox-static cpio xz-utils)
-# the tests also render report.html in headless Chromium and check XML with xmllint
-[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils)
+# the tests also render report.html in headless Chromium, check XML with xmllint, and the
+# GNS3 stand-in's packet captures (test/support/gns3-standin, containers: true) run tcpdump
+[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils tcpdump)
 # Debian's engine (20.10) and what builds the node image without a registry
 [ "$want_docker" = 1 ] && pkgs+=(docker.io debootstrap tar)
 

@@ -7,7 +7,7 @@ export interface Gns3StandinOptions {
   /** v2: basic auth on when set; v3: the one account (admin/admin by default). */
   user?: string;
   password?: string;
-  /** The local compute's Docker images; null = no Docker engine reachable. */
+  /** The local compute's Docker images; null = no Docker engine reachable. Default: lvslab/node:latest, or with containers the engine's own list. */
   images?: string[] | null;
   /** How long after a start/stop answer the node changes status (default 30 ms). */
   statusDelayMs?: number;
@@ -15,6 +15,12 @@ export interface Gns3StandinOptions {
   dynamips?: boolean;
   /** false: a docker node start answers runc's 409 "unable to apply caps". */
   privilegedContainers?: boolean;
+  /**
+   * true: docker nodes are real containers on the Docker engine, wired in a network namespace
+   * of the stand-in's own as GNS3 wires them (needs root, ip, nft, nsenter, tcpdump). Default
+   * false: bookkeeping only, no Docker engine needed.
+   */
+  containers?: boolean;
 }
 
 export interface Gns3Standin {
@@ -22,6 +28,17 @@ export interface Gns3Standin {
   api: 'v2' | 'v3';
   version: string;
   projects: Map<string, { name: string; status: string; nodes: Map<string, unknown>; links: Map<string, unknown>; drawings: Map<string, unknown> }>;
+  /** Whether docker nodes are real containers (the containers option). */
+  containers: boolean;
+  /** With containers: the stand-in's data directory, a temp dir that close() removes. */
+  dataDir: string | undefined;
+  /** With containers: the stand-in's network namespace (gns3sb-<6 hex>) once made; undefined before and after close(). */
+  readonly namespace: string | undefined;
+  /** With containers: whether the kernel has sch_netem (delay, corrupt); undefined until the namespace exists. */
+  readonly netem: boolean | undefined;
+  /** With containers: link_id -> stored filters the stand-in does not apply (bpf; delay/corrupt without sch_netem). */
+  unappliedFilters: Map<string, string[]>;
+  /** Stops the server; with containers also removes every container, the namespace and the temp dirs. */
   close(): Promise<void>;
 }
 

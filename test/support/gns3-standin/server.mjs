@@ -4,54 +4,107 @@
 // from what real servers answered, so a client bug cannot hide in shared code.
 //
 // What it mirrors, and from where (files in ../shared/reference/ of the lvslab workspace):
-//   - GNS3 2.2.59's /v2 API (gns3-transcript.txt, gns3-transcript-docker.txt, gns3-api-v2.md, and
-//     this repository's test/fixtures/gns3/real-2.2.59.txt, recorded by the contract suite):
-//     version, computes, docker images, projects (create 201 with auto_close, duplicate 409,
-//     close 204, open 201, delete 204 then 404, 403 "The project is not opened" on a closed
-//     one), nodes (docker and ethernet_switch JSON as the server gives them, duplicate names
-//     renamed R1 -> R2 / PCa -> PCa1, single start/stop 200 with the status from *before*, the
-//     new status readable a moment later, all-nodes start/stop 204, switches started at
-//     creation, docker MACs 02:42:<node_id[2:8]>:NN or base+N), links (201, "Port is already
-//     used" 409, "Port 0/99 for SW1 not found" 404, PUT 201, suspend, filters stored even when
-//     refused with ubridge's 409, a non-array filter value a 500 traceback, available_filters),
-//     HTTP basic auth (401, empty body, WWW-Authenticate: Basic realm="GNS3 server", on every
-//     route; an unknown path is aiohttp's plain 404 first), errors as {"message","status"};
-//     on request, a compute without dynamips (409 "Could not find Dynamips" for a switch) and
-//     a host refusing privileged containers (the 409 runc caps error at docker node start).
+//   - GNS3 2.2.59's /v2 API (gns3-transcript.txt, gns3-transcript-docker.txt, gns3-api-v2.md,
+//     gns3-findings.md, and this repository's test/fixtures/gns3/real-2.2.59.txt, recorded by
+//     the contract suite): version, computes, docker images, projects (create 201 with
+//     auto_close, duplicate 409, close 204, open 201 with new container ids, delete 204 then
+//     404, 403 "The project is not opened" on a closed one), nodes (docker and ethernet_switch
+//     JSON as the server gives them, duplicate names renamed R1 -> R2 / PCa -> PCa1, single
+//     start/stop/suspend 200 with the status from *before*, the new status readable a moment
+//     later, start on a suspended node resuming it, all-nodes start/stop/suspend 204, switches
+//     started at creation, docker MACs 02:42:<node_id[2:8]>:NN or base+N, custom_adapters at
+//     creation echoed and setting one port's mac_address/port name), links (201, "Port is
+//     already used" 409, "Port 0/99 for SW1 not found" 404, PUT 201, suspend, filters stored
+//     even when refused with ubridge's 409, 0-valued filters dropped, a non-array filter value
+//     a 500 traceback, available_filters), HTTP basic auth (401, empty body, WWW-Authenticate:
+//     Basic realm="GNS3 server", on every route; an unknown path is aiohttp's plain 404
+//     first), errors as {"message","status"}; on request, a compute without dynamips (409
+//     "Could not find Dynamips" for a switch) and a host refusing privileged containers (the
+//     409 runc caps error at docker node start).
 //   - GNS3 3.0.6's /v3 API (gns3-transcript-v3.txt): public /v3/version, login by form
 //     (/access/users/login) or JSON (/access/users/authenticate) giving an HS256 JWT, 401
 //     "Not authenticated" / "Could not validate credentials" / "Authentication was
 //     unsuccessful." with WWW-Authenticate: Bearer, ?token= accepted, /computes listing [] and
-//     /computes/local a 500, single start/stop 204 (start 422 without a JSON body), PUT link
-//     200, compute errors wrapped ("HTTP error 422 received from compute …"), 422 for non-UUID
-//     ids and missing fields (pydantic's repr), {"detail":"Not Found"} for unknown routes,
-//     errors as {"message"}.
+//     /computes/local a 500, single start/stop/suspend 204 (start 422 without a JSON body),
+//     PUT link 200, compute errors wrapped ("HTTP error 422 received from compute …"), 422 for
+//     non-UUID ids and missing fields (pydantic's repr), {"detail":"Not Found"} for unknown
+//     routes, errors as {"message"}.
 //   - Packet capture and drawings are not in the transcripts: their paths, statuses and bodies
 //     follow gns3-server's v2.2.59 and v3.0.6 sources (start_capture/stop_capture 201 + link on
-//     2.2, capture/start 201 + link and capture/stop 204 on 3.0; drawings 201/204).
-// Left out: templates, VPCS and every other node type, node files, PUT on nodes, suspend and
-// reload of nodes, notifications, websockets, cross-compute links, the GUI's /static, users
-// and access control beyond one login, and the 2.2 docker-node failure without console_type
-// (its body was not recorded).
-// TODO (the runtime-wiring session): docker nodes are bookkeeping only. The real server makes
-// a container `GNS3.<node name>.<project_id>` at node creation (NetworkDisabled, privileged),
-// moves a TAP per adapter into it at start (ethN, carrier always 1), bridges linked ports
-// through ubridge (frames dropped both ways while a link is suspended, no carrier change) and
-// deletes the containers on close and delete. This stand-in does none of that yet: it needs
-// real containers on the Docker engine wired the same way before `lvslab up --runtime gns3`
-// can run against it.
+//     2.2, capture/start 201 + link and capture/stop 204 on 3.0; the capture side chosen as the
+//     controller does, a switch first; a capture stops when its node stops or is suspended,
+//     keeping capture_file_name/_path; GET links/{l}/pcap on 2.2 and links/{l}/capture/stream
+//     on 3.0: 200 application/vnd.tcpdump.pcap streaming the file from its start until the
+//     capture stops, 409 "This link has no active packet capture" otherwise; drawings 201/204).
+//
+// Docker nodes as real containers (option `containers: true`; ./containers.mjs does the host
+// side). Default false: bookkeeping only, no Docker engine needed (the unit and contract
+// suites). With it, as gns3-findings.md ("Docker nodes", "Links") and gns3-server 2.2.59's
+// docker_vm.py describe the compute:
+//   - Node creation makes the container at once (state Created): name GNS3.<name>.<project_id>,
+//     Hostname = name, no labels, Entrypoint /gns3/init.sh (+ the image's), Cmd = start_command
+//     split as a shell would or the image's Cmd, Env container=docker, GNS3_MAX_ETHERNET=eth<N-1>,
+//     GNS3_VOLUMES (/etc/network, the image's volumes, extra_volumes) and the environment
+//     lines, NetworkDisabled, Tty, UsernsMode host, binds <resources>:/gns3:ro and
+//     <node_dir><volume>:/gns3volumes<volume>. The data directory is a real temp dir, so the
+//     API's project path and node_directory are where the files are.
+//   - HostConfig: NOT GNS3's Privileged true + CapAdd ALL, which runc refuses on these machines
+//     ("unable to apply caps", gns3-findings.md), but the findings' local change that lets
+//     docker nodes start: CapAdd ALL, CapDrop SYS_RESOURCE, Privileged false, SecurityOpt
+//     seccomp=unconfined, MaskedPaths [], ReadonlyPaths [] (3.0 sends Mounts, 2.2 Binds).
+//   - /gns3/init.sh is the stand-in's own (./init.sh, written from the described behaviour, not
+//     GNS3's): volumes bind-mounted (the image's files copied in the first time), extra hosts,
+//     wait for eth0..ethN-1, ifup -a if the image has ifup and /etc/network/interfaces, exec the
+//     command. It runs under a static busybox copied from the host when there is one, else
+//     the image's /bin/sh (GNS3 ships its own busybox).
+//   - Start = docker start, then one interface per adapter, ethN inside with its MAC (the
+//     ports' mac_address), UP. These are VETH pairs, not GNS3's TAPs: without a process
+//     holding its fd (ubridge) a TAP here has no carrier. So operstate reads "up" (GNS3:
+//     "unknown"), `ip link` shows eth0@ifN, and the link type is veth; carrier is on whether
+//     linked or not, as with GNS3. The outer ends live in ONE network namespace of the
+//     stand-in's (gns3sb-<6 hex>, made on first use, deleted by close()); nothing of the lab
+//     is in the host's namespace. There is no ubridge process per node.
+//   - Links: a Linux bridge per link in that namespace joining its ends while both exist; an
+//     ethernet_switch is a bridge too (all ports one segment: ports_mapping's VLANs and dot1q
+//     are not mirrored), a switch port a veth pair between it and the link's bridge. Multicast
+//     snooping and STP off, no addresses anywhere; frames cross between links only through a
+//     switch. Linux bridges drop most 01:80:c2:00:00:0x frames (pause, LACP, LLDP), which
+//     ubridge passes.
+//   - Suspend and filters in each direction: nftables `bridge` rules in the namespace (suspend
+//     and a refused stored filter drop everything; packet_loss with numgen random,
+//     frequency_drop every n-th frame with numgen inc, -1 all). delay and corrupt need sch_netem
+//     (tc on the link's bridge ports) — this kernel has none: then the answers are unchanged
+//     and the server object's `unappliedFilters` says what is not applied; bpf is stored only.
+//   - Stop = docker stop -t 5 (the veths vanish with the container's netns, link bridges
+//     stay); suspend = docker pause; project close removes the containers, switches and link
+//     bridges (open makes them again, new container ids); node/project delete and close()
+//     remove containers, the namespace and the temp dirs. Captures: tcpdump -U on a link-side
+//     port of the capture side, into <project>/project-files/captures/<file>.
+//   - Each call does its engine work before answering (create, start, stop, link, PUT), and
+//     statuses change after the answer, as on the real server; the durations are this host's.
+// Left out: templates, VPCS and every other node type, node files, PUT on nodes, reload of
+// nodes, consoles (console ports are allocated, nothing listens), notifications, websockets,
+// cross-compute links, the GUI's /static, users and access control beyond one login, project
+// variables, the 2.2 docker-node failure without console_type (its body was not recorded).
 //
 // Use: import { startGns3Standin } from './server.mjs' (tests), or
 //      node server.mjs [--api v2|v3] [--port N] [--user U --password P] [--image repo:tag]…
+//                      [--containers]
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LABEL_STYLE = 'font-family: TypeWriter;font-size: 10.0;font-weight: bold;fill: #000000;fill-opacity: 1.0;';
 const FILTER_TYPES = ['frequency_drop', 'packet_loss', 'delay', 'corrupt', 'bpf'];
 const FILTER_RANGES = { frequency_drop: [-1, 32767], packet_loss: [0, 100], delay: [0, 32767], corrupt: [0, 100] };
 const ALWAYS_RUNNING = ['ethernet_switch', 'ethernet_hub', 'cloud', 'nat'];
-const DATA = '<gns3-data>';
+const MAC = /^([0-9a-fA-F]{2}[:]){5}([0-9a-fA-F]{2})$/;
+// A pcap file's global header (LE, v2.4, snaplen 262144, Ethernet): what a capture with no frame holds.
+const PCAP_HEADER = Buffer.from('d4c3b2a1' + '0200' + '0400' + '00000000' + '00000000' + '00000400' + '01000000', 'hex');
 
 class HttpError extends Error {
   constructor(status, message, extra = {}) {
@@ -77,15 +130,17 @@ const b64url = (s) => Buffer.from(s).toString('base64url');
 /**
  * Starts a stand-in. Options: api 'v2'|'v3', version, port (0 = any), host, user/password
  * (v2: basic auth on when user is set; v3: the one account, admin/admin by default), images
- * (the local compute's Docker images; `null` = no Docker engine reachable), statusDelayMs
- * (how long after a start/stop answer the node changes status).
+ * (the local compute's Docker images; `null` = no Docker engine reachable; with containers
+ * and unset, the engine's own list), statusDelayMs (how long after a start/stop answer the
+ * node changes status), containers (docker nodes as real containers, wired as GNS3 wires
+ * them: needs root, the Docker engine, ip, nft, nsenter and tcpdump; default false).
  */
 export async function startGns3Standin(options = {}) {
   const api = options.api ?? 'v2';
   const version = options.version ?? (api === 'v3' ? '3.0.6' : '2.2.59');
   const user = options.user ?? (api === 'v3' ? 'admin' : undefined);
   const password = options.password ?? (api === 'v3' ? 'admin' : undefined);
-  const images = options.images === undefined ? ['lvslab/node:latest'] : options.images;
+  const images = options.images === undefined ? (options.containers ? undefined : ['lvslab/node:latest']) : options.images;
   const statusDelayMs = options.statusDelayMs ?? 30;
   // A compute without dynamips cannot make switches; one whose kernel refuses privileged
   // containers cannot start docker nodes (both seen on these machines with 2.2.59).
@@ -96,6 +151,26 @@ export async function startGns3Standin(options = {}) {
   const timers = new Set();
   let nextConsole = api === 'v3' ? 6000 : 5000;
 
+  // With containers the server's data directory is real (a temp dir, gone after close()):
+  // project paths, node directories and capture files in the API are where they are.
+  const dataDir = options.containers ? mkdtempSync(join(tmpdir(), 'gns3-standin-')) : undefined;
+  const DATA = dataDir ?? '<gns3-data>';
+  const sub = api === 'v3' ? '' : 'data/';
+  const projectDir = (p) => `${DATA}/${sub}projects/${p.project_id}`;
+  const nodeDir = (p, n) => `${projectDir(p)}/project-files/docker/${n.node_id}`;
+  const captureFile = (p, name) => `${projectDir(p)}/project-files/captures/${name}`;
+  let wiring;
+  if (options.containers) {
+    try {
+      const { createContainerWiring } = await import('./containers.mjs');
+      wiring = await createContainerWiring({ api, resourcesDir: `${DATA}/${sub}resources/docker` });
+    } catch (e) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  const DockerError = wiring ? (await import('./containers.mjs')).DockerError : class extends Error {};
+
   // ---- helpers on the API's shapes ----
 
   const errorBody = (status, message, extra) => (api === 'v3' ? { message } : { message, status, ...extra });
@@ -103,7 +178,9 @@ export async function startGns3Standin(options = {}) {
   function later(fn) {
     const t = setTimeout(() => {
       timers.delete(t);
-      fn();
+      Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
     }, statusDelayMs);
     timers.add(t);
   }
@@ -117,7 +194,7 @@ export async function startGns3Standin(options = {}) {
       filename: `${p.name}.gns3`,
       grid_size: 75,
       name: p.name,
-      path: `${DATA}/${api === 'v3' ? '' : 'data/'}projects/${p.project_id}`,
+      path: projectDir(p),
       project_id: p.project_id,
       scene_height: 1000,
       scene_width: 2000,
@@ -180,29 +257,39 @@ export async function startGns3Standin(options = {}) {
     return j;
   }
 
+  /** The controller's port for adapter a: custom_adapters' port_name and mac_address, else ethN and base+N. */
+  const customAdapter = (n, a) => n.custom_adapters.find((c) => c.adapter_number === a) ?? {};
+  const dockerMac = (n, a) => customAdapter(n, a).mac_address ?? macPlus(n.properties.mac_address, a);
+  /** What the compute gives the container's ethN: the custom MAC or base+N (port names do not change ethN). */
+  const containerMacs = (n) => Array.from({ length: n.properties.adapters }, (_, a) => dockerMac(n, a).toLowerCase());
+
   function nodeJson(p, n) {
     const ports = [];
     if (n.node_type === 'docker') {
-      for (let a = 0; a < n.properties.adapters; a++) ports.push(portJson(n, a, 0, `eth${a}`, `eth${a}`, macPlus(n.properties.mac_address, a)));
+      for (let a = 0; a < n.properties.adapters; a++) {
+        const name = customAdapter(n, a).port_name ?? `eth${a}`;
+        ports.push(portJson(n, a, 0, name, name, dockerMac(n, a)));
+      }
     } else {
       for (const m of n.properties.ports_mapping) ports.push(portJson(n, 0, m.port_number, m.name, `e${m.port_number}`, undefined));
     }
     const j = {};
     if (api === 'v3') Object.assign(j, { aux: n.node_type === 'docker' ? n.properties.aux : null, aux_type: n.node_type === 'docker' ? 'none' : null });
     Object.assign(j, {
-      command_line: n.node_type === 'docker' ? (n.status === 'started' ? '' : null) : null,
+      // 2.2 gives a docker node's command_line as null, started or not (gns3-transcript-docker.txt).
+      command_line: null,
       compute_id: n.compute_id,
       console: n.console,
       console_auto_start: false,
       console_host: '127.0.0.1',
       console_type: n.console_type,
-      custom_adapters: [],
+      custom_adapters: n.custom_adapters,
       first_port_name: null,
       height: 59,
       label: { rotation: 0, style: null, text: n.name, x: null, y: -40 },
       locked: false,
       name: n.name,
-      node_directory: n.node_type === 'docker' ? `${DATA}/${api === 'v3' ? '' : 'data/'}projects/${p.project_id}/project-files/docker/${n.node_id}` : null,
+      node_directory: n.node_type === 'docker' ? nodeDir(p, n) : null,
       node_id: n.node_id,
       node_type: n.node_type,
       port_name_format: 'Ethernet{0}',
@@ -229,7 +316,7 @@ export async function startGns3Standin(options = {}) {
     return {
       capture_compute_id: l.capturing ? 'local' : null,
       capture_file_name: l.capture_file_name,
-      capture_file_path: l.capture_file_name ? `${DATA}/${api === 'v3' ? '' : 'data/'}projects/${p.project_id}/project-files/captures/${l.capture_file_name}` : null,
+      capture_file_path: l.capture_file_name ? captureFile(p, l.capture_file_name) : null,
       capturing: l.capturing,
       filters: l.filters,
       link_id: l.link_id,
@@ -258,7 +345,45 @@ export async function startGns3Standin(options = {}) {
     return [201, projectJson(p)];
   }
 
-  function createNode(p, body) {
+  function createNodeSchemaError(p, body, what) {
+    return new HttpError(400, `JSON schema error with API request '/v2/projects/${p.project_id}/nodes' and JSON data '${pyRepr(body)}': ${what}`);
+  }
+
+  /** custom_adapters as the 2.2 controller's schema takes them (adapter_number required, a MAC pattern). */
+  function checkCustomAdapters(p, body) {
+    const list = body.custom_adapters;
+    if (list === undefined || api !== 'v2') return;
+    if (!Array.isArray(list)) throw createNodeSchemaError(p, body, `${pyRepr(list)} is not of type 'array'`);
+    for (const c of list) {
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) throw createNodeSchemaError(p, body, `${pyRepr(c)} is not of type 'object'`);
+      const extra = Object.keys(c).filter((k) => !['adapter_number', 'port_name', 'adapter_type', 'mac_address'].includes(k));
+      if (extra.length) throw createNodeSchemaError(p, body, `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
+      if (c.adapter_number === undefined) throw createNodeSchemaError(p, body, "'adapter_number' is a required property");
+      if (!Number.isInteger(c.adapter_number)) throw createNodeSchemaError(p, body, `${pyRepr(c.adapter_number)} is not of type 'integer'`);
+      if (c.mac_address !== undefined && !(typeof c.mac_address === 'string' && MAC.test(c.mac_address))) throw createNodeSchemaError(p, body, `${pyRepr(c.mac_address)} does not match '${MAC.source}'`);
+    }
+  }
+
+  /** What the engine side needs to make a node's container. */
+  function containerSpec(p, n) {
+    return {
+      node_id: n.node_id,
+      name: n.name,
+      project_id: p.project_id,
+      projectPath: projectDir(p),
+      projectVariables: null,
+      image: n.properties.image.includes(':') ? n.properties.image : `${n.properties.image}:latest`,
+      adapters: n.properties.adapters,
+      startCommand: n.properties.start_command,
+      environment: n.properties.environment,
+      extraHosts: n.properties.extra_hosts,
+      extraVolumes: n.properties.extra_volumes,
+      macs: containerMacs(n),
+      nodeDir: nodeDir(p, n),
+    };
+  }
+
+  async function createNode(p, body) {
     requireOpen(p);
     const allowed = ['name', 'node_type', 'compute_id', 'x', 'y', 'z', 'console', 'console_type', 'properties', 'custom_adapters', 'symbol', 'label', 'locked', 'port_name_format', 'port_segment_size', 'first_port_name', 'node_id', 'console_auto_start'];
     const extra = Object.keys(body ?? {}).filter((k) => !allowed.includes(k));
@@ -268,10 +393,11 @@ export async function startGns3Standin(options = {}) {
       if (api === 'v3') throw new HttpError(422, `[{'type': 'missing', 'loc': ('body', 'compute_id'), 'msg': 'Field required', 'input': ${pyRepr(body)}}]`);
       throw new HttpError(400, `JSON schema error with API request '/v2/projects/${p.project_id}/nodes' and JSON data '${pyRepr(body)}': 'compute_id' is a required property`);
     }
+    checkCustomAdapters(p, body);
     if (body.compute_id !== 'local') throw new HttpError(404, `Compute ID ${body.compute_id} doesn't exist`);
     const nodeId = randomUUID();
     const props = body.properties ?? {};
-    const node = { node_id: nodeId, node_type: body.node_type, compute_id: 'local', x: body.x ?? 0, y: body.y ?? 0, links: new Set() };
+    const node = { node_id: nodeId, node_type: body.node_type, compute_id: 'local', x: body.x ?? 0, y: body.y ?? 0, custom_adapters: body.custom_adapters ?? [], lock: Promise.resolve() };
     if (body.node_type === 'docker') {
       if (typeof props.image !== 'string') {
         const compute = api === 'v3' ? 'vm (controller)' : 'local';
@@ -282,7 +408,8 @@ export async function startGns3Standin(options = {}) {
       }
       if (images === null) throw new HttpError(409, 'Docker has returned an error: Cannot connect to unix socket /var/run/docker.sock ssl:default [No such file or directory]');
       const image = props.image.includes(':') ? props.image : `${props.image}:latest`;
-      if (!images.includes(image)) throw new HttpError(409, `Could not pull the '${props.image}' image`);
+      // With containers and no list given, the engine itself says whether it has the image.
+      if (images !== undefined && !images.includes(image)) throw new HttpError(409, `Could not pull the '${props.image}' image`);
       node.console_type = body.console_type ?? 'telnet';
       node.console = node.console_type === 'none' ? null : nextConsole++;
       const aux = nextConsole++;
@@ -314,7 +441,18 @@ export async function startGns3Standin(options = {}) {
       throw new HttpError(409, `Node type ${body.node_type} is not supported by this GNS3 stand-in`);
     }
     node.name = allocateName(p, String(body.name));
+    // Held while the compute makes it, so a concurrent create cannot take the same name.
     p.nodes.set(nodeId, node);
+    if (wiring) {
+      try {
+        if (node.node_type === 'docker') node.properties.container_id = await wiring.createDockerNode(containerSpec(p, node));
+        else await wiring.addSwitch(node.node_id);
+      } catch (e) {
+        p.nodes.delete(nodeId);
+        if (node.node_type === 'docker') rmSync(nodeDir(p, node), { recursive: true, force: true });
+        throw e;
+      }
+    }
     return [201, nodeJson(p, node)];
   }
 
@@ -325,30 +463,95 @@ export async function startGns3Standin(options = {}) {
     return n;
   }
 
-  function nodeAction(p, n, action, hasBody) {
+  /** One operation at a time per node, as the server's node lock does. */
+  function withNode(n, fn) {
+    const run = n.lock.then(fn, fn);
+    n.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  const refusePrivileged = () =>
+    new HttpError(409, "Docker has returned an error: 500 b'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown\\n'");
+
+  /**
+   * What the compute does for a docker node's start/stop/suspend; returns the status the node
+   * will read. Start on a suspended node unpauses it; stop on one unpauses it first.
+   */
+  async function dockerAction(p, n, action) {
+    if (action === 'suspend' && n.status !== 'started' && n.status !== 'suspended')
+      throw new DockerError(`Docker has returned an error: 409 Container ${n.properties.container_id} is not running`);
+    if (wiring) {
+      if (action === 'start') await wiring.startDockerNode(n.node_id);
+      else if (action === 'stop') await wiring.stopDockerNode(n.node_id);
+      else if (n.status !== 'suspended') await wiring.pauseDockerNode(n.node_id);
+    }
+    return action === 'start' ? 'started' : action === 'stop' ? 'stopped' : 'suspended';
+  }
+
+  /** The controller's node_updated: a capture taken on a node that no longer runs stops. */
+  async function setStatus(p, n, status) {
+    n.status = status;
+    if (status === 'started') return;
+    for (const l of p.links.values()) if (l.capturing && l.captureNodeId === n.node_id) await endCapture(l);
+  }
+
+  async function nodeAction(p, n, action, hasBody) {
     requireOpen(p);
     if (api === 'v3' && action === 'start' && !hasBody) throw new HttpError(422, "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]");
-    if (action === 'start' && n.node_type === 'docker' && !privileged)
-      throw new HttpError(409, "Docker has returned an error: 500 b'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown\\n'");
+    if (action === 'start' && n.node_type === 'docker' && !privileged) throw refusePrivileged();
     const before = nodeJson(p, n);
     if (!ALWAYS_RUNNING.includes(n.node_type)) {
-      const want = action === 'start' ? 'started' : 'stopped';
+      const want = await withNode(n, () => dockerAction(p, n, action));
       // Both servers answer before the node reads its new status.
       later(() => {
-        if (p.nodes.get(n.node_id) === n) n.status = want;
+        if (p.nodes.get(n.node_id) === n) return setStatus(p, n, want);
       });
     }
     return api === 'v3' ? [204, undefined] : [200, before];
   }
 
-  function deleteNode(p, n) {
+  /** POST /nodes/start|stop|suspend: every node at once, 204 when all are done. */
+  async function allNodesAction(p, action) {
     requireOpen(p);
-    for (const l of [...p.links.values()]) if (l.nodes.some((e) => e.node_id === n.node_id)) p.links.delete(l.link_id);
-    p.nodes.delete(n.node_id);
+    // Suspending all leaves the stopped ones alone.
+    const list = [...p.nodes.values()].filter((n) => !ALWAYS_RUNNING.includes(n.node_type) && (action !== 'suspend' || n.status === 'started'));
+    if (action === 'start' && !privileged && list.some((n) => n.node_type === 'docker')) throw refusePrivileged();
+    const results = await Promise.allSettled(list.map((n) => withNode(n, () => dockerAction(p, n, action))));
+    for (const [i, r] of results.entries()) if (r.status === 'fulfilled') await setStatus(p, list[i], r.value);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return [204, undefined];
   }
 
-  function createLink(p, body) {
+  /** Link ends as the engine side needs them. */
+  const linkEnds = (p, l) =>
+    l.nodes.map((e) => ({ kind: p.nodes.get(e.node_id)?.node_type === 'docker' ? 'docker' : 'switch', node_id: e.node_id, adapter: e.adapter_number, port: e.port_number }));
+
+  /** A stored filter ubridge refused (unknown type, value out of range): the link then passes nothing. */
+  const refusedFilter = (filters) =>
+    Object.entries(filters).some(([k, v]) => !FILTER_TYPES.includes(k) || (FILTER_RANGES[k] && v.some((x) => !Number.isInteger(x) || x < FILTER_RANGES[k][0] || x > FILTER_RANGES[k][1])));
+  const linkState = (l) => ({ suspend: l.suspend, filters: l.filters, refused: refusedFilter(l.filters) });
+
+  async function deleteNode(p, n) {
+    requireOpen(p);
+    await withNode(n, async () => {
+      for (const l of [...p.links.values()]) if (l.nodes.some((e) => e.node_id === n.node_id)) await removeLink(p, l);
+      if (wiring) {
+        if (n.node_type === 'docker') {
+          await wiring.removeDockerNode(n.node_id);
+          wiring.forgetNode(n.node_id);
+          rmSync(nodeDir(p, n), { recursive: true, force: true });
+        } else {
+          await wiring.removeSwitch(n.node_id);
+          wiring.forgetSwitch(n.node_id);
+        }
+      }
+      p.nodes.delete(n.node_id);
+    });
+    return [204, undefined];
+  }
+
+  async function createLink(p, body) {
     requireOpen(p);
     const ends = body?.nodes;
     if (!Array.isArray(ends) || ends.some((e) => typeof e?.node_id !== 'string' || !Number.isInteger(e?.adapter_number) || !Number.isInteger(e?.port_number))) {
@@ -363,7 +566,22 @@ export async function startGns3Standin(options = {}) {
     }
     const l = { link_id: randomUUID(), nodes: ends.map((e) => ({ node_id: e.node_id, adapter_number: e.adapter_number, port_number: e.port_number })), filters: {}, suspend: false, capturing: false, capture_file_name: null };
     p.links.set(l.link_id, l);
+    if (wiring) {
+      try {
+        await wiring.addLink(l.link_id, linkEnds(p, l), linkState(l));
+      } catch (e) {
+        p.links.delete(l.link_id);
+        await wiring.removeLink(l.link_id).catch(() => undefined);
+        throw e;
+      }
+    }
     return [201, linkJson(p, l, { created: true })];
+  }
+
+  async function removeLink(p, l) {
+    if (l.capturing) await endCapture(l);
+    p.links.delete(l.link_id);
+    await wiring?.removeLink(l.link_id);
   }
 
   function getLink(p, id) {
@@ -377,41 +595,102 @@ export async function startGns3Standin(options = {}) {
     return l.nodes.map((e) => p.nodes.get(e.node_id)).find((n) => n && n.node_type === 'docker');
   }
 
-  function updateLink(p, l, body) {
+  async function updateLink(p, l, body) {
+    let refused;
     if (body?.filters !== undefined) {
-      // The controller stores the filters before ubridge gets to refuse them.
-      const old = l.filters;
-      l.filters = Object.fromEntries(Object.entries(body.filters).filter(([, v]) => !(Array.isArray(v) && v.length > 0 && v.every((x) => x === 0))));
+      const next = {};
       for (const [k, v] of Object.entries(body.filters)) {
-        if (!Array.isArray(v)) {
-          l.filters = old;
+        if (!Array.isArray(v))
           throw new HttpError(500, `Traceback (most recent call last):\n  File "${DATA}/gns3server/web/route.py", line 200, in control_schema\n    await func(request, response)\n  File "${DATA}/gns3server/controller/link.py", line 120, in update_filters\n    for v in values:\nTypeError: 'int' object is not iterable`);
-        }
+        // The controller's update_filters: strings stripped, numbers made integers, and a
+        // filter whose first value is 0 (or '') dropped as inactive.
+        const values = v.map((x) => (typeof x === 'string' ? x.replace(/^[\n ]+|[\n ]+$/g, '') : Math.trunc(Number(x))));
+        if (values.length !== 0 && values[0] !== 0 && values[0] !== '') next[k] = values;
+      }
+      // The controller stores the filters before ubridge gets to refuse them.
+      l.filters = next;
+      for (const [k, v] of Object.entries(next)) {
         const range = FILTER_RANGES[k];
-        const bad = !FILTER_TYPES.includes(k) || (range && v.some((x) => !Number.isInteger(x) || x < range[0] || x > range[1]));
-        if (bad) {
+        if (!FILTER_TYPES.includes(k) || (range && v.some((x) => !Number.isInteger(x) || x < range[0] || x > range[1]))) {
           const n = filterNode(p, l);
           const bridge = n ? `DOCKER-${n.node_id}` : `VPCS-${l.nodes[0].node_id}`;
-          throw new HttpError(409, `Error while sending command 'bridge add_packet_filter ${bridge} filter0 ${k} ${v.join(' ')}': Failed to add filter 'filter0': uBridge version 0.9.19 running with libpcap version 1.10.3 (with TPACKET_V3)\nHypervisor TCP control server started (IP 127.0.0.1 port 20000)`);
+          refused = new HttpError(409, `Error while sending command 'bridge add_packet_filter ${bridge} filter0 ${k} ${v.join(' ')}': Failed to add filter 'filter0': uBridge version 0.9.19 running with libpcap version 1.10.3 (with TPACKET_V3)\nHypervisor TCP control server started (IP 127.0.0.1 port 20000)`);
+          break;
         }
       }
     }
-    if (typeof body?.suspend === 'boolean') l.suspend = body.suspend;
+    if (!refused && typeof body?.suspend === 'boolean') l.suspend = body.suspend;
+    await wiring?.updateLink(l.link_id, linkState(l));
+    if (refused) throw refused;
     return [api === 'v3' ? 200 : 201, linkJson(p, l)];
   }
 
-  function startCapture(p, l, body) {
-    const running = l.nodes.map((e) => p.nodes.get(e.node_id)).some((n) => n && n.status === 'started');
-    if (!running) throw new HttpError(409, 'Cannot capture because there is no running device on this link');
+  /** The controller's _choose_capture_side: a started always-running node (a switch) first, then any started node. */
+  function captureSide(p, l) {
+    const ends = l.nodes.map((e, i) => ({ i, n: p.nodes.get(e.node_id) }));
+    return ends.find((x) => x.n && ALWAYS_RUNNING.includes(x.n.node_type) && x.n.status === 'started') ?? ends.find((x) => x.n && x.n.status === 'started');
+  }
+
+  async function startCapture(p, l, body) {
+    const side = captureSide(p, l);
+    if (!side) throw new HttpError(409, 'Cannot capture because there is no running device on this link');
     const [a, b] = l.nodes.map((e) => ({ ...e, name: p.nodes.get(e.node_id)?.name ?? '' }));
-    l.capture_file_name = body?.capture_file_name ?? `${a.name}_${a.adapter_number}-${a.port_number}_to_${b.name}_${b.adapter_number}-${b.port_number}`.replace(/[^0-9A-Za-z_-]/g, '') + '.pcap';
+    const name = body?.capture_file_name || `${a.name}_${a.adapter_number}-${a.port_number}_to_${b.name}_${b.adapter_number}-${b.port_number}`.replace(/[^0-9A-Za-z_-]/g, '') + '.pcap';
+    if (l.capturing) await endCapture(l);
+    await wiring?.startCapture(l.link_id, side.i, captureFile(p, name));
+    l.capture_file_name = name;
+    l.captureNodeId = side.n.node_id;
     l.capturing = true;
     return [201, linkJson(p, l)];
   }
 
-  function stopCapture(p, l) {
+  /** The capture stops; its file name and path stay in the link. */
+  async function endCapture(l) {
     l.capturing = false;
+    l.captureNodeId = undefined;
+    await wiring?.stopCapture(l.link_id);
+  }
+
+  async function stopCapture(p, l) {
+    await endCapture(l);
     return api === 'v3' ? [204, undefined] : [201, linkJson(p, l)];
+  }
+
+  /**
+   * GET …/links/{l}/pcap (2.2) and …/capture/stream (3.0): the capture file from its first
+   * byte, followed as it grows, until the capture stops (the compute's stream_pcap_file).
+   */
+  function pcapStream(p, l) {
+    if (!l.capturing) throw new HttpError(409, 'This link has no active packet capture');
+    return {
+      async stream(res) {
+        let fh;
+        if (wiring) {
+          try {
+            fh = await openFile(captureFile(p, l.capture_file_name), 'r');
+          } catch (e) {
+            if (e.code === 'ENOENT') throw new HttpError(404, 'Not Found');
+            throw new HttpError(403, 'Forbidden');
+          }
+        }
+        res.writeHead(200, { 'Content-Type': 'application/vnd.tcpdump.pcap' });
+        let gone = false;
+        res.on('close', () => (gone = true));
+        try {
+          // Without containers there are no frames: the capture is its file header alone.
+          if (!fh) res.write(PCAP_HEADER);
+          const buf = Buffer.alloc(64 * 1024);
+          while (l.capturing && !gone) {
+            const { bytesRead } = fh ? await fh.read(buf, 0, buf.length, null) : { bytesRead: 0 };
+            if (bytesRead > 0) res.write(Buffer.from(buf.subarray(0, bytesRead)));
+            else await new Promise((r) => setTimeout(r, 100));
+          }
+        } finally {
+          await fh?.close();
+          res.end();
+        }
+      },
+    };
   }
 
   function createDrawing(p, body) {
@@ -421,11 +700,46 @@ export async function startGns3Standin(options = {}) {
     return [201, drawingJson(p, d)];
   }
 
-  function closeProject(p) {
-    // Closing stops every node (the real server deletes their containers).
+  /** What closing does on the compute: captures stop, links and switches go, containers are stopped and removed. */
+  async function teardown(p) {
+    for (const l of p.links.values()) if (l.capturing) await endCapture(l);
+    if (!wiring) return;
+    for (const l of p.links.values()) await wiring.removeLink(l.link_id);
+    await Promise.all(
+      [...p.nodes.values()].map((n) => withNode(n, () => (n.node_type === 'docker' ? wiring.removeDockerNode(n.node_id) : wiring.removeSwitch(n.node_id)))),
+    );
+  }
+
+  async function closeProject(p) {
+    if (p.status === 'opened') await teardown(p);
     for (const n of p.nodes.values()) if (!ALWAYS_RUNNING.includes(n.node_type)) n.status = 'stopped';
-    for (const l of p.links.values()) l.capturing = false;
     p.status = 'closed';
+    return [204, undefined];
+  }
+
+  /** Opening again makes new containers (state Created, new ids), switches and links. */
+  async function openProject(p) {
+    if (p.status !== 'opened') {
+      for (const n of p.nodes.values()) if (n.node_type === 'docker') n.properties.container_id = randomBytes(32).toString('hex');
+      if (wiring) {
+        for (const n of p.nodes.values()) {
+          if (n.node_type === 'docker') n.properties.container_id = await wiring.createDockerNode(containerSpec(p, n));
+          else await wiring.addSwitch(n.node_id);
+        }
+        for (const l of p.links.values()) await wiring.addLink(l.link_id, linkEnds(p, l), linkState(l));
+      }
+      p.status = 'opened';
+    }
+    return [201, projectJson(p)];
+  }
+
+  async function deleteProject(p) {
+    if (p.status === 'opened') await teardown(p);
+    if (wiring) {
+      for (const n of p.nodes.values()) n.node_type === 'docker' ? wiring.forgetNode(n.node_id) : wiring.forgetSwitch(n.node_id);
+      rmSync(projectDir(p), { recursive: true, force: true });
+    }
+    projects.delete(p.project_id);
     return [204, undefined];
   }
 
@@ -472,7 +786,7 @@ export async function startGns3Standin(options = {}) {
     user: user ?? null,
   });
 
-  function route(method, parts, body, hasBody, query) {
+  async function route(method, parts, body, hasBody, query) {
     const [top, id, sub, subId, action, extra] = parts;
     if (top === 'version' && parts.length === 1 && method === 'GET') return [200, api === 'v3' ? { controller_host: '127.0.0.1', local: true, version } : { local: true, version }];
     if (top === 'computes') {
@@ -485,8 +799,9 @@ export async function startGns3Standin(options = {}) {
       }
       if (parts.length === 4 && sub === 'docker' && subId === 'images' && method === 'GET') {
         if (id !== 'local') throw new HttpError(404, `Compute ID ${id} doesn't exist`);
-        if (images === null) throw new HttpError(409, 'Docker has returned an error: Cannot connect to unix socket /var/run/docker.sock ssl:default [No such file or directory]');
-        return [200, images.map((image) => ({ image }))];
+        const list = images === undefined ? await wiring.listImages() : images;
+        if (list === null) throw new HttpError(409, 'Docker has returned an error: Cannot connect to unix socket /var/run/docker.sock ssl:default [No such file or directory]');
+        return [200, list.map((image) => ({ image }))];
       }
     }
     if (top === 'projects') {
@@ -497,28 +812,18 @@ export async function startGns3Standin(options = {}) {
       const p = getProject(id);
       if (parts.length === 2) {
         if (method === 'GET') return [200, projectJson(p)];
-        if (method === 'DELETE') {
-          projects.delete(p.project_id);
-          return [204, undefined];
-        }
+        if (method === 'DELETE') return deleteProject(p);
       }
       if (parts.length === 3 && method === 'POST' && sub === 'close') return closeProject(p);
-      if (parts.length === 3 && method === 'POST' && sub === 'open') {
-        p.status = 'opened';
-        return [201, projectJson(p)];
-      }
+      if (parts.length === 3 && method === 'POST' && sub === 'open') return openProject(p);
       if (sub === 'nodes') {
         if (parts.length === 3 && method === 'GET') return [200, [...p.nodes.values()].map((n) => nodeJson(p, n))];
         if (parts.length === 3 && method === 'POST') return createNode(p, body);
-        if (parts.length === 4 && method === 'POST' && (subId === 'start' || subId === 'stop')) {
-          requireOpen(p);
-          for (const n of p.nodes.values()) if (!ALWAYS_RUNNING.includes(n.node_type)) n.status = subId === 'start' ? 'started' : 'stopped';
-          return [204, undefined];
-        }
+        if (parts.length === 4 && method === 'POST' && ['start', 'stop', 'suspend'].includes(subId)) return allNodesAction(p, subId);
         const n = getNode(p, subId);
         if (parts.length === 4 && method === 'GET') return [200, nodeJson(p, n)];
         if (parts.length === 4 && method === 'DELETE') return deleteNode(p, n);
-        if (parts.length === 5 && method === 'POST' && (action === 'start' || action === 'stop')) return nodeAction(p, n, action, hasBody);
+        if (parts.length === 5 && method === 'POST' && ['start', 'stop', 'suspend'].includes(action)) return nodeAction(p, n, action, hasBody);
         if (parts.length === 5 && method === 'GET' && action === 'links') return [200, [...p.links.values()].filter((l) => l.nodes.some((e) => e.node_id === n.node_id)).map((l) => linkJson(p, l))];
       }
       if (sub === 'links') {
@@ -528,7 +833,7 @@ export async function startGns3Standin(options = {}) {
         if (parts.length === 4 && method === 'GET') return [200, linkJson(p, l)];
         if (parts.length === 4 && method === 'PUT') return updateLink(p, l, body);
         if (parts.length === 4 && method === 'DELETE') {
-          p.links.delete(l.link_id);
+          await removeLink(p, l);
           return [204, undefined];
         }
         if (parts.length === 5 && method === 'GET' && action === 'available_filters') return [200, filterNode(p, l) ? FILTER_TYPES.map((type) => ({ type })) : []];
@@ -536,6 +841,8 @@ export async function startGns3Standin(options = {}) {
         if (api === 'v2' && parts.length === 5 && method === 'POST' && action === 'stop_capture') return stopCapture(p, l);
         if (api === 'v3' && parts.length === 6 && method === 'POST' && action === 'capture' && extra === 'start') return startCapture(p, l, body);
         if (api === 'v3' && parts.length === 6 && method === 'POST' && action === 'capture' && extra === 'stop') return stopCapture(p, l);
+        if (api === 'v2' && parts.length === 5 && method === 'GET' && action === 'pcap') return pcapStream(p, l);
+        if (api === 'v3' && parts.length === 6 && method === 'GET' && action === 'capture' && extra === 'stream') return pcapStream(p, l);
       }
       if (sub === 'drawings') {
         if (parts.length === 3 && method === 'GET') return [200, [...p.drawings.values()].map((d) => drawingJson(p, d))];
@@ -624,14 +931,17 @@ export async function startGns3Standin(options = {}) {
       }
     }
     try {
-      const answer = route(method, parts, body, raw !== '', url.searchParams);
+      const answer = await route(method, parts, body, raw !== '', url.searchParams);
       if (!answer) {
         if (api === 'v3') return send(res, 404, { detail: 'Not Found' });
         return send(res, 404, '404: Not Found');
       }
+      if (answer.stream) return await answer.stream(res);
       return send(res, answer[0], answer[1]);
     } catch (e) {
+      if (res.headersSent) return res.destroy();
       if (e instanceof HttpError) return send(res, e.status, errorBody(e.status, e.message, e.extra));
+      if (e instanceof DockerError) return send(res, 409, errorBody(409, e.message));
       return send(res, 500, errorBody(500, String(e?.stack ?? e)));
     }
   }
@@ -650,11 +960,32 @@ export async function startGns3Standin(options = {}) {
     version,
     /** The in-memory state, for assertions: project_id -> project. */
     projects,
+    /** Whether docker nodes are real containers. */
+    containers: Boolean(wiring),
+    /** With containers: the stand-in's data directory (a temp dir; removed by close()). */
+    dataDir,
+    /** With containers: the stand-in's network namespace, once made (undefined before and after). */
+    get namespace() {
+      return wiring?.namespace;
+    },
+    /** With containers: whether the kernel has sch_netem (delay, corrupt); undefined until the namespace exists. */
+    get netem() {
+      return wiring?.netem;
+    },
+    /**
+     * With containers: link_id -> the stored filters the stand-in does not apply (bpf always;
+     * delay and corrupt without sch_netem). The API answers as if they were applied.
+     */
+    unappliedFilters: wiring?.unappliedFilters ?? new Map(),
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      for (const p of projects.values()) for (const l of p.links.values()) l.capturing = false;
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));
+      // Containers, the namespace (with every interface in it) and the temp dirs go.
+      if (wiring) await wiring.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -673,6 +1004,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     user: opt('user'),
     password: opt('password'),
     images: imgs.length ? imgs : undefined,
+    containers: args.includes('--containers'),
   });
   process.stdout.write(`GNS3 stand-in (${s.api}, ${s.version}) on ${s.url}\n`);
   const stop = () => s.close().then(() => process.exit(0));
