@@ -103,12 +103,12 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
     const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as {
       lab: { runtime: string };
       manifest: { runtimeDetail?: string };
-      actions: Array<{ action: string; ok: boolean; detail: string }>;
+      timeline: Array<{ action: string; ok: boolean; detail: string }>;
       assertions: Array<{ passed: boolean }>;
     };
     expect(results.lab.runtime).toBe('gns3');
     expect(results.manifest.runtimeDetail).toMatch(/^GNS3 2\.2\.59 at http:\/\/127\.0\.0\.1:\d+, compute local$/);
-    const failure = results.actions.find((a) => a.action === 'silent-failure');
+    const failure = results.timeline.find((a) => a.action === 'silent-failure');
     expect(failure?.ok).toBe(true);
     expect(failure?.detail).toMatch(/GNS3 link \S+ \(\S+\) suspended/);
     expect(results.assertions.length).toBeGreaterThan(0);
