@@ -11,6 +11,10 @@
 //   - ospf-ecmp-p2p and link-cut-p2p (point-to-point links as direct GNS3 links).
 // Like the other container suites it needs a Docker engine and the node image
 // (LVSLAB_DOCKER_TESTS=require makes their absence a failure).
+//
+// LVSLAB_GNS3_E2E_URL=http://127.0.0.1:3080 runs the same suite against a real GNS3 server
+// on this host instead (no auth, or LVSLAB_GNS3_USER/LVSLAB_GNS3_PASSWORD; its local
+// compute must run docker nodes here).
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -27,36 +31,48 @@ const VIP_URL = 'http://10.0.1.100/';
 
 const gate = await dockerSuiteGate('GNS3 e2e suite');
 
-let standin: Gns3Standin;
+const REAL_SERVER = process.env.LVSLAB_GNS3_E2E_URL;
+let standin: Gns3Standin | undefined;
+let serverUrl: string;
 let before: HostSnapshot;
 let beforeContainers: string[];
 
 /** The CLI pointed at the stand-in, as a user points it at a GNS3 server. */
-const gns3 = (args: string[], opts: { timeoutMs?: number } = {}) => lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: standin.url } });
+const gns3 = (args: string[], opts: { timeoutMs?: number } = {}) => lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: serverUrl } });
 const gns3Exec = (instance: string, node: string): NodeExec => (argv, timeoutMs) => gns3(['exec', '--name', instance, node, '--', ...argv], { timeoutMs });
 
 async function gns3Containers(): Promise<string[]> {
   return (await engine().listContainers({ all: true })).flatMap((c) => c.Names).filter((n) => n.startsWith('/GNS3.')).sort();
 }
 
-async function projectsNamed(name: string): Promise<Array<{ project_id: string; name: string }>> {
-  const r = await fetch(`${standin.url}/v2/projects`);
-  return ((await r.json()) as Array<{ project_id: string; name: string }>).filter((p) => p.name === name);
+/** The server's own answer (2.2's API; basic auth when credentials are given). */
+async function serverGet<T>(path: string): Promise<T> {
+  const user = process.env.LVSLAB_GNS3_USER;
+  const headers: Record<string, string> = user ? { authorization: `Basic ${Buffer.from(`${user}:${process.env.LVSLAB_GNS3_PASSWORD ?? ''}`).toString('base64')}` } : {};
+  return (await (await fetch(`${serverUrl}${path}`, { headers })).json()) as T;
 }
 
-describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
+async function projectsNamed(name: string): Promise<Array<{ project_id: string; name: string }>> {
+  return (await serverGet<Array<{ project_id: string; name: string }>>('/v2/projects')).filter((p) => p.name === name);
+}
+
+describe.skipIf(gate.skip)(`ospf-ecmp on a GNS3 server (${REAL_SERVER ? `real, ${REAL_SERVER}` : 'the stand-in'})`, () => {
   beforeAll(async () => {
     if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
-    standin = await startGns3Standin({ containers: true, images: [(await loadRecipe()).image] });
+    if (REAL_SERVER) serverUrl = REAL_SERVER;
+    else {
+      standin = await startGns3Standin({ containers: true, images: [(await loadRecipe()).image] });
+      serverUrl = standin.url;
+    }
     for (const name of [INSTANCE, P2P, KILLED]) await gns3(['down', name]);
     before = await hostSnapshot();
     beforeContainers = await gns3Containers();
   }, scaledMs(60_000));
 
   afterAll(async () => {
-    if (!standin) return;
+    if (!serverUrl) return;
     for (const name of [INSTANCE, P2P, KILLED]) await gns3(['down', name]);
-    await standin.close();
+    await standin?.close();
   }, scaledMs(120_000));
 
   test('up --runtime gns3 builds the lab as a GNS3 project and reports it ready', async () => {
@@ -69,7 +85,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
 
     const [project] = await projectsNamed(`lvslab-${INSTANCE}`);
     expect(project).toBeDefined();
-    const nodes = (await (await fetch(`${standin.url}/v2/projects/${project!.project_id}/nodes`)).json()) as Array<{ name: string; node_type: string; status: string }>;
+    const nodes = await serverGet<Array<{ name: string; node_type: string; status: string }>>(`/v2/projects/${project!.project_id}/nodes`);
     expect(nodes.filter((n) => n.node_type === 'docker').map((n) => n.name).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2']);
     expect(nodes.filter((n) => n.node_type === 'ethernet_switch').map((n) => n.name)).toEqual(['lan']);
     expect(nodes.every((n) => n.status === 'started')).toBe(true);
@@ -107,12 +123,21 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
       assertions: Array<{ passed: boolean }>;
     };
     expect(results.lab.runtime).toBe('gns3');
-    expect(results.manifest.runtimeDetail).toMatch(/^GNS3 2\.2\.59 at http:\/\/127\.0\.0\.1:\d+, compute local$/);
+    expect(results.manifest.runtimeDetail).toMatch(/^GNS3 \d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+, compute local$/);
     const failure = results.timeline.find((a) => a.action === 'silent-failure');
     expect(failure?.ok).toBe(true);
     expect(failure?.detail).toMatch(/GNS3 link \S+ \(\S+\) suspended/);
     expect(results.assertions.length).toBeGreaterThan(0);
     expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+  }, scaledMs(300_000));
+
+  test('a second run on the same instance measures its own run (nothing of the first one is read again)', async () => {
+    const out = '/tmp/lvslab-e2e-gns3-failover-2';
+    const r = await gns3(['run', 'failover-test', '--name', INSTANCE, '--out', out, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as { trafficStart: number; trafficEnd: number; snapshots: Array<{ phase: string; t: number }>; routeEvents: Array<{ t: number }> };
+    expect(results.snapshots.find((s) => s.phase === 'after')!.t).toBeGreaterThanOrEqual(results.trafficEnd);
+    expect(results.routeEvents.every((e) => e.t >= results.trafficStart - 60_000)).toBe(true);
   }, scaledMs(300_000));
 
   test('down deletes the project and leaves no container, interface or file', async () => {
@@ -127,7 +152,7 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
   test('after kill -9 of lvslab during up, down finds the project by name and removes it', async () => {
     const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'up', 'ospf-ecmp', '--name', KILLED, '--runtime', 'gns3'], {
       stdio: 'ignore',
-      env: { ...process.env, LVSLAB_GNS3_URL: standin.url },
+      env: { ...process.env, LVSLAB_GNS3_URL: serverUrl },
     });
     const started = await pollUntil(async () => ({ done: (await gns3Containers()).length >= beforeContainers.length + 3, value: null }), { timeoutMs: scaledMs(60_000), intervalMs: 50 });
     child.kill('SIGKILL');
@@ -138,4 +163,28 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 server (the stand-in)', () => {
     expect(await gns3Containers()).toEqual(beforeContainers);
     expect(leftovers(before, await hostSnapshot(), [KILLED])).toEqual({});
   }, scaledMs(150_000));
+
+  test('ospf-ecmp-p2p: direct GNS3 links, three next hops, and link-cut-p2p passes (the peer\'s side goes down with the cut)', async () => {
+    const up = await gns3(['up', 'ospf-ecmp-p2p', '--name', P2P, '--runtime', 'gns3', '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(up.code, up.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(up.stdout) as { phase: string; vipRoutes: Array<{ nextHops: string[] }> };
+    expect(out.phase).toBe('ready');
+    expect(out.vipRoutes[0]!.nextHops).toHaveLength(3);
+    const [project] = await projectsNamed(`lvslab-${P2P}`);
+    const links = await serverGet<Array<{ nodes: Array<{ node_id: string }> }>>(`/v2/projects/${project!.project_id}/links`);
+    const nodes = await serverGet<Array<{ node_id: string; node_type: string }>>(`/v2/projects/${project!.project_id}/nodes`);
+    const docker = new Set(nodes.filter((n) => n.node_type === 'docker').map((n) => n.node_id));
+    expect(links.filter((l) => l.nodes.every((e) => docker.has(e.node_id))).length).toBeGreaterThan(0);
+
+    const dir = '/tmp/lvslab-e2e-gns3-link-cut-p2p';
+    const r = await gns3(['run', 'link-cut-p2p', '--name', P2P, '--out', dir, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${dir}/results.json`, 'utf8')) as { timeline: Array<{ action: string; detail: string }>; assertions: Array<{ passed: boolean }> };
+    expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+    const d = await gns3(['down', P2P], { timeoutMs: 120_000 });
+    expect(d.code, d.stderr).toBe(0);
+    expect(await projectsNamed(`lvslab-${P2P}`)).toEqual([]);
+    expect(await gns3Containers()).toEqual(beforeContainers);
+    expect(leftovers(before, await hostSnapshot(), [P2P])).toEqual({});
+  }, scaledMs(500_000));
 });
