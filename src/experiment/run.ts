@@ -127,7 +127,7 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
  * nothing more; otherwise tcpdump runs inside each node, and where the nodes run this host's
  * own programs (netns) that is this host's tcpdump. The node image has it (images/node).
  */
-async function requireCapture(runtime: Runtime): Promise<void> {
+export async function requireCapture(runtime: Runtime): Promise<void> {
   if (runtime.captureLink || !runtime.nodeFilesOnHost) return;
   const tcpdump = await checkTcpdump();
   if (!tcpdump.ok) {
