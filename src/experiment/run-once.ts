@@ -204,7 +204,7 @@ export async function runOnce(
   return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) };
 }
 
-/** "9 pcaps written (1.2 MB) in captures/, 1 capture failed". */
+/** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */
 function captureSummary(records: CaptureRecord[]): string {
   const written = records.filter((r) => r.file !== undefined);
   const bytes = written.reduce((n, r) => n + (r.bytes ?? 0), 0);
