@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the host packages lvslab needs (idempotent; Debian/Ubuntu; run as root).
-#   scripts/install-deps.sh          runtime packages: iproute2, FRR, keepalived, nginx, nftables, ...
+#   scripts/install-deps.sh          runtime packages: iproute2, FRR, keepalived, nginx, nftables, tcpdump, ...
 #   scripts/install-deps.sh --vm     also what the QEMU/IPVS test harness needs
 #   scripts/install-deps.sh --docker also the Docker engine and debootstrap (--runtime docker, lvslab images build)
-#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, --docker, Chromium, xmllint, tcpdump)
+#   scripts/install-deps.sh --tests  everything the test suite needs (--vm, --docker, Chromium, xmllint, ping)
 # Daemons are installed but never started on the host: a policy-rc.d is held in place
 # during the install so the packages' postinst scripts cannot start frr/nginx/keepalived
 # in the host namespace (lvslab starts its own instances inside each lab's namespaces).
@@ -12,11 +12,12 @@ want_vm=0; want_tests=0; want_docker=0
 for a in "$@"; do case "$a" in --vm) want_vm=1 ;; --docker) want_docker=1 ;; --tests) want_tests=1; want_vm=1; want_docker=1 ;; -h|--help) sed -n '2,9p' "$0"; exit 0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 
-pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates util-linux)
+# tcpdump: run --capture on netns runs this host's tcpdump inside the lab's namespaces
+pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates util-linux tcpdump)
 [ "$want_vm" = 1 ] && pkgs+=(qemu-system-x86 busybox-static cpio xz-utils)
-# the tests also render report.html in headless Chromium, check XML with xmllint, and the
-# GNS3 stand-in's packet captures (test/support/gns3-standin, containers: true) run tcpdump
-[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils tcpdump)
+# the tests also render report.html in headless Chromium, check XML with xmllint, and ping
+# across a captured link (tcpdump, which the GNS3 stand-in's captures run too, is installed above)
+[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils iputils-ping)
 # Debian's engine (20.10) and what builds the node image without a registry
 [ "$want_docker" = 1 ] && pkgs+=(docker.io debootstrap tar)
 

@@ -40,6 +40,7 @@ export function formatRunSummary(result: RunExperimentResult): string {
   for (const r of result.runs) {
     for (const s of r.timeline.filter((x) => !x.ok)) lines.push(`FAIL  timeline step ${s.step} (${s.action} ${s.node}): ${s.detail}`);
   }
+  for (const r of result.runs) lines.push(...captureLines(r, result.runs.length > 1));
   lines.push('', `results: ${result.dir}/results.json, report.md, report.html, junit.xml`);
   lines.push(result.passed ? 'every assertion held' : 'FAILED: an assertion or a timeline step failed');
   return lines.join('\n');
@@ -72,4 +73,17 @@ function fmt(v: number | null, f: Figure | undefined): string {
   if (v === null) return 'n/a';
   if (!f) return Number.isInteger(v) ? String(v) : fmtMeasured(v, null);
   return fmtMeasured(v, f.resolution ?? (f.unit === 'count' ? 1 : null), f.unit);
+}
+
+/** With --capture: where the pcaps are, and every capture that has none (with why). */
+export function captureLines(r: RunResults, perRun: boolean): string[] {
+  if (!r.captures) return [];
+  const written = r.captures.filter((c) => c.file !== undefined);
+  const bytes = written.reduce((n, c) => n + (c.bytes ?? 0), 0);
+  const run = perRun ? ` (run ${r.run})` : '';
+  return [
+    '',
+    `captures${run}: ${written.length} of ${r.captures.length} links, ${(bytes / 1e6).toFixed(1)} MB in ${perRun ? `run-${r.run}/` : ''}captures/`,
+    ...r.captures.filter((c) => c.file === undefined).map((c) => `FAIL  capture of ${c.node}:${c.interface}${run}: ${c.error ?? 'no pcap'}`),
+  ];
 }

@@ -87,6 +87,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     crossCheck: computed.crossCheck,
     requestsFile: REQUESTS_FILE,
     topology: topologyFromLab(lab),
+    ...(raw.captures ? { captures: raw.captures } : {}),
   };
   return results;
 }

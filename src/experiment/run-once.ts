@@ -1,7 +1,9 @@
 // One run of a bound experiment on a lab that is up: start the route monitors, start one
 // traffic generator per client and service (all on the same start tick), carry out the
 // timeline at its times while taking snapshots around it, wait for the generators to
-// finish, then gather every record, log and snapshot. No figure is computed here.
+// finish, then gather every record, log and snapshot. No figure is computed here. With
+// --capture, every link's packet capture runs from before the first request until the
+// generators have finished, and its pcap lands in the run directory.
 import type { Dataplane, ResolvedLab, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { basename } from 'node:path';
@@ -12,7 +14,8 @@ import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERS
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
 import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
-import type { ActionRecord, CounterSnapshot, Snapshot } from './types.js';
+import type { ActionRecord, CaptureRecord, CounterSnapshot, Snapshot } from './types.js';
+import { startRunCaptures, type RunCaptures } from '../capture/run-captures.js';
 
 /**
  * Time given to the generators' processes to start before the common first tick, beyond
@@ -29,7 +32,12 @@ const START_LEAD_MS = 1500;
 const SNAPSHOT_LEAD_MS = 700;
 
 export interface RunProgress {
-  (event: { kind: 'traffic-start' | 'step' | 'traffic-end' | 'collected'; text: string; t: number }): void;
+  (event: { kind: 'capture' | 'traffic-start' | 'step' | 'traffic-end' | 'collected'; text: string; t: number }): void;
+}
+
+export interface RunOnceOptions {
+  /** Capture every link's packets into this run directory's captures/ (run --capture). */
+  captureDir?: string;
 }
 
 /** Everything one run observed, as raw text and records (parsed by the figures code). */
@@ -47,6 +55,8 @@ export interface RawRun {
   routeMonitor: Record<string, string>;
   /** node -> daemon log name -> text (frr.log, keepalived.log, healthd.log, nginx-access.log). */
   logs: Record<string, Record<string, string>>;
+  /** With --capture: each link's capture, its pcap already written to the run directory. */
+  captures?: CaptureRecord[];
 }
 
 interface GeneratorJob {
@@ -61,6 +71,7 @@ export async function runOnce(
   exp: BoundExperiment,
   run: number,
   progress: RunProgress,
+  opts: RunOnceOptions = {},
 ): Promise<RawRun> {
   const { runtime, lab } = session;
   const dataplane = session.decision.dataplane;
@@ -80,6 +91,13 @@ export async function runOnce(
   const durationMs = exp.durationS * 1000;
   const jobs = generatorJobs(runtime, lab, exp, run, durationMs);
   const startMs = jobs.length > 0 ? await timeProgramStart(runtime, lab, jobs[0]!.client) : 0;
+  // Captures run before the traffic's start lead is counted: starting them takes its own time.
+  let captures: RunCaptures | undefined;
+  let captureRecords: CaptureRecord[] | undefined;
+  if (opts.captureDir !== undefined) {
+    captures = await startRunCaptures(runtime, lab, opts.captureDir);
+    progress({ kind: 'capture', text: `capturing ${captures.running} links${captures.failed > 0 ? ` (${captures.failed} captures FAILED to start)` : ''}`, t: Date.now() });
+  }
   const trafficStart = Date.now() + START_LEAD_MS + (jobs.length + 1) * startMs;
   const trafficEnd = trafficStart + durationMs;
   for (const job of jobs) job.config.startAt = trafficStart;
@@ -151,9 +169,16 @@ export async function runOnce(
     );
     if (!done.ok) throw new LvslabError(`traffic generators did not finish (see ${jobs.map((j) => generatorFiles(j.dir, j.client).log).join(', ')})`);
     progress({ kind: 'traffic-end', text: 'traffic ended', t: Date.now() });
+    if (captures) {
+      captureRecords = await captures.stop();
+      progress({ kind: 'capture', text: captureSummary(captureRecords), t: Date.now() });
+    }
     await settleCounters(runtime, lab, dataplane);
     snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'after'));
   } finally {
+    // A run that failed half-way stops its captures too (the same stop: it runs once), so no
+    // tcpdump or GNS3 capture outlives it; its records go with the error.
+    await captures?.stop().catch(() => undefined);
     await stopMonitors();
   }
 
@@ -176,7 +201,15 @@ export async function runOnce(
   }
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
-  return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs };
+  return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) };
+}
+
+/** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */
+function captureSummary(records: CaptureRecord[]): string {
+  const written = records.filter((r) => r.file !== undefined);
+  const bytes = written.reduce((n, r) => n + (r.bytes ?? 0), 0);
+  const failed = records.length - written.length;
+  return `${written.length} pcaps written (${(bytes / 1e6).toFixed(1)} MB) in captures/${failed > 0 ? `, ${failed} captures FAILED (see results.json captures)` : ''}`;
 }
 
 /** How long (ms) starting lvslab's Node.js in `node` takes here: the generators' start cost. */

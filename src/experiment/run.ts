@@ -1,11 +1,13 @@
 // `lvslab run EXPERIMENT`: bind the experiment to its lab (refusing before anything is
 // created if it cannot run there), bring the lab up unless it already is, run it K times
 // on one session (runtime, lab, dataplane, node plans), analyse each run and write its
-// reports, and take the lab down again unless --keep.
+// reports, and take the lab down again unless --keep. With --capture, what the captures need
+// of the host is checked before anything is created too.
 import { mkdir } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
-import type { RuntimeKind, RuntimeSettings } from '../runtime/runtime.js';
+import type { Runtime, RuntimeKind, RuntimeSettings } from '../runtime/runtime.js';
+import { checkTcpdump } from '../host/checks.js';
 import { runtimeOfKind } from '../runtime/select.js';
 import { defaultRuntimeKind } from '../runtime/registry.js';
 import { loadState, type InstanceState } from '../runtime/instance-record.js';
@@ -38,6 +40,8 @@ export interface RunExperimentOptions {
   /** That runtime's own flags (--gns3-url, ...). */
   runtimeSettings?: RuntimeSettings;
   upTimeoutMs: number;
+  /** Keep a pcap of every link for each run, in its directory's captures/. */
+  capture?: boolean;
 }
 
 export interface RunExperimentResult {
@@ -72,12 +76,15 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
     refuseToReuse(record, lab, opts);
     session = await openSession(record);
     bound = bindExperiment(loaded, session.lab, session.decision.dataplane);
+    if (opts.capture) await requireCapture(session.runtime);
   } else {
     const kind = opts.runtime ?? defaultRuntimeKind();
     const host = probeHost(kind);
     const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, (await host).ipvs);
     bound = bindExperiment(loaded, lab, decision.dataplane);
-    const result = await up(await runtimeOfKind(kind, opts.runtimeSettings), { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
+    const runtime = await runtimeOfKind(kind, opts.runtimeSettings);
+    if (opts.capture) await requireCapture(runtime);
+    const result = await up(runtime, { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
     session = result.session;
     broughtUp = true;
   }
@@ -89,9 +96,10 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
     for (let k = 1; k <= opts.repeat; k++) {
       if (k > 1) await waitReady(session);
       events.runStart(k, opts.repeat);
-      const raw = await runOnce(session, bound, k, events.progress);
+      // Each run's directory is made first: its captures are written there as they stop.
       const runDir = opts.repeat === 1 ? dir : `${dir}/run-${k}`;
       await mkdir(runDir, { recursive: true });
+      const raw = await runOnce(session, bound, k, events.progress, opts.capture ? { captureDir: runDir } : {});
       const results = await analyzeRun({ raw, runtime: session.runtime, lab: session.lab, state: session.record, loaded, bound, labFile, runDir });
       await writeRunReports(runDir, results);
       runs.push(results);
@@ -111,6 +119,19 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
       await down(session.runtime, lab.instance);
       events.stageDone('down', `${lab.instance} removed`);
     }
+  }
+}
+
+/**
+ * What --capture needs, before anything is created: a runtime with its own capture needs
+ * nothing more; otherwise tcpdump runs inside each node, and where the nodes run this host's
+ * own programs (netns) that is this host's tcpdump. The node image has it (images/node).
+ */
+export async function requireCapture(runtime: Runtime): Promise<void> {
+  if (runtime.captureLink || !runtime.nodeFilesOnHost) return;
+  const tcpdump = await checkTcpdump();
+  if (!tcpdump.ok) {
+    throw new LvslabError(`--capture runs tcpdump inside the lab's nodes, and ${runtime.kind} nodes run this host's programs: tcpdump is not installed here`, EXIT.hostNotReady, tcpdump.fix);
   }
 }
 

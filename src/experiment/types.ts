@@ -401,6 +401,34 @@ export interface RunResults {
   requestsFile: string;
   /** The lab's nodes, segments and links, for the report's drawing (older files lack it). */
   topology?: ResultsTopology;
+  /** With `run --capture`: one entry per captured link, failed ones included (absent otherwise). */
+  captures?: CaptureRecord[];
+}
+
+/**
+ * One link's packet capture of a `run --capture` (results.json "captures"). `file` is set only
+ * when the pcap was written; a capture that failed to start or stop has `error` instead.
+ */
+export interface CaptureRecord {
+  node: string;
+  interface: string;
+  /** Exactly one of segment / link: what the captured interface is attached to. */
+  segment?: string;
+  link?: string;
+  /** The pcap, relative to the run directory (captures/lb1-eth0.pcap). */
+  file?: string;
+  bytes?: number;
+  /** Complete frames in the file. */
+  frames?: number;
+  /** How it was taken: "GNS3 link capture of link …", "tcpdump -i eth0 in node lb1". */
+  method: string;
+  /** Epoch ms: when the capture ran (from its start's answer to the stop's call). */
+  startedAt?: number;
+  stoppedAt?: number;
+  /** What the reader should know of this file (how it was fetched, frames the capture missed). */
+  note?: string;
+  /** Why there is no file: the capture did not start, or did not stop, or its bytes were no pcap. */
+  error?: string;
 }
 
 /** DIR/results.json of a `--repeat K` run: every run plus order statistics per figure. */

@@ -117,6 +117,15 @@ interface RawAnswer {
   status: number;
   body: unknown;
   wwwAuthenticate?: string;
+  /** A successful binary answer's bytes (a pcap): kept as they came, never decoded. */
+  bytes?: Buffer;
+}
+
+/** How a request's answer is read: JSON or text (every API call), or bytes (a pcap, a project file). */
+interface ExchangeOptions {
+  binary?: boolean;
+  /** Per-request axios settings: no timeout for a stream that lasts a run, a signal to give it up. */
+  config?: AxiosRequestConfig;
 }
 
 export class Gns3Client {
@@ -191,16 +200,32 @@ export class Gns3Client {
   }
 
   /** One exchange; never throws axios's errors (their config holds the credentials). */
-  private async raw(method: string, path: string, body: unknown, doing: string, config: AxiosRequestConfig): Promise<RawAnswer> {
+  private async raw(method: string, path: string, body: unknown, doing: string, config: AxiosRequestConfig, opts: ExchangeOptions = {}): Promise<RawAnswer> {
     const start = Date.now();
     let res;
     try {
-      res = await this.http.request({ ...config, method, url: path, data: body === undefined ? undefined : JSON.stringify(body), headers: { ...(config.headers ?? {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) } });
+      res = await this.http.request({
+        ...config,
+        ...opts.config,
+        ...(opts.binary ? { responseType: 'arraybuffer' as const } : {}),
+        method,
+        url: path,
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...(config.headers ?? {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      });
     } catch (e) {
       const code = (e as { code?: string }).code;
       throw unreachableError(this.url, code, redactText(doing, this.secrets));
     }
-    const text = typeof res.data === 'string' ? res.data : '';
+    if (opts.binary && res.status >= 200 && res.status < 300) {
+      const bytes = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data as ArrayBuffer);
+      const type = res.headers['content-type'];
+      // The exchange hook sees what came, not the bytes themselves (a transcript is text).
+      this.opts.onExchange?.({ method, path, status: res.status, responseBody: `<${bytes.length} bytes${typeof type === 'string' ? `, ${type}` : ''}>`, durationMs: Date.now() - start });
+      return { status: res.status, body: undefined, bytes };
+    }
+    // An error's body is text (JSON on both APIs) also where bytes were asked for.
+    const text = typeof res.data === 'string' ? res.data : opts.binary && res.data ? Buffer.from(res.data as ArrayBuffer).toString('utf8') : '';
     let parsed: unknown = text === '' ? undefined : text;
     if (text !== '') {
       try {
@@ -228,16 +253,25 @@ export class Gns3Client {
 
   /** A call below /v2 or /v3: any 2xx is success (the versions differ on 200/201/204). */
   private async call<T>(method: string, path: string, doing: string, body?: unknown): Promise<T> {
+    return (await this.exchange(method, path, doing, body)).body as T;
+  }
+
+  /** A GET below /v2 or /v3 whose 2xx answer is bytes (a pcap, a project file). */
+  private async getBytes(path: string, doing: string, config?: AxiosRequestConfig): Promise<Buffer> {
+    return (await this.exchange('GET', path, doing, undefined, { binary: true, config })).bytes ?? Buffer.alloc(0);
+  }
+
+  private async exchange(method: string, path: string, doing: string, body: unknown, opts: ExchangeOptions = {}): Promise<RawAnswer> {
     const full = `/${this.api}${path}`;
-    let a = await this.raw(method, full, body, doing, this.authConfig());
+    let a = await this.raw(method, full, body, doing, this.authConfig(), opts);
     // A 3.0 token lasts 1440 min by default and has no refresh: log in again once.
     if (a.status === 401 && this.api === 'v3' && this.token) {
       this.token = undefined;
       await this.login();
-      a = await this.raw(method, full, body, doing, this.authConfig());
+      a = await this.raw(method, full, body, doing, this.authConfig(), opts);
     }
     if (a.status < 200 || a.status >= 300) throw this.fail(method, full, a, doing);
-    return a.body as T;
+    return a;
   }
 
   // ---- server ----
@@ -491,6 +525,29 @@ export class Gns3Client {
     const path = this.api === 'v3' ? `/projects/${projectId}/links/${linkId}/capture/stop` : `/projects/${projectId}/links/${linkId}/stop_capture`;
     const link = await this.call<Gns3Link | undefined>('POST', path, `stopping the capture on link ${linkId}`, this.api === 'v3' ? {} : undefined);
     return link ?? this.getLink(projectId, linkId);
+  }
+
+  /**
+   * GNS3's capture stream of a link (what its GUI hands Wireshark): the pcap from its first
+   * byte, for as long as the capture runs; the answer ends when the capture stops, so this
+   * resolves then. Both versions answer 200 (application/vnd.tcpdump.pcap) only while the link
+   * captures, 409 otherwise (gns3-server v2.2.59 handlers/api/controller/link_handler.py,
+   * v3.0.6 api/routes/controller/links.py): it must be opened before the stop, never after.
+   * No request timeout (a capture lasts a run); `signal` gives it up.
+   */
+  async streamCapture(projectId: string, linkId: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {
+    const path = this.api === 'v3' ? `/projects/${projectId}/links/${linkId}/capture/stream` : `/projects/${projectId}/links/${linkId}/pcap`;
+    return this.getBytes(path, `reading the capture stream of link ${linkId}`, { timeout: 0, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
+  /**
+   * A file below the project's directory, byte for byte: GET /projects/{p}/files/{path} on both
+   * versions (200; 404 when it is not there; 403 for a path outside the project). A link's
+   * capture is `project-files/captures/<capture_file_name>` there once it has stopped.
+   */
+  async projectFile(projectId: string, path: string): Promise<Buffer> {
+    const encoded = path.split('/').map(encodeURIComponent).join('/');
+    return this.getBytes(`/projects/${projectId}/files/${encoded}`, `reading ${path} of project ${projectId}`);
   }
 
   // ---- drawings ----

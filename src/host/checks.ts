@@ -59,6 +59,15 @@ export async function checkIpvs(): Promise<HostCheck> {
   };
 }
 
+/**
+ * tcpdump on this host: `run --capture` runs it inside the nodes of a runtime without a
+ * capture of its own, and netns nodes run this host's programs. Only --capture needs it.
+ */
+export async function checkTcpdump(): Promise<HostCheck> {
+  const found = await commandCheck('tcpdump', 'tcpdump', 'tcpdump', true);
+  return found.ok ? found : { ...found, detail: `${found.detail} (only run --capture needs it)` };
+}
+
 /** What every runtime needs of this host, whichever runs the nodes. */
 export const HOST_WIDE_REQUIREMENTS: readonly HostRequirement[] = [
   { neededBy: 'always', check: checkRoot },

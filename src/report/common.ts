@@ -1,6 +1,6 @@
 // Pieces every report format shares: the fallback notice, figure values, the manifest
 // and OSPF neighbour rows, small collection helpers.
-import type { DirectorCountsMethod, Figure, Hits, Phase, RunResults } from '../experiment/types.js';
+import type { CaptureRecord, DirectorCountsMethod, Figure, Hits, Phase, RunResults } from '../experiment/types.js';
 import { PHASES } from './analysis.js';
 import type { SnapshotPhase } from './analysis.js';
 import { escapeHtml, fmtCount, fmtMeasured, fmtResolution } from './format.js';
@@ -136,3 +136,18 @@ export function directorCountsNote(m: DirectorCountsMethod | undefined): string 
   // Short: it fills a table column; the method (results.json) says which readings.
   return `±${fmtCount(m.uncertainty)} (readings within ${fmtResolution(m.resolution, 's')} s of the boundaries)`;
 }
+
+/** A capture's attachment as reports name it: "segment lan" or "link up1". */
+export function captureAttachment(c: CaptureRecord): string {
+  return c.segment !== undefined ? `segment ${c.segment}` : c.link !== undefined ? `link ${c.link}` : '';
+}
+
+/**
+ * The capture's file as a link target, only when it is a plain file in captures/ (as lvslab
+ * writes it): a hand-edited results.json cannot make a report link elsewhere.
+ */
+export function captureHref(c: CaptureRecord): string | undefined {
+  return c.file !== undefined && /^captures\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(c.file) ? c.file : undefined;
+}
+
+export const CAPTURES_INTRO = 'One pcap per link, for the whole run: each member of a segment (its link to the switch), and each point-to-point link on its first end.';

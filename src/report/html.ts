@@ -21,8 +21,11 @@ import { escapeHtml, fmtCount, fmtIso, fmtMs, fmtNumber, fmtPercent, fmtRel } fr
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
 import { isRepeatResults } from './kinds.js';
 import {
+  CAPTURES_INTRO,
   CHRONOLOGY_LIMIT,
   NOT_MEASURED,
+  captureAttachment,
+  captureHref,
   directorCount,
   directorCountsNote,
   directorNames,
@@ -157,6 +160,11 @@ function renderRunHtml(results: RunResultsWithTopology): string {
   b.push('<section class="card" id="crosscheck"><h2>Cross-check</h2>');
   b.push(crossCheckBlock(results));
   b.push('</section>');
+  if (results.captures) {
+    b.push('<section class="card" id="captures"><h2>Packet captures</h2>');
+    b.push(capturesTable(results));
+    b.push('</section>');
+  }
   b.push('<section class="card" id="manifest"><h2>Manifest</h2>');
   b.push(htmlTable(['', ''], manifestRows(results).map(([k, v]) => [td(k), td(v, 'mono')])));
   b.push(`<p class="note">Raw request records: <code>${escapeHtml(results.requestsFile)}</code></p>`);
@@ -182,6 +190,36 @@ export function assertionsTable(results: RunResults): string {
       ];
     }),
     { rowCls: results.assertions.map((a) => (a.passed ? undefined : 'failed')) },
+  );
+}
+
+/** `--capture`: every link's pcap (a link to the file beside the report), failed captures with their error. */
+function capturesTable(results: RunResults): string {
+  const captures = results.captures ?? [];
+  const intro = `<p class="note">${escapeHtml(CAPTURES_INTRO)}</p>`;
+  if (captures.length === 0) return `${intro}<p class="muted">The lab has no links to capture.</p>`;
+  return (
+    htmlTable(
+      ['file', 'interface', 'on', { text: 'bytes', cls: 'num' }, { text: 'frames', cls: 'num' }, 'method'],
+      captures.map((c) => {
+        const href = captureHref(c);
+        const file =
+          c.file === undefined
+            ? `<b>no pcap</b>: ${escapeHtml(c.error ?? 'not written')}`
+            : href
+              ? `<a href="${escapeHtml(href)}"><code>${escapeHtml(c.file)}</code></a>`
+              : `<code>${escapeHtml(c.file)}</code>`;
+        return [
+          tdRaw(file),
+          td(`${c.node}:${c.interface}`, 'mono'),
+          td(captureAttachment(c)),
+          td(c.bytes === undefined ? '—' : fmtCount(c.bytes), 'num'),
+          td(c.frames === undefined ? '—' : fmtCount(c.frames), 'num'),
+          tdRaw(escapeHtml(c.method) + (c.note ? ` <em>(${escapeHtml(c.note)})</em>` : ''), 'method'),
+        ];
+      }),
+      { rowCls: captures.map((c) => (c.file === undefined ? 'failed' : undefined)) },
+    ) + intro
   );
 }
 

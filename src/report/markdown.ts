@@ -26,8 +26,11 @@ import {
   mdText,
 } from './format.js';
 import {
+  CAPTURES_INTRO,
   CHRONOLOGY_LIMIT,
   FALLBACK_NOTICE,
+  captureAttachment,
+  captureHref,
   NOT_MEASURED,
   directorCount,
   directorCountsNote,
@@ -329,10 +332,38 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
     '',
   );
 
+  if (results.captures) out.push(...capturesSection(results), '');
+
   out.push('## Manifest', '');
   out.push(mdTable(['', ''], manifestRows(results).map(([k, v]) => [mdText(k), mdText(v)])), '');
   out.push(`Raw request records: ${mdCode(results.requestsFile)}`, '');
   return out.join('\n');
+}
+
+/** `--capture`: every link's pcap, and each capture that has none with its error. */
+function capturesSection(results: RunResults): string[] {
+  const captures = results.captures ?? [];
+  const out = ['## Packet captures', '', mdText(CAPTURES_INTRO), ''];
+  if (captures.length === 0) return [...out, 'The lab has no links to capture.'];
+  out.push(
+    mdTable(
+      ['file', 'interface', 'on', 'bytes', 'frames', 'method'],
+      captures.map((c) => {
+        const href = captureHref(c);
+        const file = c.file === undefined ? `**no pcap**: ${mdText(c.error ?? 'not written')}` : href ? `[${mdCode(c.file)}](${href})` : mdCode(c.file);
+        return [
+          file,
+          mdText(`${c.node}:${c.interface}`),
+          mdText(captureAttachment(c)),
+          c.bytes === undefined ? '—' : fmtCount(c.bytes),
+          c.frames === undefined ? '—' : fmtCount(c.frames),
+          mdText(c.method) + (c.note ? ` *(${mdText(c.note)})*` : ''),
+        ];
+      }),
+      ['l', 'l', 'l', 'r', 'r', 'l'],
+    ),
+  );
+  return out;
 }
 
 function figureOf(results: RunResults, name: string): Figure {

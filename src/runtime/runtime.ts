@@ -1,4 +1,4 @@
-// The one interface every runtime (netns, Docker, containerlab; GNS3 next) implements;
+// The one interface every runtime (netns, Docker, containerlab, GNS3) implements;
 // each is listed once in the registry (registry.ts). Everything above it — configuring nodes, readiness checks, experiments —
 // talks to nodes only through these calls, so the same lab and experiment run unchanged
 // on every runtime. Keep runtime-specific details (namespace names, container ids) behind it.
@@ -113,6 +113,13 @@ export interface Runtime {
    * clear it. Without it, experiments impair the node's side inside the node. Resolves to how.
    */
   impairLink?(instance: string, node: string, iface: string, impairment: LinkImpairment | undefined): Promise<string>;
+  /**
+   * Optional: the runtime's own packet capture of the link on a node's interface (GNS3: its
+   * link capture, written by the server). Resolves once the capture runs. Without it,
+   * `run --capture` runs tcpdump inside the node (src/capture/tcpdump.ts). `fileName` is a
+   * plain file name (letters, digits, '_', '.', '-') the runtime may name its own copy by.
+   */
+  captureLink?(instance: string, node: string, iface: string, fileName: string): Promise<LinkCapture>;
   /** Optional: what the runtime says of itself for reports, beyond its kind (GNS3: server version, URL, compute). */
   describe?(): Promise<string>;
   /** Optional: what later commands need to reach `instance` again (kept in its record; never secrets). */
@@ -125,6 +132,17 @@ export interface Runtime {
    * last. Idempotent; works without any saved state.
    */
   destroy(instance: string, opts?: DestroyOptions): Promise<DestroyReport>;
+}
+
+/** A packet capture that is running: how it is taken, and how to end it and get the pcap. */
+export interface LinkCapture {
+  /** How it is taken, for the reports: "GNS3 link capture of link …", "tcpdump -i eth0 in node lb1". */
+  method: string;
+  /**
+   * Ends the capture and returns the pcap's bytes (classic libpcap format, Ethernet frames).
+   * May say how the bytes were fetched, where that matters for the reports.
+   */
+  stop(): Promise<{ pcap: Buffer; note?: string }>;
 }
 
 export interface DestroyOptions {

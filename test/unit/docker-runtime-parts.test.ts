@@ -104,7 +104,7 @@ describe('apt sources', () => {
 describe('the node image recipe', () => {
   it('lists what a node runs and hashes every recipe file', async () => {
     const recipe = await loadRecipe();
-    for (const pkg of ['frr', 'keepalived', 'ipvsadm', 'nginx-light', 'curl', 'iproute2', 'nftables', 'procps', 'nodejs']) expect(recipe.packages).toContain(pkg);
+    for (const pkg of ['frr', 'keepalived', 'ipvsadm', 'nginx-light', 'curl', 'iproute2', 'nftables', 'procps', 'nodejs', 'tcpdump']) expect(recipe.packages).toContain(pkg);
     expect(recipe.image).toBe(`lvslab/node:${recipe.hash}`);
     expect(recipe.hash).toMatch(/^[0-9a-f]{12}$/);
     for (const name of RECIPE_FILES) {

@@ -20,6 +20,7 @@ export function registerRun(program: Command): void {
     .option('--repeat <K>', 'run it K times and report median, p95, min and max of every figure', '1')
     .option('--out <DIR>', 'where to write results (default: results/<experiment>-<timestamp>)')
     .option('--keep', 'leave a lab that this command brought up running afterwards')
+    .option('--capture', "keep a pcap of every link for the whole run in the run directory's captures/ (GNS3: its own link capture; other runtimes: tcpdump in the nodes)")
     .addOption(new Option('--dataplane <KIND>', 'director dataplane when the lab is brought up').choices([...DATAPLANES]))
     .addOption(runtimeOption(`runtime for a lab this command brings up (default ${defaultRuntimeKind()}; a lab that is up keeps its own)`))
     .option('--json', 'print the results summary as JSON on stdout (progress goes to stderr)')
@@ -32,11 +33,14 @@ Examples:
   lvslab run failover-test --repeat 5          median/p95 of the outage over 5 runs
   lvslab run ./my-experiment.yaml --lab lvs-dr --keep
   lvslab run failover-test --runtime docker    the same experiment, nodes in containers
+  lvslab run link-cut --capture                and captures/<node>-<interface>.pcap of every link
 
-Writes results.json, report.md, report.html and junit.xml in the output directory.
+Writes results.json, report.md, report.html and junit.xml in the output directory
+(with --capture also captures/: one pcap per segment member and per point-to-point link,
+listed in the reports; with --repeat K each run-N/ has its own).
 Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input.`,
     )
-    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean } & Record<string, unknown>) => {
+    .action(async (expArg: string, opts: { lab?: string; name?: string; repeat: string; out?: string; keep?: boolean; capture?: boolean; dataplane?: DataplaneChoice; runtime?: RuntimeKind; json?: boolean } & Record<string, unknown>) => {
       const repeat = Number(opts.repeat);
       if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new LvslabError(`--repeat ${opts.repeat}: expected a whole number from 1 to 100`, EXIT.invalidInput);
       if (opts.name !== undefined) checkInstanceName(opts.name, '--name');
@@ -45,7 +49,7 @@ Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input
       const stamp = (t: number, start: number) => `+${((t - start) / 1000).toFixed(1).padStart(5)}s`;
       let runStartedAt = Date.now();
       const result = await runExperiment(
-        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), dataplane: opts.dataplane, runtime: opts.runtime, runtimeSettings: runtimeSettingsOf(opts), upTimeoutMs: 60_000 },
+        { experimentFile, lab: opts.lab, instance: opts.name, repeat, outDir: opts.out, keep: Boolean(opts.keep), capture: Boolean(opts.capture), dataplane: opts.dataplane, runtime: opts.runtime, runtimeSettings: runtimeSettingsOf(opts), upTimeoutMs: 60_000 },
         {
           ...reporter,
           runStart: (k, of) => {
@@ -62,7 +66,7 @@ Exit 0 when every expect: assertion held, 1 when one failed, 2 for invalid input
           },
         },
       );
-      if (opts.json) printJson({ dir: result.dir, passed: result.passed, runs: result.runs.map((r) => ({ run: r.run, figures: r.figures, assertions: r.assertions })), aggregate: result.repeat?.aggregate });
+      if (opts.json) printJson({ dir: result.dir, passed: result.passed, runs: result.runs.map((r) => ({ run: r.run, figures: r.figures, assertions: r.assertions, ...(r.captures ? { captures: r.captures } : {}) })), aggregate: result.repeat?.aggregate });
       else process.stdout.write(formatRunSummary(result) + '\n');
       if (!result.passed) process.exitCode = EXIT.failure;
     });

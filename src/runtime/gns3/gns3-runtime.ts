@@ -26,9 +26,9 @@ import { IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
 import { isNotFound, requireEngine } from '../../docker/engine.js';
 import { Gns3Client, dockerEnd, switchEnd } from '../../gns3/client.js';
 import type { Gns3ServerRef } from '../../gns3/config.js';
-import type { Gns3LinkFilters, Gns3Node, Gns3Project } from '../../gns3/types.js';
+import type { Gns3Link, Gns3LinkFilters, Gns3Node, Gns3Project } from '../../gns3/types.js';
 import { DockerRuntime, parseLinkList } from '../docker/docker-runtime.js';
-import type { CreatePlan, DestroyOptions, DestroyReport, LinkImpairment, NodeInspection, RuntimeSettings } from '../runtime.js';
+import type { CreatePlan, DestroyOptions, DestroyReport, LinkCapture, LinkImpairment, NodeInspection, RuntimeSettings } from '../runtime.js';
 import { canvasPlan, switchName } from './canvas.js';
 import { gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
 
@@ -54,6 +54,10 @@ export const NODE_START_COMMAND = `sh -c 'trap "exit 0" TERM INT; while :; do sl
 
 /** How long GNS3 may take to hand a started container its interfaces (seen: ~1.2 s). */
 const INTERFACES_TIMEOUT_MS = 60_000;
+/** A capture stream ends within ~0.1 s of the stop (the server looks every 0.1 s); beyond this it is given up. */
+const CAPTURE_STREAM_END_MS = 15_000;
+/** Where GNS3 writes a link's capture, below the project's directory (2.2.59 and 3.0.6 alike). */
+const PROJECT_CAPTURES_DIR = 'project-files/captures';
 
 export class Gns3Runtime extends DockerRuntime {
   override readonly kind = 'gns3';
@@ -280,16 +284,66 @@ export class Gns3Runtime extends DockerRuntime {
     return impairment ? `GNS3 link ${linkId} (${node}:${iface}) filters ${what}, each direction` : `GNS3 link ${linkId} (${node}:${iface}) filters cleared`;
   }
 
+  /**
+   * GNS3's own capture of the link on node:iface, as its GUI starts one: the server writes the
+   * pcap into the project's captures/ (dynamips on a switch's port, which GNS3 prefers; ubridge
+   * on a docker node's side of a direct link). The server streams the file only while the
+   * capture runs (409 afterwards), so the stream is read alongside the capture; after the stop
+   * the whole file is fetched from the project's files, the stream's copy being the fallback.
+   */
+  async captureLink(instance: string, node: string, iface: string, fileName: string): Promise<LinkCapture> {
+    const client = await this.client();
+    const pid = this.projectId(instance);
+    const { link, nodes } = await this.linkAndNodesOf(client, instance, node, iface);
+    const started = await client.startCapture(pid, link.link_id, { fileName });
+    const written = started.capture_file_name ?? fileName;
+    const giveUp = new AbortController();
+    const streamed = client.streamCapture(pid, link.link_id, { signal: giveUp.signal }).then(
+      (bytes) => ({ bytes }),
+      (err: unknown) => ({ error: giveUp.signal.aborted ? `the capture stream did not end within ${CAPTURE_STREAM_END_MS / 1000} s of the stop` : (err as Error).message }),
+    );
+    const onSwitch = link.nodes.some((e) => nodes.find((n) => n.node_id === e.node_id)?.node_type === 'ethernet_switch');
+    return {
+      method: `GNS3 link capture of link ${link.link_id} (${onSwitch ? "written by the switch's dynamips" : "written by a docker node's ubridge"})`,
+      async stop() {
+        try {
+          await client.stopCapture(pid, link.link_id);
+        } catch (err) {
+          giveUp.abort(); // a stream with no timeout must not outlive a capture that may still run
+          throw err;
+        }
+        const timer = setTimeout(() => giveUp.abort(), CAPTURE_STREAM_END_MS);
+        const stream = await streamed;
+        clearTimeout(timer);
+        try {
+          // lvslab runs its nodes on the controller's own compute, so this is the file the capture wrote.
+          return { pcap: await client.projectFile(pid, `${PROJECT_CAPTURES_DIR}/${written}`), note: `GNS3's ${PROJECT_CAPTURES_DIR}/${written}, fetched after the stop` };
+        } catch (err) {
+          if ('bytes' in stream) {
+            return { pcap: stream.bytes, note: `read from GNS3's capture stream while capturing (it may lack the last 0.1 s before the stop); the project's file could not be fetched: ${(err as Error).message}` };
+          }
+          throw new Error(`GNS3 kept no pcap lvslab could fetch: the project's file: ${(err as Error).message}; the capture stream: ${stream.error}`);
+        }
+      },
+    };
+  }
+
   /** The GNS3 link on a node's interface, found by the interface's MAC among the node's ports. */
   private async linkOf(client: Gns3Client, instance: string, node: string, iface: string): Promise<string> {
+    return (await this.linkAndNodesOf(client, instance, node, iface)).link.link_id;
+  }
+
+  /** That link, with the project's nodes (to tell a switch's end from a node's). */
+  private async linkAndNodesOf(client: Gns3Client, instance: string, node: string, iface: string): Promise<{ link: Gns3Link; nodes: Gns3Node[] }> {
     const pid = this.projectId(instance);
     const mac = (await this.mustExec(instance, node, ['cat', `/sys/class/net/${iface}/address`])).stdout.trim().toLowerCase();
-    const gnode = (await client.listNodes(pid)).find((n) => n.name === node);
+    const nodes = await client.listNodes(pid);
+    const gnode = nodes.find((n) => n.name === node);
     const adapter = gnode?.ports.find((p) => p.mac_address?.toLowerCase() === mac)?.adapter_number;
     if (!gnode || adapter === undefined) throw new LvslabError(`GNS3 project ${projectName(instance)} has no port with ${node}:${iface}'s MAC ${mac}`);
     const link = (await client.listLinks(pid)).find((l) => l.nodes.some((e) => e.node_id === gnode.node_id && e.adapter_number === adapter));
     if (!link) throw new LvslabError(`${node}:${iface} is not linked in GNS3 project ${projectName(instance)} (was the link deleted in the GUI?)`);
-    return link.link_id;
+    return { link, nodes };
   }
 
   override async listInstances(): Promise<string[]> {

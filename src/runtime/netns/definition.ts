@@ -1,7 +1,7 @@
 // The netns runtime's registry entry: the nodes run this host's own programs, so their
 // packages are this runtime's host requirements.
 import { existsSync } from 'node:fs';
-import { commandCheck, fileCheck, type HostCheck } from '../../host/checks.js';
+import { checkTcpdump, commandCheck, fileCheck, type HostCheck } from '../../host/checks.js';
 import type { RuntimeDefinition } from '../registry.js';
 import { NetnsRuntime } from './netns-runtime.js';
 
@@ -32,6 +32,8 @@ export const netnsRuntime: RuntimeDefinition = {
     { neededBy: 'nftables', check: () => commandCheck('nftables', 'nft', 'nftables') },
     { neededBy: 'ipvs', check: () => commandCheck('keepalived', 'keepalived', 'keepalived') },
     { neededBy: 'ipvs', check: () => commandCheck('ipvsadm', 'ipvsadm', 'ipvsadm') },
+    // Only `run --capture` needs it, and checks it itself before it creates anything.
+    { neededBy: 'doctor', check: checkTcpdump },
   ],
   // Its namespaces, and every instance directory whichever runtime wrote it (the instance
   // records live there): the run directory is read once for all runtimes.
