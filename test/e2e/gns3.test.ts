@@ -16,7 +16,7 @@
 // on this host instead (no auth, or LVSLAB_GNS3_USER/LVSLAB_GNS3_PASSWORD; its local
 // compute must run docker nodes here).
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { engine } from '../../src/docker/engine.js';
 import { loadRecipe } from '../../src/images/recipe.js';
@@ -131,13 +131,32 @@ describe.skipIf(gate.skip)(`ospf-ecmp on a GNS3 server (${REAL_SERVER ? `real, $
     expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
   }, scaledMs(300_000));
 
-  test('a second run on the same instance measures its own run (nothing of the first one is read again)', async () => {
+  test('a second run on the same instance measures its own run, and --capture keeps a pcap of every link from GNS3\'s own capture', async () => {
     const out = '/tmp/lvslab-e2e-gns3-failover-2';
-    const r = await gns3(['run', 'failover-test', '--name', INSTANCE, '--out', out, '--json'], { timeoutMs: 240_000 });
+    await rm(out, { recursive: true, force: true });
+    const r = await gns3(['run', 'failover-test', '--name', INSTANCE, '--out', out, '--capture', '--json'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as { trafficStart: number; trafficEnd: number; snapshots: Array<{ phase: string; t: number }>; routeEvents: Array<{ t: number }> };
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as {
+      trafficStart: number;
+      trafficEnd: number;
+      snapshots: Array<{ phase: string; t: number }>;
+      routeEvents: Array<{ t: number }>;
+      captures: Array<{ node: string; interface: string; file?: string; bytes?: number; frames?: number; method: string; error?: string }>;
+    };
+    // Nothing of the first run is read again: the final snapshot follows this run's traffic.
     expect(results.snapshots.find((s) => s.phase === 'after')!.t).toBeGreaterThanOrEqual(results.trafficEnd);
     expect(results.routeEvents.every((e) => e.t >= results.trafficStart - 60_000)).toBe(true);
+    // One pcap per member of the segment (seven links to its switch), each with frames.
+    expect(results.captures.map((c) => c.node).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2']);
+    for (const c of results.captures) {
+      expect(c.error, `${c.node}: ${c.error}`).toBeUndefined();
+      expect(c.method).toMatch(/GNS3/);
+      const pcap = await readFile(`${out}/${c.file}`);
+      expect(pcap.length).toBe(c.bytes);
+      expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+      expect(c.frames).toBeGreaterThan(10);
+    }
+    expect(await readFile(`${out}/report.md`, 'utf8')).toContain(results.captures[0]!.file!);
   }, scaledMs(300_000));
 
   test('down deletes the project and leaves no container, interface or file', async () => {

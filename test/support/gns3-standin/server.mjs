@@ -82,6 +82,8 @@
 //     port of the capture side, into <project>/project-files/captures/<file>.
 //   - Each call does its engine work before answering (create, start, stop, link, PUT), and
 //     statuses change after the answer, as on the real server; the durations are this host's.
+// Project files: GET …/projects/{p}/files/{path} (v2.2.59's get_file, v3.0.6's FileResponse;
+// from their sources), raw bytes below the project's directory, 403 outside it, 404 missing.
 // Left out: templates, VPCS and every other node type, node files, PUT on nodes, reload of
 // nodes, consoles (console ports are allocated, nothing listens), notifications, websockets,
 // cross-compute links, the GUI's /static, users and access control beyond one login, project
@@ -92,10 +94,10 @@
 //                      [--containers]
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LABEL_STYLE = 'font-family: TypeWriter;font-size: 10.0;font-weight: bold;fill: #000000;fill-opacity: 1.0;';
@@ -693,6 +695,30 @@ export async function startGns3Standin(options = {}) {
     };
   }
 
+  /**
+   * GET …/projects/{p}/files/{path}: a file below the project's directory, raw (2.2's
+   * stream_file, 3.0's FileResponse as application/octet-stream); 403 for a path that
+   * leaves the directory, 404 for a missing file. Without containers there are no files.
+   */
+  function projectFile(p, rel) {
+    const path = normalize(rel);
+    if (isAbsolute(path) || path === '..' || path.startsWith('../')) throw new HttpError(403, 'Forbidden');
+    return {
+      async stream(res) {
+        let data;
+        try {
+          if (!wiring) throw Object.assign(new Error('no files'), { code: 'ENOENT' });
+          data = await readFile(join(projectDir(p), path));
+        } catch (e) {
+          if (e.code === 'ENOENT' || e.code === 'EISDIR') throw new HttpError(404, 'Not Found');
+          throw new HttpError(403, 'Forbidden');
+        }
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': data.length });
+        res.end(data);
+      },
+    };
+  }
+
   function createDrawing(p, body) {
     requireOpen(p);
     const d = { drawing_id: randomUUID(), svg: body?.svg ?? '<svg></svg>', x: body?.x ?? 0, y: body?.y ?? 0, z: body?.z ?? 2 };
@@ -844,6 +870,7 @@ export async function startGns3Standin(options = {}) {
         if (api === 'v2' && parts.length === 5 && method === 'GET' && action === 'pcap') return pcapStream(p, l);
         if (api === 'v3' && parts.length === 6 && method === 'GET' && action === 'capture' && extra === 'stream') return pcapStream(p, l);
       }
+      if (sub === 'files' && parts.length >= 4 && method === 'GET') return projectFile(p, parts.slice(3).join('/'));
       if (sub === 'drawings') {
         if (parts.length === 3 && method === 'GET') return [200, [...p.drawings.values()].map((d) => drawingJson(p, d))];
         if (parts.length === 3 && method === 'POST') return createDrawing(p, body);
