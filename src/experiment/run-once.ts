@@ -86,6 +86,8 @@ export async function runOnce(
   const startSnapshotAt = Date.now();
   snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'start'));
   const snapshotLeadMs = Math.max(SNAPSHOT_LEAD_MS, Math.round(1.5 * (Date.now() - startSnapshotAt)));
+  // Link lookups the runtime needs (GNS3's link ids) happen now, not inside a timed step.
+  await runtime.prepareLinks?.(lab.instance, exp.steps.filter((s) => s.iface).map((s) => ({ node: s.node.name, iface: s.iface! })));
   // How long one reading of the counters takes here, to centre the ones at the steps on them.
   let readMs = exp.steps.length > 0 ? await timeCounterRead(runtime, lab, dataplane) : 0;
   const durationMs = exp.durationS * 1000;

@@ -120,6 +120,12 @@ export interface Runtime {
    * plain file name (letters, digits, '_', '.', '-') the runtime may name its own copy by.
    */
   captureLink?(instance: string, node: string, iface: string, fileName: string): Promise<LinkCapture>;
+  /**
+   * Optional: finds, before an experiment's clock starts, whatever it needs to act on these
+   * interfaces' links later (GNS3: each link's id and peer), so a timed step costs only the
+   * action itself.
+   */
+  prepareLinks?(instance: string, ends: ReadonlyArray<{ node: string; iface: string }>): Promise<void>;
   /** Optional: what the runtime says of itself for reports, beyond its kind (GNS3: server version, URL, compute). */
   describe?(): Promise<string>;
   /** Optional: what later commands need to reach `instance` again (kept in its record; never secrets). */

@@ -44,6 +44,14 @@ export interface Gns3RuntimeOptions {
   requestTimeoutMs?: number;
 }
 
+/** Where a node's interface is in its GNS3 project. */
+interface LinkEndInProject {
+  link: Gns3Link;
+  nodes: Gns3Node[];
+  /** The docker node's interface at the other end of a direct link; absent behind a switch. */
+  peer?: { node: string; iface: string };
+}
+
 /**
  * The node's PID 1, after GNS3's init script: it reaps the daemons lvslab kills (their
  * starting shell is gone, so they are its children) and ends at once on SIGTERM. The
@@ -63,6 +71,7 @@ export class Gns3Runtime extends DockerRuntime {
   override readonly kind = 'gns3';
   private connecting: Promise<Gns3Client> | undefined;
   private readonly projects: Map<string, string>;
+  private readonly ends = new Map<string, Promise<LinkEndInProject>>();
 
   constructor(private readonly gns3: Gns3RuntimeOptions) {
     super({ image: gns3.image });
@@ -236,37 +245,29 @@ export class Gns3Runtime extends DockerRuntime {
   /**
    * A pulled cable. GNS3's forwarder holds each interface's far side, so no node ever loses
    * carrier: the node's interface goes down inside it, and on a direct link (no switch
-   * between) so does the peer's, as both ends of a cable would; a switch's other ports
-   * notice nothing, as on real hardware. The peer's side comes back first and goes last.
+   * between) so does the peer's at the same moment, as both ends of a cable would; a
+   * switch's other ports notice nothing, as on real hardware.
    */
   override async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
-    const peer = await this.directPeer(instance, node, iface);
-    if (up && peer) await this.mustExec(instance, peer.node, ['ip', 'link', 'set', 'dev', peer.iface, 'up']);
-    await this.mustExec(instance, node, ['ip', 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
-    if (!up && peer) await this.mustExec(instance, peer.node, ['ip', 'link', 'set', 'dev', peer.iface, 'down']);
+    const { peer } = await this.endOf(instance, node, iface);
+    const ends = [{ node, iface }, ...(peer ? [peer] : [])];
+    await Promise.all(ends.map((e) => this.mustExec(instance, e.node, ['ip', 'link', 'set', 'dev', e.iface, up ? 'up' : 'down'])));
   }
 
-  /** The docker node and interface at the other end of a direct link; undefined behind a switch. */
-  private async directPeer(instance: string, node: string, iface: string): Promise<{ node: string; iface: string } | undefined> {
-    const client = await this.client();
-    const pid = this.projectId(instance);
-    const linkId = await this.linkOf(client, instance, node, iface);
-    const [nodes, link] = await Promise.all([client.listNodes(pid), client.getLink(pid, linkId)]);
-    const me = nodes.find((n) => n.name === node);
-    const far = link.nodes.find((e) => e.node_id !== me?.node_id);
-    const farNode = nodes.find((n) => n.node_id === far?.node_id);
-    if (!far || !farNode || farNode.node_type !== 'docker') return undefined;
-    const mac = farNode.ports.find((p) => p.adapter_number === far.adapter_number)?.mac_address?.toLowerCase();
-    const name = parseLinkList((await this.mustExec(instance, farNode.name, ['ip', '-o', 'link', 'show'])).stdout).find((l) => l.mac === mac)?.name;
-    if (!name) throw new LvslabError(`${farNode.name} has no interface with the MAC of its GNS3 adapter ${far.adapter_number} (${mac})`);
-    return { node: farNode.name, iface: name };
+  /**
+   * Looks up, before an experiment's clock runs, the GNS3 links its steps act on: a step
+   * then costs its own API call or exec and nothing more (on a real server a lookup took
+   * 0.4 s, which a cut's timing would include).
+   */
+  async prepareLinks(instance: string, ends: ReadonlyArray<{ node: string; iface: string }>): Promise<void> {
+    await Promise.all(ends.map((e) => this.endOf(instance, e.node, e.iface)));
   }
 
   /** GNS3's link suspend: every frame dropped both ways, carrier up on both ends. */
   async silentFailure(instance: string, node: string, iface: string, failed: boolean): Promise<string> {
     const client = await this.client();
     const pid = this.projectId(instance);
-    const linkId = await this.linkOf(client, instance, node, iface);
+    const linkId = (await this.endOf(instance, node, iface)).link.link_id;
     if (failed) await client.suspendLink(pid, linkId);
     else await client.resumeLink(pid, linkId);
     return failed
@@ -277,7 +278,7 @@ export class Gns3Runtime extends DockerRuntime {
   /** GNS3's link filters (ubridge's), which act on each direction; undefined clears them. */
   async impairLink(instance: string, node: string, iface: string, impairment: LinkImpairment | undefined): Promise<string> {
     const client = await this.client();
-    const linkId = await this.linkOf(client, instance, node, iface);
+    const linkId = (await this.endOf(instance, node, iface)).link.link_id;
     const filters = impairment ? gns3Filters(impairment) : {};
     await client.setLinkFilters(this.projectId(instance), linkId, filters);
     const what = Object.entries(filters).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ');
@@ -294,7 +295,7 @@ export class Gns3Runtime extends DockerRuntime {
   async captureLink(instance: string, node: string, iface: string, fileName: string): Promise<LinkCapture> {
     const client = await this.client();
     const pid = this.projectId(instance);
-    const { link, nodes } = await this.linkAndNodesOf(client, instance, node, iface);
+    const { link, nodes } = await this.endOf(instance, node, iface);
     const started = await client.startCapture(pid, link.link_id, { fileName });
     const written = started.capture_file_name ?? fileName;
     const giveUp = new AbortController();
@@ -328,22 +329,40 @@ export class Gns3Runtime extends DockerRuntime {
     };
   }
 
-  /** The GNS3 link on a node's interface, found by the interface's MAC among the node's ports. */
-  private async linkOf(client: Gns3Client, instance: string, node: string, iface: string): Promise<string> {
-    return (await this.linkAndNodesOf(client, instance, node, iface)).link.link_id;
+  /**
+   * A node interface's place in the GNS3 project: its link (found by the interface's MAC
+   * among the node's ports), the project's nodes, and on a direct link the peer's interface.
+   * Kept for the runtime's life: lvslab never rewires a lab, and a link deleted in the GUI
+   * fails the action that uses it.
+   */
+  private endOf(instance: string, node: string, iface: string): Promise<LinkEndInProject> {
+    const key = `${instance}\0${node}\0${iface}`;
+    let found = this.ends.get(key);
+    if (!found) {
+      found = this.lookUpEnd(instance, node, iface);
+      found.catch(() => this.ends.delete(key));
+      this.ends.set(key, found);
+    }
+    return found;
   }
 
-  /** That link, with the project's nodes (to tell a switch's end from a node's). */
-  private async linkAndNodesOf(client: Gns3Client, instance: string, node: string, iface: string): Promise<{ link: Gns3Link; nodes: Gns3Node[] }> {
+  private async lookUpEnd(instance: string, node: string, iface: string): Promise<LinkEndInProject> {
+    const client = await this.client();
     const pid = this.projectId(instance);
-    const mac = (await this.mustExec(instance, node, ['cat', `/sys/class/net/${iface}/address`])).stdout.trim().toLowerCase();
-    const nodes = await client.listNodes(pid);
+    const [macRead, nodes, links] = await Promise.all([this.mustExec(instance, node, ['cat', `/sys/class/net/${iface}/address`]), client.listNodes(pid), client.listLinks(pid)]);
+    const mac = macRead.stdout.trim().toLowerCase();
     const gnode = nodes.find((n) => n.name === node);
     const adapter = gnode?.ports.find((p) => p.mac_address?.toLowerCase() === mac)?.adapter_number;
     if (!gnode || adapter === undefined) throw new LvslabError(`GNS3 project ${projectName(instance)} has no port with ${node}:${iface}'s MAC ${mac}`);
-    const link = (await client.listLinks(pid)).find((l) => l.nodes.some((e) => e.node_id === gnode.node_id && e.adapter_number === adapter));
+    const link = links.find((l) => l.nodes.some((e) => e.node_id === gnode.node_id && e.adapter_number === adapter));
     if (!link) throw new LvslabError(`${node}:${iface} is not linked in GNS3 project ${projectName(instance)} (was the link deleted in the GUI?)`);
-    return { link, nodes };
+    const far = link.nodes.find((e) => e.node_id !== gnode.node_id);
+    const farNode = nodes.find((n) => n.node_id === far?.node_id);
+    if (!far || !farNode || farNode.node_type !== 'docker') return { link, nodes };
+    const farMac = farNode.ports.find((p) => p.adapter_number === far.adapter_number)?.mac_address?.toLowerCase();
+    const name = parseLinkList((await this.mustExec(instance, farNode.name, ['ip', '-o', 'link', 'show'])).stdout).find((l) => l.mac === farMac)?.name;
+    if (!name) throw new LvslabError(`${farNode.name} has no interface with the MAC of its GNS3 adapter ${far.adapter_number} (${farMac})`);
+    return { link, nodes, peer: { node: farNode.name, iface: name } };
   }
 
   override async listInstances(): Promise<string[]> {
