@@ -128,6 +128,9 @@ interface ExchangeOptions {
   config?: AxiosRequestConfig;
 }
 
+/** A BPF expression no frame matches (pcap compiles it to "reject everything"). */
+export const MATCHES_NO_FRAME = 'len < 0';
+
 export class Gns3Client {
   private token: string | undefined;
 
@@ -486,8 +489,25 @@ export class Gns3Client {
     return this.updateLink(projectId, linkId, { suspend: true });
   }
 
+  /** Ends a suspend; the link's stored filters apply again (on 3.0, see unstickFilters). */
   async resumeLink(projectId: string, linkId: string): Promise<Gns3Link> {
-    return this.updateLink(projectId, linkId, { suspend: false });
+    const link = await this.updateLink(projectId, linkId, { suspend: false });
+    return Object.keys(link.filters ?? {}).length === 0 ? this.unstickFilters(projectId, linkId, link) : link;
+  }
+
+  /**
+   * GNS3 3.0.6's compute leaves a docker node's ubridge filters as they were when the
+   * controller sends it none (`if nio_data.filters:` in its NIO update; 2.2 tests
+   * `"filters" in request.json`): after a resume the suspend's frequency_drop -1 stays and
+   * the link passes nothing, and cleared filters stay applied. Seen on a real 3.0.6 server:
+   * failover-test's resumed director never came back. So on 3.0 "no filters" goes out as a
+   * BPF filter that matches no frame (ubridge drops what matches), which the compute does
+   * apply, and is then cleared in the controller, whose link then reads as it should.
+   */
+  private async unstickFilters(projectId: string, linkId: string, link: Gns3Link): Promise<Gns3Link> {
+    if (this.api !== 'v3' || link.suspend) return link;
+    await this.call<Gns3Link>('PUT', `/projects/${projectId}/links/${linkId}`, `clearing the filters of link ${linkId} on the compute`, { filters: { bpf: [MATCHES_NO_FRAME] } });
+    return this.call<Gns3Link>('PUT', `/projects/${projectId}/links/${linkId}`, `clearing the filters of link ${linkId}`, { filters: {} });
   }
 
   /**
@@ -498,7 +518,8 @@ export class Gns3Client {
     validateFilters(filters);
     const before = await this.getLink(projectId, linkId);
     try {
-      return await this.updateLink(projectId, linkId, { filters });
+      const link = await this.updateLink(projectId, linkId, { filters });
+      return Object.keys(filters).length === 0 ? await this.unstickFilters(projectId, linkId, link) : link;
     } catch (e) {
       await this.call<Gns3Link>('PUT', `/projects/${projectId}/links/${linkId}`, `restoring the filters of link ${linkId}`, { filters: before.filters ?? {} }).catch(() => undefined);
       throw e;
