@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Benchmark: how long `lvslab up ospf-ecmp` takes until ready, and `lvslab down`, against
 // the goals (ready within the OSPF dead interval + 3 s; down under 2 s), on one or more
-// runtimes (docker needs an engine and `lvslab images build`).
+// runtimes (docker and gns3 need an engine and `lvslab images build`). gns3 runs against
+// the GNS3 server LVSLAB_GNS3_URL names, else against the test stand-in (real containers,
+// test/support/gns3-standin), started here; the results say which.
 //
-//   node bench/up-down.mjs [--runs N] [--lab LAB] [--runtime netns,docker] [--check]
+//   node bench/up-down.mjs [--runs N] [--lab LAB] [--runtime netns,docker,gns3] [--check]
 //
 // Each run is a fresh instance. Two figures per run, both wall-clock around the real CLI:
 //   up_wall_ms  from spawning `lvslab up` to its exit (it exits when ready)
@@ -20,9 +22,12 @@ const lab = opt('--lab', 'ospf-ecmp');
 const check = flag('--check');
 const runtimes = opt('--runtime', 'netns').split(',');
 
+let gns3Server; // { url, what } once a gns3 runtime is benched
+const extraEnv = {};
+
 function lvslab(argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', env: { ...process.env, ...extraEnv } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ...r, ms };
 }
@@ -34,7 +39,18 @@ const median = (xs) => {
 
 let deadInterval;
 const byRuntime = {};
+let standin;
 for (const runtime of runtimes) {
+  if (runtime === 'gns3' && !gns3Server) {
+    if (process.env.LVSLAB_GNS3_URL) gns3Server = { url: process.env.LVSLAB_GNS3_URL, what: 'the GNS3 server LVSLAB_GNS3_URL names' };
+    else {
+      const { startGns3Standin } = await import('../test/support/gns3-standin/server.mjs');
+      const { loadRecipe } = await import(`${repo}dist/images/recipe.js`);
+      standin = await startGns3Standin({ containers: true, images: [(await loadRecipe()).image] });
+      gns3Server = { url: standin.url, what: `lvslab's GNS3 ${standin.version} stand-in (test/support/gns3-standin, real containers)` };
+    }
+    extraEnv.LVSLAB_GNS3_URL = gns3Server.url;
+  }
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const name = `bench-${i}`;
@@ -43,6 +59,7 @@ for (const runtime of runtimes) {
     if (up.status !== 0) {
       console.error(`${runtime} run ${i}: up failed (exit ${up.status}):\n${up.stderr}`);
       lvslab(['down', name]);
+      await standin?.close();
       process.exit(1);
     }
     const out = JSON.parse(up.stdout);
@@ -69,8 +86,9 @@ for (const runtime of runtimes) {
     down_goal_ms: 2000,
   };
   const verdict = { up: summary.up_wall_ms_median <= upGoalMs, down: summary.down_ms_median < 2000 };
-  byRuntime[runtime] = { samples, summary, verdict };
+  byRuntime[runtime] = { samples, summary, verdict, ...(runtime === 'gns3' ? { server: gns3Server.what } : {}) };
 }
+await standin?.close();
 const file = writeResult('up-down', {
   lab,
   runs,
