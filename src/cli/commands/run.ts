@@ -33,6 +33,7 @@ Examples:
   lvslab run failover-test --repeat 5          median/p95 of the outage over 5 runs
   lvslab run ./my-experiment.yaml --lab lvs-dr --keep
   lvslab run failover-test --runtime docker    the same experiment, nodes in containers
+  lvslab run failover-test --runtime gns3      on your GNS3 server: the failure is GNS3's link suspend
   lvslab run link-cut --capture                and captures/<node>-<interface>.pcap of every link
 
 Writes results.json, report.md, report.html and junit.xml in the output directory

@@ -32,6 +32,9 @@ Examples:
   lvslab up lvs-dr --dataplane nftables     force the fallback even where IPVS exists
   lvslab up ospf-ecmp --runtime docker      the same lab, one container per node
                                             (first: lvslab images build)
+  lvslab up ospf-ecmp --runtime gns3 --gns3-url http://127.0.0.1:3080
+                                            as a project on your GNS3 server
+                                            (credentials: LVSLAB_GNS3_USER/PASSWORD)
 
 A failure or Ctrl-C half-way rolls everything back. Exit 4 = not ready in time (a
 diagnosis names what was missing).`,
