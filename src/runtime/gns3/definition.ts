@@ -58,7 +58,7 @@ export const gns3Runtime: RuntimeDefinition = {
   open: (settings) => openGns3(settings),
   hostRequirements: [{ neededBy: 'doctor', check: checkGns3 }],
   findInstances: async (settings) => {
-    if (!settings.gns3Url && !(await serverNamed(settings))) return [];
+    if (!(await serverNamed(settings))) return [];
     try {
       return await (await openGns3(settings, { image: 'unused-for-lookup', requestTimeoutMs: LOOKUP_TIMEOUT_MS })).listInstances();
     } catch {

@@ -7,8 +7,9 @@
 // How a lab comes up:
 //   1. a project `lvslab-<instance>` (auto_close off, or GNS3 deletes its containers when the
 //      last GUI leaves); a docker node per lab node (adapters = its interfaces, each adapter's
-//      MAC = the lab's, console per node); an ethernet_switch per segment; a direct link per
-//      point-to-point link; placed as the report draws the lab, with a note naming it;
+//      MAC = the lab's, GNS3's auxiliary console: a shell; a PID 1 of lvslab's, see
+//      NODE_START_COMMAND); an ethernet_switch per segment; a direct link per point-to-point
+//      link; placed as the report draws the lab, with a note naming it;
 //   2. nodes started, OSPF speakers first; GNS3 hands each container its interfaces (eth0…)
 //      after the start answers, so lvslab waits until the node has all of them;
 //   3. lvslab's own programs copied in (a GNS3 node gets no bind mounts), then the
