@@ -1,61 +1,32 @@
 // `run --capture` on runtimes without a capture of their own: tcpdump inside the node,
-// started, stopped and read back through the Runtime calls only. Two network namespaces of
-// this test's own (not an lvslab instance: no lab, no fixed instance name that other suites
-// use) joined by a veth pair stand in for two nodes; a small adapter gives them the Runtime
-// calls the capture uses, built on `ip netns exec` as the netns runtime's are. Real pings
-// cross the link while it is captured, and the pcap that comes back must parse and hold them.
-import { spawn } from 'node:child_process';
+// started, stopped and read back through the Runtime calls only. Two nodes of this test's
+// own instance on the real netns runtime (no lab: just its namespaces, joined by a veth pair;
+// no instance name other suites use). Real pings cross the link while it is captured, and
+// the pcap that comes back must parse and hold them.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readNodeFileBinary, startTcpdumpCapture, type CaptureRuntime } from '../../src/capture/tcpdump.js';
+import { readNodeFileBinary, startTcpdumpCapture } from '../../src/capture/tcpdump.js';
 import { startRunCaptures } from '../../src/capture/run-captures.js';
 import { isIcmpOverEthernet, LINKTYPE_ETHERNET, readPcapRecords, summarisePcap } from '../../src/capture/pcap.js';
 import type { ResolvedLab } from '../../src/model/types.js';
-import type { DaemonSpec, Runtime } from '../../src/runtime/runtime.js';
+import { NetnsRuntime } from '../../src/runtime/netns/netns-runtime.js';
+import { nodeNamespace } from '../../src/runtime/netns/names.js';
 import { haveCommand, run } from '../../src/util/exec.js';
-import { removeNamespace } from '../support/netns.js';
 
-const NAMESPACES = { a: 'lvscap-a', b: 'lvscap-b' } as const;
+const INSTANCE = 'capture-itest';
+const NAMESPACES = { a: nodeNamespace(INSTANCE, 'a'), b: nodeNamespace(INSTANCE, 'b') } as const;
 type Node = keyof typeof NAMESPACES;
 const ADDRESS = { a: '10.254.77.1', b: '10.254.77.2' } as const;
-const INSTANCE = 'capture-itest';
 
 // Namespaces need root; the tools are the test's own requirements (install-deps.sh --tests has them).
 const canRun = process.getuid?.() === 0;
 
-let root = '';
-
-/** The Runtime calls the capture needs, for this test's two namespaces (as NetnsRuntime does them). */
-const runtime: CaptureRuntime = {
-  nodePaths: (_instance, node) => {
-    const base = join(root, node);
-    return { base, conf: `${base}/conf`, run: `${base}/run`, log: `${base}/log`, frrVtyDir: `${base}/run/frr`, lvslab: { node: process.execPath, dist: '' } };
-  },
-  exec: (_instance, node, argv, opts) => run(['ip', 'netns', 'exec', NAMESPACES[node as Node], ...argv], opts),
-  readFile: (_instance, _node, path) => readFile(path, 'utf8').catch(() => undefined),
-  makeDirs: async (_instance, _node, dirs) => {
-    for (const d of dirs) await mkdir(d.path, { recursive: true });
-  },
-  // Not self-daemonizing: `ip netns exec` execs the program, so the child's pid is the daemon's.
-  startDaemon: async (_instance, node, spec: DaemonSpec) => {
-    await mkdir(dirname(spec.logFile ?? spec.pidFile), { recursive: true });
-    const log = await open(spec.logFile ?? '/dev/null', 'a');
-    try {
-      const child = spawn('ip', ['netns', 'exec', NAMESPACES[node as Node], ...spec.argv], { detached: true, stdio: ['ignore', log.fd, log.fd] });
-      const pid = await new Promise<number>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => resolve(child.pid!));
-      });
-      child.unref();
-      await writeFile(spec.pidFile, `${pid}\n`);
-    } finally {
-      await log.close();
-    }
-  },
-};
+const runtime = new NetnsRuntime();
+/** Where the run directory of the last test goes (outside the instance: down would remove it). */
+let scratch = '';
 
 async function ping(from: Node, to: Node, count: number): Promise<void> {
   const r = await runtime.exec(INSTANCE, from, ['ping', '-c', String(count), '-i', '0.2', '-W', '1', ADDRESS[to]]);
@@ -73,8 +44,8 @@ describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and conta
     for (const tool of ['ip', 'tcpdump', 'ping']) {
       if (!(await haveCommand(tool))) throw new Error(`${tool} is not installed: scripts/install-deps.sh --tests installs it`);
     }
-    root = await mkdtemp(join(tmpdir(), 'lvscap-'));
-    for (const ns of Object.values(NAMESPACES)) await removeNamespace(ns); // a killed earlier run's
+    scratch = await mkdtemp(join(tmpdir(), 'lvscap-'));
+    await runtime.destroy(INSTANCE); // a killed earlier run's
     const steps: string[][] = [
       ['ip', 'netns', 'add', NAMESPACES.a],
       ['ip', 'netns', 'add', NAMESPACES.b],
@@ -91,9 +62,9 @@ describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and conta
   });
 
   afterAll(async () => {
-    // Kills whatever still runs in them (a tcpdump a failed test left), then deletes them and the veth pair.
-    for (const ns of Object.values(NAMESPACES)) await removeNamespace(ns);
-    if (root) await rm(root, { recursive: true, force: true });
+    // Kills whatever still runs in them (a tcpdump a failed test left), then deletes them, the veth pair and the nodes' files.
+    await runtime.destroy(INSTANCE);
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
   test('captures real pings into a pcap that parses, and leaves no tcpdump behind', async () => {
@@ -123,12 +94,14 @@ describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and conta
   }, 30_000);
 
   test('a file comes back byte for byte through exec, in chunks', async () => {
-    const path = join(root, 'a', 'binary.bin');
+    const base = runtime.nodePaths(INSTANCE, 'a').base;
+    await mkdir(base, { recursive: true });
+    const path = join(base, 'binary.bin');
     const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 37) % 256));
     await writeFile(path, bytes);
     expect((await readNodeFileBinary(runtime, INSTANCE, 'a', path, 1000)).equals(bytes)).toBe(true);
     expect((await readNodeFileBinary(runtime, INSTANCE, 'a', path)).equals(bytes)).toBe(true);
-    await expect(readNodeFileBinary(runtime, INSTANCE, 'a', join(root, 'a', 'missing.bin'))).rejects.toThrow(/cannot read/);
+    await expect(readNodeFileBinary(runtime, INSTANCE, 'a', join(base, 'missing.bin'))).rejects.toThrow(/cannot read/);
   });
 
   test('tcpdump on an interface the node lacks fails at its start, saying why', async () => {
@@ -136,7 +109,7 @@ describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and conta
   });
 
   test("a run's captures: one pcap per link in captures/, a failed one listed with its error", async () => {
-    const runDir = join(root, 'run-dir');
+    const runDir = join(scratch, 'run-dir');
     await mkdir(runDir);
     // Only what the captures read of a lab: its instance, segments and links.
     const lab = {
@@ -144,7 +117,7 @@ describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and conta
       segments: [{ name: 'lan', subnet: '10.254.78.0/24', members: [{ node: 'b', iface: 'nope0' }] }],
       links: [{ name: 'ab', subnet: '10.254.77.0/30', ends: [{ node: 'a', iface: 'veth-a' }, { node: 'b', iface: 'veth-b' }] }],
     } as unknown as ResolvedLab;
-    const captures = await startRunCaptures({ ...runtime, kind: 'test' } as unknown as Runtime, lab, runDir);
+    const captures = await startRunCaptures(runtime, lab, runDir);
     expect({ running: captures.running, failed: captures.failed }).toEqual({ running: 1, failed: 1 });
     await ping('b', 'a', 3);
     const records = await captures.stop();
