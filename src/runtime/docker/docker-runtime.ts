@@ -327,15 +327,21 @@ export class DockerRuntime implements Runtime {
 
   async inspect(instance: string): Promise<NodeInspection[]> {
     const containers = await this.docker.listContainers({ all: true, filters: instanceFilter(instance) });
+    return this.inspectContainers(containers, (c, handle) => c.Labels[LABEL_NODE] ?? handle);
+  }
+
+  /** Each container as a node: its handle (container name), whether it runs, and its processes (docker top). */
+  protected inspectContainers(containers: Docker.ContainerInfo[], nodeName: (c: Docker.ContainerInfo, handle: string) => string): Promise<NodeInspection[]> {
     return Promise.all(
       containers.map(async (c) => {
+        const handle = c.Names[0]?.replace(/^\//, '') ?? c.Id;
         const running = c.State === 'running';
         const top = running ? await this.docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
         const cmdColumn = top ? top.Titles.indexOf('CMD') : -1;
         const pidColumn = top ? top.Titles.indexOf('PID') : -1;
         return {
-          name: c.Labels[LABEL_NODE] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
-          handle: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          name: nodeName(c, handle),
+          handle,
           running,
           processes: ((top?.Processes ?? []) as string[][]).map((p) => ({ pid: Number(p[pidColumn]), command: (p[cmdColumn] ?? '?').split(/\s+/)[0]!.split('/').pop()! })),
         };

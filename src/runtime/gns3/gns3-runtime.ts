@@ -377,21 +377,8 @@ export class Gns3Runtime extends DockerRuntime {
   override async inspect(instance: string): Promise<NodeInspection[]> {
     const pid = this.projectId(instance);
     const containers = (await this.docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => isContainerOfProject(n, pid)));
-    return Promise.all(
-      containers.map(async (c) => {
-        const handle = c.Names[0]!.replace(/^\//, '');
-        const running = c.State === 'running';
-        const top = running ? await this.docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
-        const cmd = top ? top.Titles.indexOf('CMD') : -1;
-        const pidCol = top ? top.Titles.indexOf('PID') : -1;
-        return {
-          name: handle.slice('GNS3.'.length, handle.length - pid.length - 1),
-          handle,
-          running,
-          processes: ((top?.Processes ?? []) as string[][]).map((p) => ({ pid: Number(p[pidCol]), command: (p[cmd] ?? '?').split(/\s+/)[0]!.split('/').pop()! })),
-        };
-      }),
-    );
+    // GNS3 labels nothing: the node's name is the middle of GNS3.<node>.<project id>.
+    return this.inspectContainers(containers, (_c, handle) => handle.slice('GNS3.'.length, handle.length - pid.length - 1));
   }
 
   /**
