@@ -8,6 +8,7 @@ import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
 import { healthdArgv, healthdFiles, healthdScriptIn } from '../dataplane/healthd-types.js';
 import { healthdConfigFor } from './dataplane-state.js';
+import { FRR_HOST_DIRS } from '../host/frr-dirs.js';
 
 export interface PlannedFile {
   path: string;
@@ -148,13 +149,6 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   }
   return plan;
 }
-
-/**
- * FRR writes outside its pathspace: a shared /run/frr/ospfd-gr.json, /run/frr/<pathspace>/
- * and crash-log buffers in /var/tmp/frr/<daemon>.<pid>/. Its daemons declare both as
- * privateDirs, so a runtime whose nodes share the host's filesystem gives each node its own.
- */
-export const FRR_HOST_DIRS = ['/run/frr', '/var/tmp/frr'] as const;
 
 /** Writes the node's files and starts its routing daemons, in order. */
 export async function startRouting(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {

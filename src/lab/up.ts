@@ -6,6 +6,7 @@ import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls } from '../render/sysctl.js';
 import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import type { LabHost } from '../host/host.js';
 import { detectIpvs, type KernelFeature } from '../dataplane/detect.js';
 import { fallbackLimitations } from './dataplane-state.js';
 import { upPreflight, type UpPreflight } from '../host/requirements.js';
@@ -15,7 +16,7 @@ import { checkInstanceName } from '../model/names.js';
 import { startRouting, startServices } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from '../runtime/instance-record.js';
-import { ensureFrrHostDirs } from './frr-host-dirs.js';
+import { ensureFrrHostDirs } from '../host/frr-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
 import { planNodes, type DataplaneDecision, type LabSession } from './session.js';
 
@@ -63,8 +64,8 @@ export interface HostProbe {
  * Probes the host for a lab on this runtime (kernel IPVS, the runtime's host checks). They
  * take about as long as loading a lab and do not depend on it: callers start them first.
  */
-export function probeHost(kind: RuntimeKind): Promise<HostProbe> {
-  const probe = Promise.all([detectIpvs(), upPreflight(kind)]).then(([ipvs, preflight]) => ({ ipvs, preflight }));
+export function probeHost(kind: RuntimeKind, host: LabHost): Promise<HostProbe> {
+  const probe = Promise.all([detectIpvs(host), upPreflight(kind, host)]).then(([ipvs, preflight]) => ({ ipvs, preflight }));
   probe.catch(() => {}); // awaited by up; keeps an early validation error from leaving it unhandled
   return probe;
 }
@@ -109,7 +110,7 @@ export async function decideDataplane(
 export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): Promise<UpResult> {
   const started = opts.startedAt ?? Date.now();
   const { lab } = opts;
-  const host = opts.host ?? probeHost(runtime.kind);
+  const host = opts.host ?? probeHost(runtime.kind, runtime.host);
 
   events.stageStart('host', 'checking the host');
   const { ipvs, preflight } = await host;
@@ -129,7 +130,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       `lvslab down ${lab.instance}   or   lvslab up ${lab.name} --name <another-name>`,
     );
   }
-  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs();
+  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs(runtime.host);
   events.stageDone('host', `host ready, dataplane: ${decision.dataplane}`);
   if (decision.notice) events.notice(decision.notice);
 

@@ -10,6 +10,7 @@ import { defaultRuntimeKind, registerRuntime, runtimeDefinition, runtimeKinds, t
 import { destroyEverywhere, listAllInstances } from '../../src/runtime/select.js';
 import type { HostRequirement } from '../../src/host/checks.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
+import { localHost } from '../../src/host/local.js';
 
 const GHOST = 'registry-unit-ghost';
 const throwawayNeeds: HostRequirement = {
@@ -97,7 +98,7 @@ describe('the runtime registry', () => {
     expect(upRequirements('netns')).not.toContain(throwawayNeeds);
     // netns's node programs are not asked of a host whose nodes run elsewhere
     expect(upRequirements('throwaway')).toHaveLength(upRequirements('docker').length + 1);
-    const preflight = await upPreflight('throwaway');
+    const preflight = await upPreflight('throwaway', localHost);
     expect(preflight.missing('nftables').map((c) => c.id)).toContain('throwaway-engine');
     expect(preflight.missing('ipvs').map((c) => c.id)).not.toContain('throwaway-engine');
   });

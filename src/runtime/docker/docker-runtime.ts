@@ -19,6 +19,8 @@ import type Docker from 'dockerode';
 import type { InterfaceRef, NodePaths, ResolvedLab, ResolvedNode } from '../../model/types.js';
 import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
+import type { LabHost } from '../../host/host.js';
+import { localHost } from '../../host/local.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
@@ -56,6 +58,8 @@ export interface DockerRuntimeOptions {
 
 export class DockerRuntime implements Runtime {
   readonly kind: RuntimeKind = 'docker';
+  /** The engine's machine: Docker on this host (a remote engine is not supported yet). */
+  readonly host: LabHost = localHost;
   readonly nodeFilesOnHost = false;
   protected readonly docker: Docker;
 
