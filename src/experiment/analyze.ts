@@ -114,19 +114,21 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1];
   };
   const frrNode = firstOf((n) => n.ospf !== undefined);
-  const [runtimeDetail, frr, keepalived, nginx] = await Promise.all([
+  const [runtimeDetail, frr, keepalived, nginx, kernel] = await Promise.all([
     runtime.describe?.(),
     // FRR's vtysh has no --version: the node's running FRR says it, on the node's own vty socket.
     version(frrNode, ['vtysh', '--vty_socket', frrNode ? runtime.nodePaths(lab.instance, frrNode).frrVtyDir : '', '-c', 'show version'], /FRRouting (\S+)/),
     state.dataplane === 'ipvs' ? version(firstOf((n) => n.role === 'director'), ['keepalived', '--version'], /Keepalived v(\S+)/) : undefined,
     version(firstOf((n) => n.role === 'realserver'), ['nginx', '-v'], /nginx\/(\S+)/),
+    // The kernel the nodes ran on: the lab host's.
+    runtime.host.remote ? runtime.host.run(['uname', '-r']).then((r) => r.stdout.trim() || undefined) : release(),
   ]);
   return {
     lvslab: PACKAGE.version,
     ...(frr ? { frr } : {}),
     ...(keepalived ? { keepalived } : {}),
     ...(nginx ? { nginx } : {}),
-    kernel: release(),
+    kernel: kernel ?? 'not read',
     node: process.version,
     runtime: state.runtime,
     ...(runtimeDetail ? { runtimeDetail } : {}),
@@ -138,6 +140,7 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     experimentFile: loaded.absoluteFile,
     experimentSha256: loaded.sha256,
     host: { cpus: cpus().length, hostname: hostname() },
+    labHost: { host: runtime.host.label, clock: raw.clock },
     startedAt: new Date(raw.trafficStart).toISOString(),
     finishedAt: new Date().toISOString(),
   };

@@ -16,6 +16,8 @@ import { performStep } from './actions.js';
 import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
 import type { ActionRecord, CaptureRecord, CounterSnapshot, Snapshot } from './types.js';
 import { startRunCaptures, type RunCaptures } from '../capture/run-captures.js';
+import { measureClockOffset } from '../host/clock.js';
+import { onHostClock, runClock, type RunClock } from './host-clock.js';
 
 /**
  * Time given to the generators' processes to start before the common first tick, beyond
@@ -57,6 +59,8 @@ export interface RawRun {
   logs: Record<string, Record<string, string>>;
   /** With --capture: each link's capture, its pcap already written to the run directory. */
   captures?: CaptureRecord[];
+  /** The lab host's clock against lvslab's, at the start and end; lvslab's timestamps above are already on the host's clock. */
+  clock: RunClock;
 }
 
 interface GeneratorJob {
@@ -75,6 +79,8 @@ export async function runOnce(
 ): Promise<RawRun> {
   const { runtime, lab } = session;
   const dataplane = session.decision.dataplane;
+  // Before anything is timed: the generators' start and every later figure use this offset.
+  const clockAtStart = await measureClockOffset(runtime.host);
   const stopMonitors = await startRouteMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const counterSnapshots: CounterSnapshot[] = [];
@@ -102,7 +108,8 @@ export async function runOnce(
   }
   const trafficStart = Date.now() + START_LEAD_MS + (jobs.length + 1) * startMs;
   const trafficEnd = trafficStart + durationMs;
-  for (const job of jobs) job.config.startAt = trafficStart;
+  // The generators wait for this moment on the lab host's clock.
+  for (const job of jobs) job.config.startAt = Math.round(trafficStart + clockAtStart.offsetMs);
   try {
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
@@ -203,7 +210,8 @@ export async function runOnce(
   }
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
-  return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) };
+  const clock = runClock(clockAtStart, await measureClockOffset(runtime.host));
+  return onHostClock({ run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) }, clock);
 }
 
 /** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */

@@ -151,6 +151,8 @@ export interface ActionRecord {
   plannedAt: number;
   startedAt: number;
   doneAt: number;
+  /** On a remote lab host: ± how far these times (moved onto the host's clock) may be off it, ms. */
+  clockUncertaintyMs?: number;
   ok: boolean;
   detail: string;
 }
@@ -284,6 +286,7 @@ export interface AssertionResult {
 }
 
 import type { ResultsTopology } from '../report/topology.js';
+import type { RunClock } from './host-clock.js';
 
 // ---------------------------------------------------------------------------
 // results.json (versioned; documented in docs/results-schema.md)
@@ -310,6 +313,11 @@ export interface Manifest {
   experimentFile: string;
   experimentSha256: string;
   host: { cpus: number; hostname: string };
+  /**
+   * Where the nodes ran — "this host", or the SSH target (--host) — and the clock offset
+   * between it and lvslab, measured at the run's start and end (absent in older records).
+   */
+  labHost?: { host: string; clock: RunClock };
   startedAt: string;
   finishedAt: string;
 }

@@ -2,7 +2,7 @@
 // log line on a router saying that neighbour went Down (or was deleted).
 import type { Figure } from '../experiment/types.js';
 import { isAdjacencyLoss, parseOspfAdjacencyChange } from '../logs/frr.js';
-import { type RunContext, addressesOf, describeStep, eventSpreadS, eventTime, firstAnnouncerFailure, nodesOfRole, rel, vipPrefix } from './context.js';
+import { type RunContext, addressesOf, describeStep, eventSpreadS, eventSpreadText, eventTime, firstAnnouncerFailure, nodesOfRole, rel, vipPrefix } from './context.js';
 import { absent, figure } from './figure.js';
 
 /** FRR logs with millisecond timestamps (lvslab renders `log timestamp precision 3`). */
@@ -33,7 +33,7 @@ export function ospfDetection(ctx: RunContext): Figure {
     (line.t - t0) / 1000,
     's',
     `${method}: ${stepText} -> ${line.node} logged '${change.from} -> ${change.to}${change.event ? ` (${change.event})` : ''}' for ${node.name} at ${rel(ctx, line.t)}. ` +
-      `Resolution: FRR's ms timestamps plus the ${eventSpreadS(action).toFixed(3)} s the step's command took. A link-down on a shared segment or a silent failure is only noticed after the dead interval (${node.interfaces.find((i) => i.ospf)?.ospf?.dead ?? ctx.lab.ospf.dead} s here).`,
+      `Resolution: FRR's ms timestamps plus ${eventSpreadText(action)}. A link-down on a shared segment or a silent failure is only noticed after the dead interval (${node.interfaces.find((i) => i.ospf)?.ospf?.dead ?? ctx.lab.ospf.dead} s here).`,
     FRR_RESOLUTION_S + eventSpreadS(action),
   );
 }

@@ -11,6 +11,8 @@ export interface LabHost {
   readonly label: string;
   /** False for this machine. */
   readonly remote: boolean;
+  /** What named it (`--host`'s value: an ssh-config alias or user@host:port), kept in instance records; undefined for this machine. */
+  readonly spec?: string;
   /** Runs argv[0] with the rest as arguments (never through a shell); never throws for a non-zero exit. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** Runs a command with the user's terminal attached; resolves to its exit code. */

@@ -28,7 +28,7 @@ export function labHostOf(settings: RuntimeSettings): Promise<LabHost> {
     // The SSH client loads only when a command drives another host.
     host = (async () => {
       const [{ resolveEndpoint }, { SshHost }] = await Promise.all([import('./ssh/endpoint.js'), import('./ssh/ssh-host.js')]);
-      return new SshHost(await resolveEndpoint(parseSshTarget(spec)));
+      return new SshHost(await resolveEndpoint(parseSshTarget(spec)), spec);
     })();
     host.catch(() => opened.delete(spec));
     opened.set(spec, host);

@@ -7,6 +7,7 @@ import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls } from '../render/sysctl.js';
 import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
 import type { LabHost } from '../host/host.js';
+import { HOST_SETTING } from '../host/open.js';
 import { detectIpvs, type KernelFeature } from '../dataplane/detect.js';
 import { fallbackLimitations } from './dataplane-state.js';
 import { upPreflight, type UpPreflight } from '../host/requirements.js';
@@ -149,8 +150,9 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     lab,
   };
   const recordSettings = () => {
-    const settings = runtime.recordedSettings?.(lab.instance);
-    if (settings) state.runtimeSettings = settings;
+    // The lab host, whatever the runtime: status, exec, run and down go back there.
+    const settings = { ...(runtime.host.spec ? { [HOST_SETTING]: runtime.host.spec } : {}), ...runtime.recordedSettings?.(lab.instance) };
+    if (Object.keys(settings).length > 0) state.runtimeSettings = settings;
   };
   recordSettings();
   // Recorded first, so a crash or kill -9 from here on leaves something `down` can read.
@@ -207,7 +209,17 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   } catch (err) {
     if (!opts.keepOnFailure) {
       events.stageStart('rollback', `rolling back ${lab.instance}`);
-      await runtime.destroy(lab.instance);
+      try {
+        await runtime.destroy(lab.instance);
+      } catch (rollbackErr) {
+        // Say both: why up failed, and that something may be left for a later down (the record stays).
+        events.stageFail('rollback', `could not roll back ${lab.instance}`);
+        throw new LvslabError(
+          `${(err as Error).message}\nand rolling back failed too: ${(rollbackErr as Error).message}`,
+          err instanceof LvslabError ? err.exitCode : EXIT.failure,
+          `lvslab down ${lab.instance}   (once ${runtime.host.remote ? `${runtime.host.label} answers again` : 'the cause is fixed'}: the instance record is kept for it)`,
+        );
+      }
       events.stageDone('rollback', `rolled back: nothing of ${lab.instance} is left`);
     }
     if (interrupted.signal.aborted) throw new LvslabError(`interrupted: ${lab.instance} was rolled back`, EXIT.failure);

@@ -46,6 +46,14 @@ export function unitSuffix(f: Figure): string {
   return f.unit === 'next hops' && f.value === 1 ? 'next hop' : f.unit;
 }
 
+/** "root@lab1: clock +12.3 ms ±0.4 (start), +12.5 ms ±0.3 (end)", or that the clocks are one. */
+function labHostText(h: NonNullable<RunResults['manifest']['labHost']>): string {
+  const { start, end } = h.clock;
+  if (start.uncertaintyMs === 0 && start.offsetMs === 0 && end.offsetMs === 0) return `${h.host} (one clock for lvslab and the nodes)`;
+  const ms = (o: { offsetMs: number; uncertaintyMs: number }) => `${o.offsetMs >= 0 ? '+' : ''}${o.offsetMs.toFixed(1)} ms ±${o.uncertaintyMs.toFixed(1)}`;
+  return `${h.host}: its clock minus lvslab's ${ms(start)} at the start, ${ms(end)} at the end; lvslab's times moved by ${h.clock.appliedOffsetMs.toFixed(1)} ms (${start.method})`;
+}
+
 /** Manifest as label/value pairs (shared with the HTML report). */
 export function manifestRows(results: RunResults): Array<[string, string]> {
   const m = results.manifest;
@@ -63,6 +71,7 @@ export function manifestRows(results: RunResults): Array<[string, string]> {
     ['lab file', `${m.labFile} (sha256 ${m.labSha256})`],
     ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
     ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
+    ['lab host', m.labHost ? labHostText(m.labHost) : undefined],
     ['started', m.startedAt],
     ['finished', m.finishedAt],
     ['run', String(results.run)],

@@ -8,6 +8,7 @@ import { SshHost } from '../../src/host/ssh/ssh-host.js';
 import { parseSshTarget } from '../../src/host/ssh/target.js';
 import { LvslabError, EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
+import { measureClockOffset } from '../../src/host/clock.js';
 import { canRunSshd, SSH_ALIAS, startSshd, type TestSshd } from '../support/sshd.js';
 
 const suite = canRunSshd() ? describe : describe.skip;
@@ -74,9 +75,13 @@ suite('SSH lab host (real sshd on 127.0.0.1)', () => {
     expect(gone.ok).toBe(true);
   });
 
-  it('runs more commands at once than one connection has channels', async () => {
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => host.run(['sh', '-c', 'sleep 0.2; echo "$1"', 'sh', String(i)])));
-    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
+  it('runs more commands at once than one connection has channels, slow and instant ones, losing none', async () => {
+    const slow = await Promise.all(Array.from({ length: 24 }, (_, i) => host.run(['sh', '-c', 'sleep 0.2; echo "$1"', 'sh', String(i)])));
+    expect(slow.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
+    // An instant command's output, exit status and close can share one packet with the
+    // channel's confirmation: none of them may be missed.
+    const instant = await Promise.all(Array.from({ length: 40 }, (_, i) => host.run(['echo', String(i)])));
+    expect(instant.map((r) => `${r.code} ${r.stdout.trim()}`)).toEqual(Array.from({ length: 40 }, (_, i) => `0 ${i}`));
   });
 
   it('writes, reads and lists files, makes owned directories, and removes them', async () => {
@@ -106,6 +111,15 @@ suite('SSH lab host (real sshd on 127.0.0.1)', () => {
     expect(Number(sid.stdout.trim())).toBe(pid); // its own session
     expect(readFileSync(log, 'utf8')).toBe('started\n');
     await host.run(['kill', String(pid)]);
+  });
+
+  it("measures the host's clock offset: on this very machine, zero within its stated uncertainty", async () => {
+    const clock = await measureClockOffset(host);
+    expect(clock.uncertaintyMs).toBeGreaterThan(0);
+    // The "remote" host is this machine: one clock, so the true offset is 0. date's ns and
+    // performance.now()'s µs add well under a millisecond.
+    expect(Math.abs(clock.offsetMs)).toBeLessThanOrEqual(clock.uncertaintyMs + 1);
+    expect(clock.method).toContain('date +%s%N');
   });
 
   it('makes the connection again after it dropped', async () => {

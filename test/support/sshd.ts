@@ -4,7 +4,7 @@
 // LVSLAB_SSH_CONFIG exactly as it would read ~/.ssh/config. The "remote" host is this
 // machine, reached only through sshd.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,10 @@ export interface TestSshd {
   strayKey(): string;
   /** Kills every sshd session process (the connections drop; the listener stays). */
   dropConnections(): void;
+  /** Stops listening and drops every connection: the host is unreachable until resume(). */
+  pause(): Promise<void>;
+  /** Listens again on the same port, with the same keys. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +56,42 @@ async function freePort(): Promise<number> {
 function keygen(file: string): void {
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'lvslab-test', '-f', file]);
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+}
+
+/** SIGKILL for every process below `pid` (its children, theirs, ...), found through /proc. */
+function killDescendants(pid: number): void {
+  const parentOf = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const below = (p: number): number[] => [...parentOf].filter(([, pp]) => pp === p).flatMap(([c]) => [c, ...below(c)]);
+  for (const p of below(pid)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** sshd in the foreground on its config, once it says it listens. */
+async function listen(config: string): Promise<ChildProcess> {
+  const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  const listening = await pollUntil(
+    async () => ({ done: /Server listening on 127\.0\.0\.1 port/.test(log) || child.exitCode !== null, value: null }),
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
+  if (!listening.ok || child.exitCode !== null) throw new Error(`sshd did not start: ${log}`);
+  return child;
 }
 
 export async function startSshd(): Promise<TestSshd> {
@@ -78,6 +118,11 @@ export async function startSshd(): Promise<TestSshd> {
       'UsePAM no',
       'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
+      // bash sources ~/.bashrc for every command sshd runs when it is the first shell
+      // (SSH_SOURCE_BASHRC); root's on these machines runs `pyenv init`, whose rehash lock
+      // holds parallel commands for up to 60 s. SHLVL=1 makes each command's bash the second.
+      // A real host with heavy rc files shows in doctor's ssh-latency check.
+      'SetEnv SHLVL=1',
       '',
     ].join('\n'),
   );
@@ -108,14 +153,13 @@ export async function startSshd(): Promise<TestSshd> {
   };
   const configFile = clientConfig({});
 
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  const listening = await pollUntil(
-    async () => ({ done: /Server listening on 127\.0\.0\.1 port/.test(log) || child.exitCode !== null, value: null }),
-    { timeoutMs: 10_000, intervalMs: 20 },
-  );
-  if (!listening.ok || child.exitCode !== null) throw new Error(`sshd did not start: ${log}`);
+  let child: ChildProcess = await listen(join(dir, 'sshd_config'));
+  const stopChild = async () => {
+    // The connections first: once the listener is gone they would belong to init, not to it.
+    killDescendants(child.pid!);
+    child.kill('SIGTERM');
+    await pollUntil(async () => ({ done: child.exitCode !== null || child.signalCode !== null, value: null }), { timeoutMs: 5000, intervalMs: 20 });
+  };
 
   return {
     port,
@@ -132,13 +176,16 @@ export async function startSshd(): Promise<TestSshd> {
       return f;
     },
     dropConnections: () => {
-      // The listener is the sshd we started; every other sshd whose parent it is serves a connection.
-      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      // The listener is the sshd we started; every sshd below it serves a connection (a
+      // privileged monitor and its unprivileged child each).
+      killDescendants(child.pid!);
+    },
+    pause: stopChild,
+    resume: async () => {
+      child = await listen(join(dir, 'sshd_config'));
     },
     stop: async () => {
-      child.kill('SIGTERM');
-      await pollUntil(async () => ({ done: child.exitCode !== null || child.signalCode !== null, value: null }), { timeoutMs: 5000, intervalMs: 20 });
-      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      await stopChild();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,8 +13,21 @@ import type { SshEndpoint } from './endpoint.js';
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 
-/** Exec channels open at once on one connection (OpenSSH's MaxSessions defaults to 10; SFTP takes one). */
-export const MAX_CHANNELS = 8;
+/**
+ * Exec channels open at once on one connection: OpenSSH's MaxSessions defaults to 10, SFTP
+ * takes one, and sshd counts a closed channel until it has processed the close.
+ */
+export const MAX_CHANNELS = 6;
+/** sshd refuses a channel ("open failed") while it is at MaxSessions: tried again this often, this many times. */
+const CHANNEL_RETRIES = 10;
+const CHANNEL_RETRY_MS = 50;
+/**
+ * A host that answered before and dropped is tried again for this long (every
+ * RECONNECT_INTERVAL_MS) before commands fail: a network blip or an sshd restart costs a
+ * pause, not the run. A host that never answered fails at once.
+ */
+const RECONNECT_WINDOW_MS = 15_000;
+const RECONNECT_INTERVAL_MS = 500;
 /** Keepalives every 5 s, 3 unanswered ends the connection: a dead link is noticed within ~15 s. */
 const KEEPALIVE_MS = 5000;
 const KEEPALIVE_COUNT = 3;
@@ -30,12 +43,13 @@ export class SshConnection {
   private sftpSession?: Promise<SFTPWrapper>;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private hasConnected = false;
 
   constructor(readonly endpoint: SshEndpoint) {}
 
   /** The connected client, connecting (again) when there is none. */
   connected(): Promise<Client> {
-    this.client ??= connect(this.endpoint).then(
+    this.client ??= (this.hasConnected ? reconnect(this.endpoint) : connect(this.endpoint)).then(
       (c) => {
         const forget = () => {
           this.client = undefined;
@@ -43,6 +57,7 @@ export class SshConnection {
         };
         c.once('close', forget);
         c.once('end', forget);
+        this.hasConnected = true;
         return c;
       },
       (err) => {
@@ -61,16 +76,19 @@ export class SshConnection {
   async exec(command: string, opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
     await this.acquire();
     try {
-      const channel = await this.openExec(command, {});
-      return await collect(channel, opts);
+      // Collected from inside the exec callback: a quick command's output, exit status and
+      // close can all arrive in the packet that confirms the channel, before a later listener.
+      let result!: Promise<ExecResult>;
+      await this.openExec(command, {}, (channel) => (result = collect(channel, opts)));
+      return await result;
     } finally {
       this.release();
     }
   }
 
   /** A channel with a pseudo-terminal, for `lvslab exec` without a command's output collected. */
-  async execPty(command: string, size: { rows: number; cols: number; term: string }): Promise<ClientChannel> {
-    return this.openExec(command, { pty: { rows: size.rows, cols: size.cols, term: size.term } });
+  async execPty(command: string, size: { rows: number; cols: number; term: string }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    return this.openExec(command, { pty: { rows: size.rows, cols: size.cols, term: size.term } }, onOpen);
   }
 
   async sftp(): Promise<SFTPWrapper> {
@@ -89,21 +107,33 @@ export class SshConnection {
     c?.end();
   }
 
-  private async openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }): Promise<ClientChannel> {
+  /** Opens an exec channel; `onOpen` runs synchronously with it, before any of its events. */
+  private async openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    let reconnected = false;
     for (let attempt = 0; ; attempt++) {
       const client = await this.connected();
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
           try {
-            client.exec(command, options, (err, ch) => (err ? reject(err) : resolve(ch)));
+            client.exec(command, options, (err, ch) => {
+              if (err) return reject(err);
+              onOpen(ch);
+              resolve(ch);
+            });
           } catch (e) {
             reject(e);
           }
         });
       } catch (err) {
+        const message = String((err as Error).message);
+        if (/open failed/i.test(message) && attempt < CHANNEL_RETRIES) {
+          await new Promise((r) => setTimeout(r, CHANNEL_RETRY_MS));
+          continue;
+        }
         // "No response from server" / "Not connected": the connection went away under us.
-        const dropped = this.client === undefined || /not connected|no response|socket|ECONNRESET/i.test(String((err as Error).message));
-        if (!dropped || attempt > 0) throw sshError(this.endpoint, err as Error, 'opening a channel');
+        const dropped = this.client === undefined || /not connected|no response|socket|ECONNRESET/i.test(message);
+        if (!dropped || reconnected) throw sshError(this.endpoint, err as Error, 'opening a channel');
+        reconnected = true;
         await this.close();
       }
     }
@@ -163,6 +193,22 @@ function collect(channel: ClientChannel, opts: { input?: string | Buffer; timeou
     channel.on('error', () => {});
     channel.end(opts.input ?? '');
   });
+}
+
+/** connect() again and again within RECONNECT_WINDOW_MS while the host cannot be reached (a refusal of its key or of ours ends it at once). */
+async function reconnect(endpoint: SshEndpoint): Promise<Client> {
+  const deadline = Date.now() + RECONNECT_WINDOW_MS;
+  for (;;) {
+    try {
+      return await connect(endpoint);
+    } catch (err) {
+      const unreachable = /cannot reach|SSH to .* failed/.test((err as Error).message);
+      if (!unreachable || Date.now() + RECONNECT_INTERVAL_MS > deadline) {
+        throw new LvslabError(`the SSH connection to ${endpoint.label} was lost and could not be made again within ${RECONNECT_WINDOW_MS / 1000} s: ${(err as Error).message}`, EXIT.hostUnreachable);
+      }
+      await new Promise((r) => setTimeout(r, RECONNECT_INTERVAL_MS));
+    }
+  }
 }
 
 /** Connects (through ProxyJump hops first), checking the host key before any credential is offered. */

@@ -24,7 +24,10 @@ export class SshHost implements LabHost {
   readonly remote = true;
   readonly connection: SshConnection;
 
-  constructor(readonly endpoint: SshEndpoint) {
+  constructor(
+    readonly endpoint: SshEndpoint,
+    readonly spec?: string,
+  ) {
     this.connection = new SshConnection(endpoint);
   }
 
@@ -42,11 +45,16 @@ export class SshHost implements LabHost {
 
   async runInteractive(argv: readonly string[]): Promise<number> {
     const stdin = process.stdin;
-    const channel = await this.connection.execPty(quoteArgv(argv), {
-      rows: process.stdout.rows ?? 24,
-      cols: process.stdout.columns ?? 80,
-      term: process.env.TERM ?? 'xterm',
-    });
+    let code = 1;
+    let closed!: Promise<void>;
+    const channel = await this.connection.execPty(
+      quoteArgv(argv),
+      { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80, term: process.env.TERM ?? 'xterm' },
+      (ch) => {
+        ch.on('exit', (c: number | null) => (code = c ?? 128));
+        closed = new Promise((resolve) => ch.on('close', () => resolve()));
+      },
+    );
     const raw = stdin.isTTY;
     if (raw) stdin.setRawMode(true);
     stdin.pipe(channel);
@@ -54,17 +62,12 @@ export class SshHost implements LabHost {
     channel.stderr.pipe(process.stderr);
     const resize = () => channel.setWindow(process.stdout.rows ?? 24, process.stdout.columns ?? 80, 0, 0);
     process.stdout.on('resize', resize);
-    return new Promise((resolve) => {
-      let code = 1;
-      channel.on('exit', (c: number | null) => (code = c ?? 128));
-      channel.on('close', () => {
-        process.stdout.off('resize', resize);
-        stdin.unpipe(channel);
-        if (raw) stdin.setRawMode(false);
-        stdin.pause();
-        resolve(code);
-      });
-    });
+    await closed;
+    process.stdout.off('resize', resize);
+    stdin.unpipe(channel);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+    return code;
   }
 
   async spawnDetached(argv: readonly string[], logFile: string): Promise<number> {

@@ -195,7 +195,8 @@ export class NetnsRuntime implements Runtime {
       killedProcesses: killed.size,
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
       // Only now, with every process and namespace gone: the record is how a later down finds leftovers.
-      removedPaths: this.host.remote ? await this.removeRemoteInstanceDir(instance) : opts.keepInstanceDir ? [] : await removeInstanceDir(instance),
+      // On a remote host the record is this machine's: it goes here, unless the caller removes it itself.
+      removedPaths: [...(this.host.remote ? await this.removeRemoteInstanceDir(instance) : []), ...(opts.keepInstanceDir ? [] : await removeInstanceDir(instance))],
     };
   }
 
