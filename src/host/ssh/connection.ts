@@ -14,10 +14,12 @@ const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 
 /**
- * Exec channels open at once on one connection: OpenSSH's MaxSessions defaults to 10, SFTP
- * takes one, and sshd counts a closed channel until it has processed the close.
+ * Channels open at once on one connection, under OpenSSH's MaxSessions of 10 (which counts a
+ * closed channel until sshd has processed the close): exec channels, byte streams (Docker's
+ * HTTP connections, hijacked execs included), and the SFTP session.
  */
 export const MAX_CHANNELS = 6;
+const MAX_STREAMS = 3;
 /** sshd refuses a channel ("open failed") while it is at MaxSessions: tried again this often, this many times. */
 const CHANNEL_RETRIES = 10;
 const CHANNEL_RETRY_MS = 50;
@@ -41,8 +43,8 @@ export interface ExecResult {
 export class SshConnection {
   private client?: Promise<Client>;
   private sftpSession?: Promise<SFTPWrapper>;
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly execSlots = new Slots(MAX_CHANNELS);
+  private readonly streamSlots = new Slots(MAX_STREAMS);
   private hasConnected = false;
 
   constructor(readonly endpoint: SshEndpoint) {}
@@ -74,7 +76,7 @@ export class SshConnection {
    * dropped ends with code 255, as OpenSSH's client reports a lost connection.
    */
   async exec(command: string, opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
-    await this.acquire();
+    await this.execSlots.acquire();
     try {
       // Collected from inside the exec callback: a quick command's output, exit status and
       // close can all arrive in the packet that confirms the channel, before a later listener.
@@ -82,11 +84,25 @@ export class SshConnection {
       await this.openExec(command, {}, (channel) => (result = collect(channel, opts)));
       return await result;
     } finally {
-      this.release();
+      this.execSlots.release();
     }
   }
 
-  /** A channel with a pseudo-terminal, for `lvslab exec` without a command's output collected. */
+  /**
+   * A command's channel as a byte stream (Docker's `docker system dial-stdio`: one HTTP
+   * connection to the host's engine), within its own MAX_STREAMS until it closes.
+   */
+  async openStream(command: string): Promise<ClientChannel> {
+    await this.streamSlots.acquire();
+    try {
+      return await this.openExec(command, {}, (ch) => ch.once('close', () => this.streamSlots.release()));
+    } catch (err) {
+      this.streamSlots.release();
+      throw err;
+    }
+  }
+
+  /** A channel with a pseudo-terminal, for `lvslab exec`; `onOpen` runs before any of its events. */
   async execPty(command: string, size: { rows: number; cols: number; term: string }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
     return this.openExec(command, { pty: { rows: size.rows, cols: size.cols, term: size.term } }, onOpen);
   }
@@ -138,16 +154,24 @@ export class SshConnection {
       }
     }
   }
+}
 
-  private async acquire(): Promise<void> {
-    if (this.active < MAX_CHANNELS) {
+/** A counting semaphore: at most `size` holders, the rest wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.size) {
       this.active++;
       return;
     }
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  private release(): void {
+  release(): void {
     const next = this.waiting.shift();
     if (next) next();
     else this.active--;

@@ -11,6 +11,7 @@ import { LvslabError } from '../../util/errors.js';
 import { runOkOn, type LabHost } from '../../host/host.js';
 import { localHost } from '../../host/local.js';
 import { packLvslab } from '../../host/lvslab-package.js';
+import { removeInstanceFilesOn } from '../../host/instance-files.js';
 import type { CreatePlan, DaemonSpec, DestroyOptions, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
 import {
   derivedMac,
@@ -196,21 +197,8 @@ export class NetnsRuntime implements Runtime {
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
       // Only now, with every process and namespace gone: the record is how a later down finds leftovers.
       // On a remote host the record is this machine's: it goes here, unless the caller removes it itself.
-      removedPaths: [...(this.host.remote ? await this.removeRemoteInstanceDir(instance) : []), ...(opts.keepInstanceDir ? [] : await removeInstanceDir(instance))],
+      removedPaths: [...(this.host.remote ? await removeInstanceFilesOn(this.host, instance) : []), ...(opts.keepInstanceDir ? [] : await removeInstanceDir(instance))],
     };
-  }
-
-  /**
-   * A remote host's instance directory (node files, the copy of lvslab's programs): the
-   * record is kept on this machine, so it goes whatever keepInstanceDir says. An instance.json
-   * there is a record this same machine keeps (--host naming this machine): it stays for
-   * `down` to remove last.
-   */
-  private async removeRemoteInstanceDir(instance: string): Promise<string[]> {
-    const dir = instanceDir(instance);
-    if (!(await this.host.exists(dir))) return [];
-    await runOkOn(this.host, ['sh', '-c', REMOVE_ALL_BUT_RECORD, 'lvslab-remove', dir]);
-    return [`${this.host.label}:${dir}`];
   }
 
   private async ipBatch(globalArgs: string[], lines: string[], opts: { tolerant?: boolean } = {}): Promise<void> {
@@ -284,8 +272,6 @@ function remoteLvslabDir(instance: string): string {
 
 /** Each process's network namespace, as `/proc/PID/ns/net net:[INODE]` lines (fixed text: no input). */
 const SCAN_NETWORK_NAMESPACES = 'exec find /proc/[0-9]*/ns/net -maxdepth 0 -printf "%p %l\\n" 2>/dev/null';
-/** Everything in "$1" but instance.json, then "$1" itself when that left it empty. */
-const REMOVE_ALL_BUT_RECORD = 'cd -- "$1" || exit 0; for e in * .[!.]*; do [ "$e" = instance.json ] || [ ! -e "$e" ] || rm -rf -- "$e"; done; cd / && rmdir -- "$1" 2>/dev/null; exit 0';
 
 function parsePids(text: string): number[] {
   return text
