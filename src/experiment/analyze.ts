@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hostname, cpus, release } from 'node:os';
 import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/index.js';
-import { parseCollectedLogs, parseRouteMonitors } from '../logs/index.js';
+import { parseCollectedLogs, parseNeighbourMonitors, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ResolvedLab } from '../model/types.js';
@@ -51,6 +51,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     present[router] = Object.entries(r.vipNextHops).filter(([, hops]) => hops.length > 0).map(([vip]) => `${vip}/32`);
   }
   const routeEvents = parseRouteMonitors(raw.routeMonitor, { present });
+  const neighbourEvents = parseNeighbourMonitors(raw.neighbourMonitor ?? {});
 
   const computed = computeFigures({
     lab,
@@ -61,6 +62,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     longLived,
     actions: raw.actions,
     routeEvents,
+    neighbourEvents,
     logs,
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
@@ -81,6 +83,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
     routeEvents,
+    ...(Object.keys(raw.neighbourMonitor ?? {}).length > 0 ? { neighbourEvents } : {}),
     logs,
     longLived,
     assertions: evaluateAssertions(input.bound.expect, computed.figures),
