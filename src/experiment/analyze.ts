@@ -8,6 +8,7 @@ import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/in
 import { parseCollectedLogs, parseNeighbourMonitors, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { directorWithMac } from '../lab/observe.js';
 import type { ResolvedLab } from '../model/types.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import { topologyFromLab, type RunResultsWithTopology } from '../report/topology.js';
@@ -51,7 +52,11 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     present[router] = Object.entries(r.vipNextHops).filter(([, hops]) => hops.length > 0).map(([vip]) => `${vip}/32`);
   }
   const routeEvents = parseRouteMonitors(raw.routeMonitor, { present });
-  const neighbourEvents = parseNeighbourMonitors(raw.neighbourMonitor ?? {});
+  // Each MAC named by the director it belongs to, so results.json reads without the lab.
+  const neighbourEvents = parseNeighbourMonitors(raw.neighbourMonitor ?? {}).map((e) => {
+    const director = directorWithMac(lab, e.lladdr);
+    return director ? { ...e, director } : e;
+  });
 
   const computed = computeFigures({
     lab,

@@ -183,6 +183,8 @@ export interface NeighbourEvent {
   /** NUD states as printed: REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, ... */
   state: string[];
   deleted: boolean;
+  /** The lab's director whose interface has `lladdr`, found by the analysis (absent: none). */
+  director?: string;
   raw: string;
 }
 
