@@ -116,7 +116,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   events.stageStart('host', 'checking the host');
   const { ipvs, preflight } = await host;
   const decision = typeof opts.dataplane === 'object' ? opts.dataplane : await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
-  const missing = preflight.missing(decision.dataplane);
+  const missing = preflight.missing(decision.dataplane, { keepalived: lab.services.some((s) => s.announce === 'vrrp') });
   if (missing.length > 0) {
     throw new LvslabError(
       `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
