@@ -55,8 +55,8 @@ export interface RawRun {
   generators: Array<{ client: string; service: string; requests: string; longLived: string; summary: GeneratorSummary | undefined }>;
   /** router -> `ip -ts monitor route` output. */
   routeMonitor: Record<string, string>;
-  /** router -> `ip -ts monitor neigh` output (routers that reach a VRRP VIP as a neighbour). */
-  neighbourMonitor: Record<string, string>;
+  /** router -> `ip -ts monitor neigh` output (routers that reach a VRRP VIP as a neighbour; absent in records of older runs). */
+  neighbourMonitor?: Record<string, string>;
   /** node -> daemon log name -> text (frr.log, keepalived.log, healthd.log, nginx-access.log). */
   logs: Record<string, Record<string, string>>;
   /** With --capture: each link's capture, its pcap already written to the run directory. */
