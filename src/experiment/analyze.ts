@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hostname, cpus, release } from 'node:os';
 import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/index.js';
-import { parseCollectedLogs, parseRouteMonitors } from '../logs/index.js';
+import { parseCollectedLogs, parseNeighbourMonitors, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { directorWithMac } from '../lab/observe.js';
 import type { ResolvedLab } from '../model/types.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import { topologyFromLab, type RunResultsWithTopology } from '../report/topology.js';
@@ -51,6 +52,11 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     present[router] = Object.entries(r.vipNextHops).filter(([, hops]) => hops.length > 0).map(([vip]) => `${vip}/32`);
   }
   const routeEvents = parseRouteMonitors(raw.routeMonitor, { present });
+  // Each MAC named by the director it belongs to, so results.json reads without the lab.
+  const neighbourEvents = parseNeighbourMonitors(raw.neighbourMonitor ?? {}).map((e) => {
+    const director = directorWithMac(lab, e.lladdr);
+    return director ? { ...e, director } : e;
+  });
 
   const computed = computeFigures({
     lab,
@@ -61,6 +67,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     longLived,
     actions: raw.actions,
     routeEvents,
+    neighbourEvents,
     logs,
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
@@ -81,6 +88,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
     routeEvents,
+    ...(Object.keys(raw.neighbourMonitor ?? {}).length > 0 ? { neighbourEvents } : {}),
     logs,
     longLived,
     assertions: evaluateAssertions(input.bound.expect, computed.figures),

@@ -13,7 +13,7 @@ import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
-import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
+import { readMonitors, settleCounters, startMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
 import type { ActionRecord, CaptureRecord, CounterSnapshot, Snapshot } from './types.js';
 import { startRunCaptures, type RunCaptures } from '../capture/run-captures.js';
 import { measureClockOffset } from '../host/clock.js';
@@ -55,6 +55,8 @@ export interface RawRun {
   generators: Array<{ client: string; service: string; requests: string; longLived: string; summary: GeneratorSummary | undefined }>;
   /** router -> `ip -ts monitor route` output. */
   routeMonitor: Record<string, string>;
+  /** router -> `ip -ts monitor neigh` output (routers that reach a VRRP VIP as a neighbour; absent in records of older runs). */
+  neighbourMonitor?: Record<string, string>;
   /** node -> daemon log name -> text (frr.log, keepalived.log, healthd.log, nginx-access.log). */
   logs: Record<string, Record<string, string>>;
   /** With --capture: each link's capture, its pcap already written to the run directory. */
@@ -81,7 +83,7 @@ export async function runOnce(
   const dataplane = session.decision.dataplane;
   // Before anything is timed: the generators' start and every later figure use this offset.
   const clockAtStart = await measureClockOffset(runtime.host);
-  const stopMonitors = await startRouteMonitors(runtime, lab, run);
+  const stopMonitors = await startMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const counterSnapshots: CounterSnapshot[] = [];
   const actions: ActionRecord[] = [];
@@ -204,14 +206,12 @@ export async function runOnce(
       };
     }),
   );
-  const routeMonitor: Record<string, string> = {};
-  for (const r of lab.nodes.filter((n) => n.role === 'router')) {
-    routeMonitor[r.name] = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).log)) ?? '';
-  }
+  const routeMonitor = await readMonitors(runtime, lab, run, 'route');
+  const neighbourMonitor = await readMonitors(runtime, lab, run, 'neigh');
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
   const clock = runClock(clockAtStart, await measureClockOffset(runtime.host));
-  return onHostClock({ run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) }, clock);
+  return onHostClock({ run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, neighbourMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) }, clock);
 }
 
 /** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */

@@ -7,6 +7,7 @@ import type {
   ExperimentFile,
   LogLine,
   LongLivedEvent,
+  NeighbourEvent,
   Phase,
   RequestRecord,
   RouteEvent,
@@ -25,6 +26,8 @@ export interface FigureInput {
   longLived: LongLivedEvent[];
   actions: ActionRecord[];
   routeEvents: RouteEvent[];
+  /** Routers' neighbour-entry changes (labs with a VRRP VIP; absent in older records). */
+  neighbourEvents?: NeighbourEvent[];
   /** Parsed daemon logs (src/logs): FRR, keepalived/healthd, nginx access logs. */
   logs: LogLine[];
   snapshots: Snapshot[];

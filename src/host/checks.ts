@@ -17,11 +17,12 @@ export interface HostCheck {
 }
 
 /**
- * A check and who needs it: `up` runs the `always` ones plus those of its dataplane;
- * `doctor` runs all of them, `doctor`-only ones included.
+ * A check and who needs it: `up` runs the `always` ones plus those of its dataplane, and
+ * `keepalived` ones wherever keepalived runs (kernel IPVS, or a VRRP-held VIP on either
+ * dataplane); `doctor` runs all of them, `doctor`-only ones included.
  */
 export interface HostRequirement {
-  neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor';
+  neededBy: 'always' | 'ipvs' | 'nftables' | 'keepalived' | 'doctor';
   /** Checks the lab host: this machine, or the one --host names. */
   check: (host: LabHost) => Promise<HostCheck>;
 }

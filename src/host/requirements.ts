@@ -29,14 +29,21 @@ export async function allHostChecks(host: LabHost): Promise<HostCheck[]> {
 }
 
 export interface UpPreflight {
-  /** The failed checks that this dataplane needs. */
-  missing(dataplane: 'ipvs' | 'nftables'): HostCheck[];
+  /**
+   * The failed checks that this dataplane needs, and keepalived's where it runs (always on
+   * ipvs; on the fallback only for a VRRP-held VIP: `keepalived: true`).
+   */
+  missing(dataplane: 'ipvs' | 'nftables', opts?: { keepalived?: boolean }): HostCheck[];
 }
 
 /** What `up` needs, probed once before the dataplane is decided. */
 export async function upPreflight(kind: RuntimeKind, host: LabHost): Promise<UpPreflight> {
   const results = await Promise.all(upRequirements(kind).map(async (r) => ({ neededBy: r.neededBy, check: await r.check(host) })));
   return {
-    missing: (dataplane) => results.filter((r) => (r.neededBy === 'always' || r.neededBy === dataplane) && !r.check.ok).map((r) => r.check),
+    missing: (dataplane, opts = {}) => {
+      const keepalived = dataplane === 'ipvs' || opts.keepalived === true;
+      const needed = (by: string) => by === 'always' || by === dataplane || (by === 'keepalived' && keepalived);
+      return results.filter((r) => needed(r.neededBy) && !r.check.ok).map((r) => r.check);
+    },
   };
 }

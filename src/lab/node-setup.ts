@@ -3,7 +3,7 @@
 // (lab/up.ts), and the tests check plans without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
 import { frrLogFile, renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
-import { renderKeepalivedConf } from '../render/keepalived.js';
+import { renderKeepalivedConf, runsKeepalived } from '../render/keepalived.js';
 import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
 import { healthdArgv, healthdFiles, healthdScriptIn } from '../dataplane/healthd-types.js';
@@ -46,11 +46,12 @@ function runsDirectorDataplane(node: ResolvedNode): boolean {
 }
 
 /** Names of the daemons planNode starts on a node, without rendering anything. */
-export function daemonsOf(node: ResolvedNode, dataplane: Dataplane): string[] {
+export function daemonsOf(lab: Pick<ResolvedLab, 'services'>, node: ResolvedNode, dataplane: Dataplane): string[] {
   return [
     ...(runsFrr(node) ? ['zebra', 'ospfd'] : []),
     ...(runsNginx(node) ? ['nginx'] : []),
-    ...(runsDirectorDataplane(node) ? [dataplane === 'ipvs' ? 'keepalived' : 'healthd'] : []),
+    ...(runsKeepalived(lab, node, dataplane) ? ['keepalived'] : []),
+    ...(runsDirectorDataplane(node) && dataplane === 'nftables' ? ['healthd'] : []),
   ];
 }
 
@@ -116,16 +117,18 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   }
 
   if (runsDirectorDataplane(node)) {
-    if (dataplane === 'ipvs') {
+    // keepalived: IPVS and its health checks, and VRRP on either dataplane (on the fallback
+    // it holds the VIP only, and the health daemon below does the rest).
+    if (runsKeepalived(lab, node, dataplane)) {
       const conf = `${paths.conf}/keepalived.conf`;
-      plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });
+      plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths, dataplane) });
       const log = `${paths.log}/keepalived.log`;
       plan.logs.push(log);
       plan.serviceDaemons.push({
         name: 'keepalived',
         // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
         // runtime keeps its output in keepalived.log, where experiments read the checker's
-        // timestamped decisions.
+        // timestamped decisions and the VRRP state changes.
         // stdbuf: keepalived's checker child writes through stdio, which is block-buffered
         // when stdout is a file; line buffering (inherited by the children) puts every
         // decision in the log when it is made.
@@ -138,7 +141,8 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
         selfDaemonizing: false,
         logFile: log,
       });
-    } else {
+    }
+    if (dataplane === 'nftables') {
       // No kernel IPVS: lvslab's health daemon programs the nftables fallback and runs
       // keepalived-style checks (src/dataplane/healthd.ts).
       const files = healthdFiles(paths);

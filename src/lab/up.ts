@@ -116,7 +116,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   events.stageStart('host', 'checking the host');
   const { ipvs, preflight } = await host;
   const decision = typeof opts.dataplane === 'object' ? opts.dataplane : await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
-  const missing = preflight.missing(decision.dataplane);
+  const missing = preflight.missing(decision.dataplane, { keepalived: lab.services.some((s) => s.announce === 'vrrp') });
   if (missing.length > 0) {
     throw new LvslabError(
       `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
@@ -179,7 +179,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     throwIfAborted(interrupted.signal);
     events.stageDone('create', `nodes created and daemons started (${Date.now() - started} ms)`);
 
-    events.stageStart('ready', 'waiting for OSPF adjacencies, ECMP routes and healthy real servers');
+    events.stageStart('ready', `waiting for ${readinessWaitText(lab)}`);
     const waited = await pollUntil(
       async () => {
         throwIfAborted(interrupted.signal);
@@ -235,6 +235,14 @@ function logHint(runtime: Runtime, lab: ResolvedLab): string {
   const log = runtime.nodePaths(lab.instance, lab.nodes[0]!.name).log;
   if (runtime.nodeFilesOnHost) return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
   return `logs: ${log}/ in each node; keep the nodes with --keep-on-failure, then lvslab exec NODE -- ls ${log}`;
+}
+
+/** What the readiness checks of this lab wait for, in the words of the stage line. */
+function readinessWaitText(lab: ResolvedLab): string {
+  const parts: string[] = [];
+  if (lab.services.some((s) => s.announce === 'ospf')) parts.push('OSPF adjacencies, ECMP routes');
+  if (lab.services.some((s) => s.announce === 'vrrp')) parts.push('a VRRP MASTER holding the VIP');
+  return [...parts, 'healthy real servers'].join(', ').replace(/, ([^,]*)$/, ' and $1');
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -52,7 +52,7 @@ export const netnsRuntime: RuntimeDefinition = {
     { neededBy: 'always', check: (host) => commandCheck(host, 'nginx', 'nginx', 'nginx-light') },
     { neededBy: 'always', check: (host) => commandCheck(host, 'curl', 'curl', 'curl') },
     { neededBy: 'nftables', check: (host) => commandCheck(host, 'nftables', 'nft', 'nftables') },
-    { neededBy: 'ipvs', check: (host) => commandCheck(host, 'keepalived', 'keepalived', 'keepalived') },
+    { neededBy: 'keepalived', check: (host) => commandCheck(host, 'keepalived', 'keepalived', 'keepalived') },
     { neededBy: 'ipvs', check: (host) => commandCheck(host, 'ipvsadm', 'ipvsadm', 'ipvsadm') },
     // Only `run --capture` needs it, and checks it itself before it creates anything.
     { neededBy: 'doctor', check: checkTcpdump },
