@@ -5,7 +5,10 @@
 // the GNS3 server LVSLAB_GNS3_URL names, else against the test stand-in (real containers,
 // test/support/gns3-standin), started here; the results say which.
 //
-//   node bench/up-down.mjs [--runs N] [--lab LAB] [--runtime netns,docker,gns3] [--name-prefix P] [--check]
+//   node bench/up-down.mjs [--runs N] [--lab LAB] [--runtime netns,docker,gns3,netns@ssh] [--host H] [--name-prefix P] [--check]
+//
+// A runtime written KIND@ssh runs on the lab host --host names (an ssh-config alias or
+// user@host:port; LVSLAB_SSH_CONFIG names another ssh config), beside the local ones.
 //
 // Each run is a fresh instance, named P-<run> (default bench-<run>: on a shared machine give a
 // prefix of your own, as `down P-<run>` runs before each run). Figures per run, wall-clock
@@ -26,6 +29,11 @@ const lab = opt('--lab', 'ospf-ecmp');
 const check = flag('--check');
 const runtimes = opt('--runtime', 'netns').split(',');
 const namePrefix = opt('--name-prefix', 'bench');
+const sshHost = opt('--host', undefined);
+if (runtimes.some((r) => r.endsWith('@ssh')) && !sshHost) {
+  console.error('a KIND@ssh runtime needs --host H');
+  process.exit(2);
+}
 
 let gns3Server; // { url, what } once a gns3 runtime is benched
 const extraEnv = {};
@@ -56,7 +64,9 @@ let deadInterval;
 const byRuntime = {};
 let standin;
 for (const runtime of runtimes) {
-  if (runtime === 'gns3' && !gns3Server) {
+  const [kind, via] = runtime.split('@');
+  const hostArgs = via === 'ssh' ? ['--host', sshHost] : [];
+  if (kind === 'gns3' && !gns3Server) {
     if (process.env.LVSLAB_GNS3_URL) gns3Server = { url: process.env.LVSLAB_GNS3_URL, what: 'the GNS3 server LVSLAB_GNS3_URL names' };
     else {
       const { startGns3Standin } = await import('../test/support/gns3-standin/server.mjs');
@@ -69,8 +79,8 @@ for (const runtime of runtimes) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const name = `${namePrefix}-${i}`;
-    await lvslab(['down', name]);
-    const up = await lvslab(['up', lab, '--name', name, '--runtime', runtime, '--json']);
+    await lvslab(['down', name, ...hostArgs]);
+    const up = await lvslab(['up', lab, '--name', name, '--runtime', kind, ...hostArgs, '--json']);
     if (up.status !== 0) {
       console.error(`${runtime} run ${i}: up failed (exit ${up.status}):\n${up.stderr}`);
       await lvslab(['down', name]);
@@ -107,7 +117,7 @@ for (const runtime of runtimes) {
     down_goal_ms: 2000,
   };
   const verdict = { up: summary.up_wall_ms_median <= upGoalMs, down: summary.down_ms_median < 2000 };
-  byRuntime[runtime] = { samples, summary, verdict, ...(runtime === 'gns3' ? { server: gns3Server.what } : {}) };
+  byRuntime[runtime] = { samples, summary, verdict, ...(kind === 'gns3' ? { server: gns3Server.what } : {}), ...(via === 'ssh' ? { host: sshHost } : {}) };
 }
 await standin?.close();
 const file = writeResult('up-down', {

@@ -78,10 +78,37 @@ export async function checkTcpdump(host: LabHost): Promise<HostCheck> {
   return found.ok ? found : { ...found, detail: `${found.detail} (only run --capture needs it)` };
 }
 
+/** Per-command round trip on a remote lab host above which doctor warns (an up runs hundreds of commands). */
+const SLOW_COMMAND_MS = 200;
+
+/**
+ * On a remote lab host: how long one command takes there (median of 5 `true`s over the
+ * connection), since sshd runs each through the login shell and its rc files.
+ */
+export async function checkCommandLatency(host: LabHost): Promise<HostCheck> {
+  if (!host.remote) return { id: 'ssh-latency', ok: true, optional: true, detail: 'commands run on this machine (no SSH)' };
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await host.run(['true']);
+    times.push(performance.now() - t0);
+  }
+  const median = times.sort((a, b) => a - b)[2]!;
+  const ok = median <= SLOW_COMMAND_MS;
+  return {
+    id: 'ssh-latency',
+    ok,
+    optional: true,
+    detail: `one command on ${host.label} takes ${median.toFixed(0)} ms (median of 5)${ok ? '' : `: slow; an up runs hundreds`}`,
+    fix: ok ? undefined : "make the login shell's rc files (root's ~/.bashrc: pyenv init, nvm, ...) quick and quiet for non-interactive shells; sshd runs every command through them",
+  };
+}
+
 /** What every runtime needs of this host, whichever runs the nodes. */
 export const HOST_WIDE_REQUIREMENTS: readonly HostRequirement[] = [
   { neededBy: 'always', check: checkRoot },
   { neededBy: 'always', check: (host) => commandCheck(host, 'iproute2', 'ip', 'iproute2') },
   // `up` probes IPVS itself when it decides the dataplane.
   { neededBy: 'doctor', check: checkIpvs },
+  { neededBy: 'doctor', check: checkCommandLatency },
 ];
