@@ -121,7 +121,7 @@ export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, datap
     }
     if (step.daemon) {
       const daemon = step.daemon === 'dataplane' ? (dataplane === 'ipvs' ? 'keepalived' : 'healthd') : step.daemon;
-      const runs = daemonsOf(node, dataplane);
+      const runs = daemonsOf(lab, node, dataplane);
       if (!runs.includes(daemon)) {
         err([...path, 'daemon'], `${node.name} (${node.role}) does not run ${daemon}${step.daemon === 'dataplane' ? ` (the ${dataplane} dataplane)` : ''}`, runs.join(', ') || 'no daemon runs there');
       } else bound.daemon = daemon;
