@@ -7,7 +7,7 @@ import { crossCheck } from './crosscheck.js';
 import { hcRemoval } from './health.js';
 import { computeHits, directorsAfter, serversAfter } from './hits.js';
 import { longLivedBroken } from './longlived.js';
-import { ospfDetection } from './ospf.js';
+import { bfdDetection, ospfDetection } from './ospf.js';
 import { requestFigures } from './requests.js';
 import { nextHopsFigure, routeFigures } from './routes.js';
 
@@ -24,6 +24,7 @@ export function computeFigures(input: FigureInput): ComputedFigures {
   const figures: Record<FigureName, Figure> = {
     ...requestFigures(ctx),
     ospf_detection_s: ospfDetection(ctx),
+    bfd_detection_s: bfdDetection(ctx),
     ...routeFigures(ctx),
     hc_removal_s: hcRemoval(ctx),
     chi2_p: chi2Figure(ctx),

@@ -48,6 +48,7 @@ import { topologyOf, type RunResultsWithTopology } from './topology.js';
 const KEY_FIGURES: Array<{ name: FigureName; label: string }> = [
   { name: 'outage_s', label: 'Outage' },
   { name: 'ospf_detection_s', label: 'OSPF detection' },
+  { name: 'bfd_detection_s', label: 'BFD detection' },
   { name: 'route_withdrawal_s', label: 'Route withdrawal' },
   { name: 'route_restoration_s', label: 'Route restoration' },
   { name: 'hc_removal_s', label: 'Health-check removal' },
