@@ -4,6 +4,7 @@ import type { CaptureRecord, DirectorCountsMethod, Figure, Hits, Phase, RunResul
 import { PHASES } from './analysis.js';
 import type { SnapshotPhase } from './analysis.js';
 import { escapeHtml, fmtCount, fmtMeasured, fmtResolution } from './format.js';
+import type { ResultsTopology } from './topology.js';
 
 /** Beyond this many entries a report's chronology points at results.json instead. */
 export const CHRONOLOGY_LIMIT = 400;
@@ -47,6 +48,12 @@ export function unitSuffix(f: Figure): string {
 }
 
 /** Manifest as label/value pairs (shared with the HTML report). */
+/** "hello 1 s, dead 4 s", and ", BFD 300 ms x 3" on a lab that runs BFD: what decides how soon a failure is noticed. */
+export function ospfTimersText(ospf: NonNullable<ResultsTopology['ospf']>): string {
+  const bfd = ospf.bfd ? `, BFD ${ospf.bfd.intervalMs} ms x ${ospf.bfd.multiplier}` : '';
+  return `hello ${ospf.hello} s, dead ${ospf.dead} s${bfd}`;
+}
+
 export function manifestRows(results: RunResults): Array<[string, string]> {
   const m = results.manifest;
   const rows: Array<[string, string | undefined]> = [

@@ -5,7 +5,7 @@ import type { Figure, RunResults } from '../experiment/types.js';
 import { actionLabel, durationOf, verdictOf } from './analysis.js';
 import { decimalsFor, escapeHtml, fmtCount, fmtIso, fmtNumber, fmtRel, mdCode, mdTable, mdText } from './format.js';
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
-import { FALLBACK_NOTICE, fallbackBanner, figureValue, figureWithUnit, unionKeys, unitSuffix } from './common.js';
+import { FALLBACK_NOTICE, fallbackBanner, figureValue, figureWithUnit, ospfTimersText, unionKeys, unitSuffix } from './common.js';
 import { failureSparkline, sparklineRuler } from './sparkline.js';
 import { stackedTimelines } from './svg/stacked.js';
 import { topologyOf, type RunResultsWithTopology } from './topology.js';
@@ -61,7 +61,7 @@ const ratio = (row: FigureRow): string => {
 
 function ospfText(r: RunResults): string {
   const o = topologyOf(r as RunResultsWithTopology).topology.ospf;
-  return o ? `hello ${o.hello} s, dead ${o.dead} s` : '—';
+  return o ? ospfTimersText(o) : '—';
 }
 
 export function renderCompare(a: RunResults, b: RunResults): CompareReport {

@@ -34,6 +34,7 @@ import {
   figureValue,
   manifestRows,
   ospfNeighbourRows,
+  ospfTimersText,
   sum,
   unionKeys,
   unitSuffix,
@@ -84,7 +85,7 @@ function renderRunHtml(results: RunResultsWithTopology): string {
       meta('lab', `${results.lab.name} (instance ${results.lab.instance})`) +
       meta('runtime', results.lab.runtime) +
       meta('dataplane', results.lab.dataplane === 'nftables' ? 'nftables (fallback)' : 'kernel IPVS') +
-      (ospf ? meta('OSPF', `hello ${ospf.hello} s / dead ${ospf.dead} s`) : '') +
+      (ospf ? meta('OSPF', ospfTimersText(ospf)) : '') +
       meta('traffic', `${fmtIso(results.trafficStart)}, ${fmtNumber(durationOf(results), 1)} s`) +
       meta('experiment', results.experiment.file) +
       '</div>',

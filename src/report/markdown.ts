@@ -40,6 +40,7 @@ import {
   figureWithUnit,
   manifestRows,
   ospfNeighbourRows,
+  ospfTimersText,
   sum,
   unionKeys,
 } from './common.js';
@@ -65,7 +66,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
   if (results.lab.dataplane === 'nftables') {
     out.push(`> **⚠ FALLBACK DATAPLANE: nftables, NOT kernel IPVS.** ${mdText(FALLBACK_NOTICE)}`, '>', `> ${mdText(results.manifest.dataplaneDetail)}`, '');
   }
-  const ospf = topology.ospf ? `hello ${topology.ospf.hello} s, dead ${topology.ospf.dead} s` : undefined;
+  const ospf = topology.ospf ? ospfTimersText(topology.ospf) : undefined;
   out.push(
     mdTable(
       ['', ''],

@@ -42,8 +42,8 @@ export interface ResultsTopology {
   segments: Array<{ name: string; subnet: string }>;
   links: Array<{ name: string; subnet: string }>;
   services: TopologyService[];
-  /** The lab-wide OSPF timers (what a failover run mostly depends on). */
-  ospf?: { hello: number; dead: number };
+  /** The lab-wide OSPF timers (what a failover run mostly depends on), and BFD's when the lab runs it. */
+  ospf?: { hello: number; dead: number; bfd?: { intervalMs: number; multiplier: number } };
 }
 
 /** RunResults plus the proposed optional `topology` field. */
@@ -74,7 +74,7 @@ export function topologyFromLab(lab: ResolvedLab): ResultsTopology {
       directors: [...s.directors],
       realServers: s.realServers.map((r) => ({ node: r.node, weight: r.weight })),
     })),
-    ospf: { hello: lab.ospf.hello, dead: lab.ospf.dead },
+    ospf: { hello: lab.ospf.hello, dead: lab.ospf.dead, ...(lab.ospf.bfd ? { bfd: { ...lab.ospf.bfd } } : {}) },
   };
 }
 
