@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { RequestRecord, RunResults } from '../../src/experiment/types.js';
-import { expectedDataplane, hostSnapshot, leftovers, lvslab, REPO, SLOWDOWN, type HostSnapshot, scaledMs } from './support.js';
+import { expectedDataplane, hostSnapshot, leftovers, lvslab, rateForThisCpu, REPO, SLOWDOWN, type HostSnapshot, scaledMs } from './support.js';
 
 const emulated = process.env.LVSLAB_UNDER_EMULATION === '1';
 let before: HostSnapshot;
@@ -29,17 +29,6 @@ function records(dir: string): RequestRecord[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as RequestRecord);
-}
-
-/**
- * A request rate of the host's for this run's machine. The built-in experiments' rates use
- * under 5 % of one host core (the generator sustains 5,000 new connections/s per core,
- * bench/traffic.mjs); divided by half the measured slowdown they use under 10 % of a core of
- * the VM, so the emulated clients' own timeouts stay out of the failure's figures (at a
- * quarter, with one host core busy, distribution's clients fell behind their schedule).
- */
-function rateForThisCpu(hostRate: number): number {
-  return SLOWDOWN <= 1 ? hostRate : Math.min(hostRate, Math.max(10, Math.round((hostRate * 2) / SLOWDOWN)));
 }
 
 /**
