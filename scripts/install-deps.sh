@@ -16,8 +16,10 @@ for a in "$@"; do case "$a" in --vm) want_vm=1 ;; --docker) want_docker=1 ;; --t
 pkgs=(iproute2 frr keepalived ipvsadm nginx-light nftables curl procps kmod ca-certificates util-linux tcpdump)
 [ "$want_vm" = 1 ] && pkgs+=(qemu-system-x86 busybox-static cpio xz-utils)
 # the tests also render report.html in headless Chromium, check XML with xmllint, and ping
-# across a captured link (tcpdump, which the GNS3 stand-in's captures run too, is installed above)
-[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils iputils-ping)
+# across a captured link (tcpdump, which the GNS3 stand-in's captures run too, is installed above);
+# the remote-host suites start a real sshd on a loopback address (openssh-server; the client's
+# ssh-keygen makes their keys)
+[ "$want_tests" = 1 ] && pkgs+=(chromium libxml2-utils iputils-ping openssh-server openssh-client)
 # Debian's engine (20.10) and what builds the node image without a registry
 [ "$want_docker" = 1 ] && pkgs+=(docker.io debootstrap tar)
 

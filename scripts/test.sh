@@ -51,7 +51,7 @@ if [ "$host" = 1 ]; then
   scripts/start-docker.sh
   # Skips itself when the image of this recipe exists; offline: no registry is reachable in CI.
   node dist/cli/main.js images build --offline
-  LVSLAB_DOCKER_TESTS=require npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
+  LVSLAB_DOCKER_TESTS=require LVSLAB_SSH_TESTS=require npx vitest run --reporter=default --reporter=json --outputFile=.test-results/host.json || status=$?
 fi
 if [ "$vm" = 1 ]; then
   # The VM's own limit (vm-run.sh's default is 25 min): with a host core busy the suite takes

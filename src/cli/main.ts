@@ -16,6 +16,7 @@ import { registerRun } from './commands/run.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
 import { registerImages } from './commands/images.js';
+import { closeLabHosts } from '../host/open.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -41,7 +42,8 @@ Examples:
   lvslab images build                build the node image, then: lvslab up LAB --runtime docker
 
 Exit codes: 0 ok, 1 failure, 2 invalid input (nothing changed), 3 host not ready
-(nothing changed), 4 lab not ready in time (rolled back), 5 no such instance.`,
+(nothing changed), 4 lab not ready in time (rolled back), 5 no such instance,
+6 the lab host (--host) could not be reached or refused lvslab (nothing changed).`,
     );
   program.exitOverride();
   for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport, registerImages]) {
@@ -67,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`lvslab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.failure;
+  } finally {
+    // An open SSH connection (--host) would keep the process alive.
+    await closeLabHosts();
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import type { ReadinessReport } from '../lab/readiness.js';
-import { nextHopsOf, readKernelRoute } from '../lab/observe.js';
+import { directorWithMac, nextHopsOf, readKernelRoute, readNeighbour, readVipHolders, vipNeighbourRouters } from '../lab/observe.js';
 import { table } from './commands/shared.js';
 
 export interface InstanceDescription {
@@ -24,6 +24,14 @@ export interface InstanceDescription {
   }>;
   /** Each OSPF-announced VIP as the routers' kernels see it. */
   vipRoutes: Array<{ router: string; vip: string; nextHops: string[]; text: string }>;
+  /** Each VRRP-held VIP: the directors holding it now, and whom each router on its segment sends to. */
+  vrrpVips: Array<{
+    service: string;
+    vip: string;
+    priorities: Record<string, number>;
+    holders: string[];
+    neighbours: Array<{ router: string; lladdr?: string; state: string[]; director?: string }>;
+  }>;
   checks?: ReadinessReport['checks'];
 }
 
@@ -48,6 +56,18 @@ export async function describeInstance(
       });
     }
   }
+  const vrrpVips: InstanceDescription['vrrpVips'] = [];
+  for (const svc of lab.services.filter((s) => s.announce === 'vrrp')) {
+    const holders = await readVipHolders(runtime, lab, svc).catch(() => []);
+    const neighbours = await Promise.all(
+      vipNeighbourRouters(lab, svc).map(async (router) => {
+        const entry = await readNeighbour(runtime, lab.instance, router.name, svc.vip).catch(() => undefined);
+        const director = directorWithMac(lab, entry?.lladdr);
+        return { router: router.name, ...(entry?.lladdr ? { lladdr: entry.lladdr } : {}), state: entry?.state ?? [], ...(director ? { director } : {}) };
+      }),
+    );
+    vrrpVips.push({ service: svc.name, vip: svc.vip, priorities: svc.vrrp?.priorities ?? {}, holders, neighbours });
+  }
   return {
     instance: lab.instance,
     lab: lab.name,
@@ -70,6 +90,7 @@ export async function describeInstance(
       processes: opts.processes ? inspection.find((x) => x.name === n.name)?.processes : undefined,
     })),
     vipRoutes,
+    vrrpVips,
     checks: readiness?.checks,
   };
 }
@@ -99,6 +120,15 @@ export function formatSummary(d: InstanceDescription, opts: { detail?: boolean }
   for (const r of d.vipRoutes) {
     lines.push('', `${r.router}: ip route show ${r.vip}  (${r.nextHops.length} next hop${r.nextHops.length === 1 ? '' : 's'})`);
     lines.push(...(r.text ? r.text.split('\n').map((l) => `  ${l}`) : ['  (no route)']));
+  }
+  for (const v of d.vrrpVips ?? []) {
+    const priorities = Object.entries(v.priorities).map(([dir, p]) => `${dir} ${p}`).join(', ');
+    const held = v.holders.length === 1 ? `held by ${v.holders[0]} (MASTER)` : v.holders.length === 0 ? 'held by no director' : `held by ${v.holders.join(' and ')} at once`;
+    lines.push('', `VRRP ${v.vip} (service ${v.service}, priorities ${priorities}): ${held}`);
+    for (const n of v.neighbours) {
+      const at = n.lladdr ? `${n.lladdr} (${n.director ?? 'not a director'})` : 'unresolved';
+      lines.push(`  ${n.router}: neighbour ${v.vip} at ${at}${n.state.length > 0 ? `, ${n.state.join(',')}` : ''}`);
+    }
   }
   if (d.checks && (opts.detail || d.checks.some((c) => !c.ok))) {
     lines.push('', 'checks:');

@@ -25,6 +25,10 @@
 //  NAT. Replies come back through the director, so conntrack works: the mark is stored in
 //  the ct mark on the first SYN and a nat-prerouting rule DNATs by ct mark.
 //
+//  VRRP. A service whose VIP floats (`announce: vrrp`) is forwarded only by the director
+//  that holds the VIP now: every rule's match also asks `fib daddr type local`, so the
+//  ruleset stays the same on both directors and follows the VIP the moment keepalived moves it.
+//
 // Pool changes (health checks) only replace the `svcN_new` chain, in one transaction:
 // flows already in the connection table or in conntrack keep their real server, as
 // established connections do under IPVS when another real server is removed.
@@ -402,7 +406,12 @@ function destinationsOf(svc: ServicePlan): DestinationPlan[] {
 
 function match(svc: ServicePlan): string {
   const s = svc.service;
-  return `ip daddr ${s.vip} ${s.protocol} dport ${s.port}`;
+  // A VRRP VIP is local only on the MASTER (keepalived adds and removes it). The backup must
+  // not schedule a packet for it that still reaches it (a router's stale neighbour entry):
+  // like IPVS, which sees only packets for local addresses, it routes it on, to the VIP's
+  // holder. `fib daddr type local` asks the local table directly, whatever the policy rules.
+  const holder = s.announce === 'vrrp' ? ' fib daddr type local' : '';
+  return `ip daddr ${s.vip} ${s.protocol} dport ${s.port}${holder}`;
 }
 
 function flowKey(protocol: Protocol): string {

@@ -2,6 +2,7 @@
 // rule preference stand for which real server. Both the full ruleset and the pool
 // re-render use this plan, so a mark never changes meaning while the daemon runs.
 import { LvslabError, EXIT } from '../util/errors.js';
+import { cidrHolds } from '../model/addr.js';
 import type { Forwarding, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 
 /** The realServer name used for a service's sorry server (node names never start with '@'). */
@@ -106,7 +107,7 @@ export function findService(plan: DirectorPlan, name: string): ServicePlan {
  * may route further, and fall back to the first interface.
  */
 function egressInterface(director: ResolvedNode, address: string, service: ResolvedService): { name: string; address: string } {
-  const onLink = director.interfaces.find((i) => inSubnet(address, i.subnet));
+  const onLink = director.interfaces.find((i) => cidrHolds(i.subnet, address));
   if (onLink) return { name: onLink.name, address: onLink.address };
   if (service.forwarding === 'dr') {
     throw new LvslabError(
@@ -118,25 +119,4 @@ function egressInterface(director: ResolvedNode, address: string, service: Resol
   const first = director.interfaces[0];
   if (!first) throw new LvslabError(`director ${director.name} has no interface`, EXIT.invalidInput);
   return { name: first.name, address: first.address };
-}
-
-function inSubnet(address: string, cidr: string): boolean {
-  const [net, lenText] = cidr.split('/');
-  const len = Number(lenText);
-  const a = ipv4ToInt(address);
-  const n = ipv4ToInt(net ?? '');
-  if (a === undefined || n === undefined || !(len >= 0 && len <= 32)) return false;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((a & mask) >>> 0) === ((n & mask) >>> 0);
-}
-
-function ipv4ToInt(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = v * 256 + Number(p);
-  }
-  return v;
 }

@@ -49,6 +49,8 @@ export async function execInContainer(docker: Docker, container: string, argv: r
     : undefined;
   await (deadline ? Promise.race([finished, deadline]) : finished);
   if (timer) clearTimeout(timer);
+  // The hijacked connection is done with: close it (over SSH it is a channel, held until closed).
+  stream.destroy();
   if (timedOut) {
     // The engine has no "kill this exec": the process may run on; callers treat 124 as failed.
     return { code: 124, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') + `\n(gave up after ${opts.timeoutMs} ms)` };
@@ -90,6 +92,7 @@ export async function execInteractiveInContainer(docker: Docker, container: stri
     stream.on('close', resolve);
   });
   process.stdin.unpipe(stream);
+  stream.destroy();
   if (tty) process.stdin.setRawMode(false);
   process.stdin.pause();
   const info = await exec.inspect();

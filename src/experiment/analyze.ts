@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { hostname, cpus, release } from 'node:os';
 import { computeFigures, evaluateAssertions, aggregateRuns } from '../figures/index.js';
-import { parseCollectedLogs, parseRouteMonitors } from '../logs/index.js';
+import { parseCollectedLogs, parseNeighbourMonitors, parseRouteMonitors } from '../logs/index.js';
 import { readLongLivedEvents, readRequestRecords } from '../traffic/records.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { directorWithMac } from '../lab/observe.js';
 import type { ResolvedLab } from '../model/types.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import { topologyFromLab, type RunResultsWithTopology } from '../report/topology.js';
@@ -51,6 +52,11 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     present[router] = Object.entries(r.vipNextHops).filter(([, hops]) => hops.length > 0).map(([vip]) => `${vip}/32`);
   }
   const routeEvents = parseRouteMonitors(raw.routeMonitor, { present });
+  // Each MAC named by the director it belongs to, so results.json reads without the lab.
+  const neighbourEvents = parseNeighbourMonitors(raw.neighbourMonitor ?? {}).map((e) => {
+    const director = directorWithMac(lab, e.lladdr);
+    return director ? { ...e, director } : e;
+  });
 
   const computed = computeFigures({
     lab,
@@ -61,6 +67,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     longLived,
     actions: raw.actions,
     routeEvents,
+    neighbourEvents,
     logs,
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
@@ -81,6 +88,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<RunResults> {
     snapshots: raw.snapshots,
     counterSnapshots: raw.counterSnapshots,
     routeEvents,
+    ...(Object.keys(raw.neighbourMonitor ?? {}).length > 0 ? { neighbourEvents } : {}),
     logs,
     longLived,
     assertions: evaluateAssertions(input.bound.expect, computed.figures),
@@ -114,19 +122,21 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     return pattern.exec(`${r.stdout}\n${r.stderr}`)?.[1];
   };
   const frrNode = firstOf((n) => n.ospf !== undefined);
-  const [runtimeDetail, frr, keepalived, nginx] = await Promise.all([
+  const [runtimeDetail, frr, keepalived, nginx, kernel] = await Promise.all([
     runtime.describe?.(),
     // FRR's vtysh has no --version: the node's running FRR says it, on the node's own vty socket.
     version(frrNode, ['vtysh', '--vty_socket', frrNode ? runtime.nodePaths(lab.instance, frrNode).frrVtyDir : '', '-c', 'show version'], /FRRouting (\S+)/),
     state.dataplane === 'ipvs' ? version(firstOf((n) => n.role === 'director'), ['keepalived', '--version'], /Keepalived v(\S+)/) : undefined,
     version(firstOf((n) => n.role === 'realserver'), ['nginx', '-v'], /nginx\/(\S+)/),
+    // The kernel the nodes ran on: the lab host's.
+    runtime.host.remote ? runtime.host.run(['uname', '-r']).then((r) => r.stdout.trim() || undefined) : release(),
   ]);
   return {
     lvslab: PACKAGE.version,
     ...(frr ? { frr } : {}),
     ...(keepalived ? { keepalived } : {}),
     ...(nginx ? { nginx } : {}),
-    kernel: release(),
+    kernel: kernel ?? 'not read',
     node: process.version,
     runtime: state.runtime,
     ...(runtimeDetail ? { runtimeDetail } : {}),
@@ -138,6 +148,7 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     experimentFile: loaded.absoluteFile,
     experimentSha256: loaded.sha256,
     host: { cpus: cpus().length, hostname: hostname() },
+    labHost: { host: runtime.host.label, clock: raw.clock },
     startedAt: new Date(raw.trafficStart).toISOString(),
     finishedAt: new Date().toISOString(),
   };

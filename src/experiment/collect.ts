@@ -1,8 +1,20 @@
-// What a run observes on the nodes besides the clients' records: snapshots of routing and
-// dataplane state, a timestamped route monitor on every router, and the daemons' logs.
+// What a run observes on the nodes besides the clients' records: snapshots of routing,
+// VRRP and dataplane state, timestamped route (and neighbour) monitors on the routers, and
+// the daemons' logs.
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { nextHopsOf, readDirectorConnections, readOspfNeighbors, routeIn, vtysh, type KernelRoute } from '../lab/observe.js';
+import {
+  directorWithMac,
+  nextHopsOf,
+  readDirectorConnections,
+  readNeighbour,
+  readOspfNeighbors,
+  readVipHolders,
+  routeIn,
+  vipNeighbourRouters,
+  vtysh,
+  type KernelRoute,
+} from '../lab/observe.js';
 import type { CounterSnapshot, Snapshot } from './types.js';
 import { readUntilStable } from '../util/poll.js';
 
@@ -34,6 +46,22 @@ export async function takeSnapshot(runtime: Runtime, lab: ResolvedLab, dataplane
         services: Object.fromEntries(c.services),
         realServers: Object.fromEntries([...c.realServers].map(([svc, m]) => [svc, Object.fromEntries(m)])),
         raw: c.raw,
+      };
+    }),
+    ...lab.services.filter((s) => s.announce === 'vrrp').map(async (svc) => {
+      const [holders, neighbours] = await Promise.all([
+        readVipHolders(runtime, lab, svc).catch(() => []),
+        Promise.all(vipNeighbourRouters(lab, svc).map(async (r) => [r.name, await readNeighbour(runtime, lab.instance, r.name, svc.vip).catch(() => undefined)] as const)),
+      ]);
+      (snapshot.vrrp ??= {})[svc.name] = {
+        vip: svc.vip,
+        holders,
+        neighbours: Object.fromEntries(
+          neighbours.map(([router, e]) => {
+            const director = directorWithMac(lab, e?.lladdr);
+            return [router, e ? { ...(e.lladdr ? { lladdr: e.lladdr.toLowerCase() } : {}), state: e.state, ...(director ? { director } : {}) } : null];
+          }),
+        ),
       };
     }),
   ]);
@@ -68,34 +96,61 @@ export async function takeCounterSnapshot(runtime: Runtime, lab: ResolvedLab, da
   return snapshot;
 }
 
-/** Where a router's route monitor writes (inside the node's log directory). */
-export function routeMonitorFiles(runtime: Runtime, instance: string, router: string, run: number): { log: string; pid: string } {
+/**
+ * What a router's monitors watch: its routes (every router), and its neighbour entries
+ * (routers that reach a VRRP VIP as a neighbour: where the VIP lives shows there).
+ */
+export type MonitorKind = 'route' | 'neigh';
+
+/** Where a router's monitor of `kind` writes (inside the node's log directory). */
+export function monitorFiles(runtime: Runtime, instance: string, router: string, run: number, kind: MonitorKind): { log: string; pid: string } {
   const p = runtime.nodePaths(instance, router);
-  return { log: `${p.log}/route-monitor-${run}.log`, pid: `${p.run}/route-monitor-${run}.pid` };
+  return { log: `${p.log}/${kind}-monitor-${run}.log`, pid: `${p.run}/${kind}-monitor-${run}.pid` };
 }
 
-/** Starts `ip -ts monitor route` on every OSPF router; returns a function that stops them. */
-export async function startRouteMonitors(runtime: Runtime, lab: ResolvedLab, run: number): Promise<() => Promise<void>> {
-  const routers = lab.nodes.filter((n) => n.role === 'router');
-  for (const r of routers) {
-    const files = routeMonitorFiles(runtime, lab.instance, r.name, run);
-    // Emptied first: the daemon appends, and an earlier `lvslab run` on this instance wrote
-    // the same run number's log.
-    await runtime.writeFile(lab.instance, r.name, files.log, '');
-    await runtime.startDaemon(lab.instance, r.name, {
-      name: 'route-monitor',
-      argv: ['ip', '-ts', 'monitor', 'route'],
-      pidFile: files.pid,
-      selfDaemonizing: false,
-      logFile: files.log,
-    });
+/** The routers each monitor runs on: routes on every router, neighbours where a VRRP VIP is reached. */
+export function monitoredRouters(lab: ResolvedLab, kind: MonitorKind): string[] {
+  if (kind === 'route') return lab.nodes.filter((n) => n.role === 'router').map((n) => n.name);
+  const routers = lab.services.filter((s) => s.announce === 'vrrp').flatMap((s) => vipNeighbourRouters(lab, s).map((r) => r.name));
+  return [...new Set(routers)];
+}
+
+const MONITOR_KINDS: MonitorKind[] = ['route', 'neigh'];
+
+/** Starts `ip -ts monitor route` (and `neigh`) on the routers; returns a function that stops them. */
+export async function startMonitors(runtime: Runtime, lab: ResolvedLab, run: number): Promise<() => Promise<void>> {
+  const started: Array<{ router: string; pid: string }> = [];
+  for (const kind of MONITOR_KINDS) {
+    for (const router of monitoredRouters(lab, kind)) {
+      const files = monitorFiles(runtime, lab.instance, router, run, kind);
+      // Emptied first: the daemon appends, and an earlier `lvslab run` on this instance wrote
+      // the same run number's log.
+      await runtime.writeFile(lab.instance, router, files.log, '');
+      await runtime.startDaemon(lab.instance, router, {
+        name: `${kind}-monitor`,
+        argv: ['ip', '-ts', 'monitor', kind],
+        pidFile: files.pid,
+        selfDaemonizing: false,
+        logFile: files.log,
+      });
+      started.push({ router, pid: files.pid });
+    }
   }
   return async () => {
-    for (const r of routers) {
-      const pid = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).pid))?.trim();
-      if (pid && /^\d+$/.test(pid)) await runtime.exec(lab.instance, r.name, ['kill', pid]);
+    for (const m of started) {
+      const pid = (await runtime.readFile(lab.instance, m.router, m.pid))?.trim();
+      if (pid && /^\d+$/.test(pid)) await runtime.exec(lab.instance, m.router, ['kill', pid]);
     }
   };
+}
+
+/** router -> what its monitor of `kind` wrote during the run. */
+export async function readMonitors(runtime: Runtime, lab: ResolvedLab, run: number, kind: MonitorKind): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const router of monitoredRouters(lab, kind)) {
+    out[router] = (await runtime.readFile(lab.instance, router, monitorFiles(runtime, lab.instance, router, run, kind).log)) ?? '';
+  }
+  return out;
 }
 
 /**

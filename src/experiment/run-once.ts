@@ -13,9 +13,11 @@ import { LvslabError } from '../util/errors.js';
 import { generatorArgv, generatorFiles, generatorScriptIn, GENERATOR_CONFIG_VERSION, type GeneratorConfig, type GeneratorSummary } from '../traffic/generator-types.js';
 import type { BoundExperiment } from './bind.js';
 import { performStep } from './actions.js';
-import { routeMonitorFiles, settleCounters, startRouteMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
+import { readMonitors, settleCounters, startMonitors, takeCounterSnapshot, takeSnapshot } from './collect.js';
 import type { ActionRecord, CaptureRecord, CounterSnapshot, Snapshot } from './types.js';
 import { startRunCaptures, type RunCaptures } from '../capture/run-captures.js';
+import { measureClockOffset } from '../host/clock.js';
+import { onHostClock, runClock, type RunClock } from './host-clock.js';
 
 /**
  * Time given to the generators' processes to start before the common first tick, beyond
@@ -53,10 +55,14 @@ export interface RawRun {
   generators: Array<{ client: string; service: string; requests: string; longLived: string; summary: GeneratorSummary | undefined }>;
   /** router -> `ip -ts monitor route` output. */
   routeMonitor: Record<string, string>;
+  /** router -> `ip -ts monitor neigh` output (routers that reach a VRRP VIP as a neighbour; absent in records of older runs). */
+  neighbourMonitor?: Record<string, string>;
   /** node -> daemon log name -> text (frr.log, keepalived.log, healthd.log, nginx-access.log). */
   logs: Record<string, Record<string, string>>;
   /** With --capture: each link's capture, its pcap already written to the run directory. */
   captures?: CaptureRecord[];
+  /** The lab host's clock against lvslab's, at the start and end; lvslab's timestamps above are already on the host's clock. */
+  clock: RunClock;
 }
 
 interface GeneratorJob {
@@ -75,7 +81,9 @@ export async function runOnce(
 ): Promise<RawRun> {
   const { runtime, lab } = session;
   const dataplane = session.decision.dataplane;
-  const stopMonitors = await startRouteMonitors(runtime, lab, run);
+  // Before anything is timed: the generators' start and every later figure use this offset.
+  const clockAtStart = await measureClockOffset(runtime.host);
+  const stopMonitors = await startMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const counterSnapshots: CounterSnapshot[] = [];
   const actions: ActionRecord[] = [];
@@ -102,7 +110,8 @@ export async function runOnce(
   }
   const trafficStart = Date.now() + START_LEAD_MS + (jobs.length + 1) * startMs;
   const trafficEnd = trafficStart + durationMs;
-  for (const job of jobs) job.config.startAt = trafficStart;
+  // The generators wait for this moment on the lab host's clock.
+  for (const job of jobs) job.config.startAt = Math.round(trafficStart + clockAtStart.offsetMs);
   try {
     for (const job of jobs) {
       const files = generatorFiles(job.dir, job.client);
@@ -197,13 +206,12 @@ export async function runOnce(
       };
     }),
   );
-  const routeMonitor: Record<string, string> = {};
-  for (const r of lab.nodes.filter((n) => n.role === 'router')) {
-    routeMonitor[r.name] = (await runtime.readFile(lab.instance, r.name, routeMonitorFiles(runtime, lab.instance, r.name, run).log)) ?? '';
-  }
+  const routeMonitor = await readMonitors(runtime, lab, run, 'route');
+  const neighbourMonitor = await readMonitors(runtime, lab, run, 'neigh');
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
-  return { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) };
+  const clock = runClock(clockAtStart, await measureClockOffset(runtime.host));
+  return onHostClock({ run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, neighbourMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) }, clock);
 }
 
 /** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */

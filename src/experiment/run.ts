@@ -79,10 +79,10 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
     if (opts.capture) await requireCapture(session.runtime);
   } else {
     const kind = opts.runtime ?? defaultRuntimeKind();
-    const host = probeHost(kind);
+    const runtime = await runtimeOfKind(kind, opts.runtimeSettings);
+    const host = probeHost(kind, runtime.host);
     const decision = await decideDataplane(opts.dataplane ?? lab.dataplane, lab, (await host).ipvs);
     bound = bindExperiment(loaded, lab, decision.dataplane);
-    const runtime = await runtimeOfKind(kind, opts.runtimeSettings);
     if (opts.capture) await requireCapture(runtime);
     const result = await up(runtime, { lab, dataplane: decision, host, timeoutMs: opts.upTimeoutMs }, events);
     session = result.session;
@@ -129,9 +129,9 @@ export async function runExperiment(opts: RunExperimentOptions, events: RunEvent
  */
 export async function requireCapture(runtime: Runtime): Promise<void> {
   if (runtime.captureLink || !runtime.nodeFilesOnHost) return;
-  const tcpdump = await checkTcpdump();
+  const tcpdump = await checkTcpdump(runtime.host);
   if (!tcpdump.ok) {
-    throw new LvslabError(`--capture runs tcpdump inside the lab's nodes, and ${runtime.kind} nodes run this host's programs: tcpdump is not installed here`, EXIT.hostNotReady, tcpdump.fix);
+    throw new LvslabError(`--capture runs tcpdump inside the lab's nodes, and ${runtime.kind} nodes run the lab host's programs: tcpdump is not installed on ${runtime.host.label}`, EXIT.hostNotReady, tcpdump.fix);
   }
 }
 

@@ -151,6 +151,8 @@ export interface ActionRecord {
   plannedAt: number;
   startedAt: number;
   doneAt: number;
+  /** On a remote lab host: ± how far these times (moved onto the host's clock) may be off it, ms. */
+  clockUncertaintyMs?: number;
   ok: boolean;
   detail: string;
 }
@@ -163,6 +165,26 @@ export interface RouteEvent {
   prefix: string;
   kind: 'add' | 'del' | 'change';
   nextHops: string[];
+  raw: string;
+}
+
+/**
+ * A change of a router's neighbour (ARP) entry seen by `ip -ts monitor neigh`: where a VRRP
+ * VIP lives, as the router sees it (the MAC behind the address).
+ */
+export interface NeighbourEvent {
+  t: number;
+  node: string;
+  /** The neighbour's IP address, e.g. 10.0.1.100. */
+  address: string;
+  dev?: string;
+  /** The MAC the entry names; absent while unresolved (INCOMPLETE, FAILED) or when deleted without one. */
+  lladdr?: string;
+  /** NUD states as printed: REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, ... */
+  state: string[];
+  deleted: boolean;
+  /** The lab's director whose interface has `lladdr`, found by the analysis (absent: none). */
+  director?: string;
   raw: string;
 }
 
@@ -208,6 +230,17 @@ export interface Snapshot {
       raw: string;
     }
   >;
+  /**
+   * VRRP-held services (absent in labs without one, and in older files): the directors
+   * holding the VIP, and each router's neighbour entry for it (null: no entry).
+   */
+  vrrp?: Record<string, VrrpSnapshot>;
+}
+
+export interface VrrpSnapshot {
+  vip: string;
+  holders: string[];
+  neighbours: Record<string, { lladdr?: string; state: string[]; /** The director with that MAC. */ director?: string } | null>;
 }
 
 /**
@@ -259,14 +292,19 @@ export const FIGURE_NAMES = [
   'failed_error',
   'outage_s', // first failed request after the first event to the last one before the service recovered
   'failed_after_recovery', // failed requests after that recovery, before the next event
+  'restore_outage_s', // the same from the first restore event: a director back before it can serve
   'longest_gap_s', // longest stretch with no successful request from any client
   'ospf_detection_s', // event -> FRR logs the neighbour Down
   'bfd_detection_s', // event -> bfdd logs the session with it up -> down (labs with ospf.bfd)
   'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)
   'route_restoration_s', // restore event -> VIP route has all next hops again
   'hc_removal_s', // real-server failure -> every director stopped sending to it
+  'vip_move_s', // failure of the VRRP VIP's holder -> the router's neighbour entry names another director's MAC
+  'vip_return_s', // its restore -> the entry names its MAC again, for good
   'chi2_p', // hits per real server vs configured weights
   'long_lived_broken',
+  'directors_before', // directors with new connections in the before phase
+  'busiest_director_share_before', // the largest director's share of them
   'servers_after', // distinct real servers answering in the after phase
   'directors_after', // directors with new connections in the after phase
   'nexthops.before',
@@ -285,6 +323,7 @@ export interface AssertionResult {
 }
 
 import type { ResultsTopology } from '../report/topology.js';
+import type { RunClock } from './host-clock.js';
 
 // ---------------------------------------------------------------------------
 // results.json (versioned; documented in docs/results-schema.md)
@@ -311,6 +350,11 @@ export interface Manifest {
   experimentFile: string;
   experimentSha256: string;
   host: { cpus: number; hostname: string };
+  /**
+   * Where the nodes ran — "this host", or the SSH target (--host) — and the clock offset
+   * between it and lvslab, measured at the run's start and end (absent in older records).
+   */
+  labHost?: { host: string; clock: RunClock };
   startedAt: string;
   finishedAt: string;
 }
@@ -393,6 +437,8 @@ export interface RunResults {
   /** Director counters read at each timeline step's start (older files lack it). */
   counterSnapshots?: CounterSnapshot[];
   routeEvents: RouteEvent[];
+  /** The routers' neighbour-entry changes (`ip -ts monitor neigh`), in labs with a VRRP VIP; absent otherwise. */
+  neighbourEvents?: NeighbourEvent[];
   /** Daemon log lines inside the traffic window (plus a margin). */
   logs: LogLine[];
   longLived: LongLivedEvent[];

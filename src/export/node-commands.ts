@@ -8,7 +8,8 @@
 // file. Every word written here is therefore checked to be a plain token (commandLine), and
 // the one shell used (to start a foreground daemon in the background) gets a fixed script
 // made of such tokens.
-import { FRR_HOST_DIRS, planNode, type NodePlan } from '../lab/node-setup.js';
+import { planNode, type NodePlan } from '../lab/node-setup.js';
+import { FRR_HOST_DIRS } from '../host/frr-dirs.js';
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls, type Sysctl } from '../render/sysctl.js';

@@ -5,7 +5,8 @@ import { chi2Figure } from './chi2.js';
 import { type FigureInput, buildContext } from './context.js';
 import { crossCheck } from './crosscheck.js';
 import { hcRemoval } from './health.js';
-import { computeHits, directorsAfter, serversAfter } from './hits.js';
+import { busiestDirectorShareBefore, computeHits, directorsAfter, directorsBefore, serversAfter } from './hits.js';
+import { vipMoveFigures } from './vrrp.js';
 import { longLivedBroken } from './longlived.js';
 import { bfdDetection, ospfDetection } from './ospf.js';
 import { requestFigures } from './requests.js';
@@ -29,6 +30,9 @@ export function computeFigures(input: FigureInput): ComputedFigures {
     hc_removal_s: hcRemoval(ctx),
     chi2_p: chi2Figure(ctx),
     long_lived_broken: longLivedBroken(ctx),
+    ...vipMoveFigures(ctx),
+    directors_before: directorsBefore(ctx),
+    busiest_director_share_before: busiestDirectorShareBefore(ctx),
     servers_after: serversAfter(ctx),
     directors_after: directorsAfter(ctx),
     'nexthops.before': nextHopsFigure(ctx, 'before'),

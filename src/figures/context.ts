@@ -7,6 +7,7 @@ import type {
   ExperimentFile,
   LogLine,
   LongLivedEvent,
+  NeighbourEvent,
   Phase,
   RequestRecord,
   RouteEvent,
@@ -25,6 +26,8 @@ export interface FigureInput {
   longLived: LongLivedEvent[];
   actions: ActionRecord[];
   routeEvents: RouteEvent[];
+  /** Routers' neighbour-entry changes (labs with a VRRP VIP; absent in older records). */
+  neighbourEvents?: NeighbourEvent[];
   /** Parsed daemon logs (src/logs): FRR, keepalived/healthd, nginx access logs. */
   logs: LogLine[];
   snapshots: Snapshot[];
@@ -68,9 +71,18 @@ export function eventTime(action: ActionRecord): number {
   return action.startedAt;
 }
 
-/** How long the step's command took, in seconds: the uncertainty of its moment. */
+/**
+ * The uncertainty of the step's moment, in seconds: how long its command took, widened on
+ * a remote lab host by the clock offset's uncertainty on both sides.
+ */
 export function eventSpreadS(action: ActionRecord): number {
-  return Math.max(0, action.doneAt - action.startedAt) / 1000;
+  return (Math.max(0, action.doneAt - action.startedAt) + 2 * (action.clockUncertaintyMs ?? 0)) / 1000;
+}
+
+/** eventSpreadS in words, for a figure's method: "the 0.012 s the step's command took" (and the clock's share). */
+export function eventSpreadText(action: ActionRecord): string {
+  const took = `the ${(Math.max(0, action.doneAt - action.startedAt) / 1000).toFixed(3)} s the step's command took`;
+  return action.clockUncertaintyMs ? `${took} and ±${(action.clockUncertaintyMs / 1000).toFixed(3)} s of the lab host's clock offset` : took;
 }
 
 export function buildContext(input: FigureInput): RunContext {

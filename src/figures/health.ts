@@ -3,7 +3,7 @@
 // disabled) that server.
 import type { ActionRecord, Figure } from '../experiment/types.js';
 import { parseCheckerDecision, takesServerOut } from '../logs/checker.js';
-import { FAILURE_ACTIONS, type RunContext, describeStep, eventSpreadS, eventTime, rel } from './context.js';
+import { FAILURE_ACTIONS, type RunContext, describeStep, eventSpreadS, eventSpreadText, eventTime, rel } from './context.js';
 import { absent, figure } from './figure.js';
 
 /** Daemons whose logs carry the checker's decisions, with their timestamp resolution in ms. */
@@ -62,7 +62,7 @@ export function hcRemoval(ctx: RunContext): Figure {
     Math.max(0, last.t - t0) / 1000,
     's',
     `${method}: ${stepText} -> ${found.map((f) => `${f.director} at ${rel(ctx, f.t)}`).join(', ')}; the last is ${last.director}.` +
-      `${truncation} Plus the ${eventSpreadS(action).toFixed(3)} s the step's command took.`,
+      `${truncation} Plus ${eventSpreadText(action)}.`,
     coarsest / 1000 + eventSpreadS(action),
   );
 }

@@ -82,3 +82,45 @@ export function directorsAfter(ctx: RunContext): Figure {
     1,
   );
 }
+
+/**
+ * Who carried the traffic before the first timeline step: the directors whose connection
+ * counter grew in the before phase (ECMP: every director; VRRP: the MASTER only).
+ */
+export function directorsBefore(ctx: RunContext): Figure {
+  const method = `Directors of service ${ctx.service.name} whose connection counter grew in the before phase`;
+  const counted = beforeCounts(ctx);
+  if (typeof counted === 'string') return absent('count', `${method}.`, counted);
+  const grew = counted.counts.filter(([, n]) => n > 0).map(([d]) => d).sort();
+  return figure(grew.length, 'count', `${method}. ${counted.method} Counts: ${counted.counts.map(([d, n]) => `${d} ${n}`).join(', ')}; grew: ${grew.join(', ') || 'none'}.`, 1);
+}
+
+/** The busiest director's share of the new connections in the before phase: 1/n for an even ECMP spread, 1 for active/standby. */
+export function busiestDirectorShareBefore(ctx: RunContext): Figure {
+  const method = `The largest director's share of service ${ctx.service.name}'s new connections in the before phase (its count / the sum over directors)`;
+  const counted = beforeCounts(ctx);
+  if (typeof counted === 'string') return absent('ratio', `${method}.`, counted);
+  const total = counted.counts.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return absent('ratio', `${method}.`, 'no director counted a connection in the before phase');
+  const [busiest, most] = counted.counts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  // A boundary read late or early moves each director's count by what that director took
+  // meanwhile, in proportion to its own rate: the share stays, and a director that took
+  // nothing keeps 0. So the share resolves one connection of the total.
+  return figure(
+    most / total,
+    'ratio',
+    `${method}: ${busiest} with ${most} of ${total}. ${counted.method} A boundary read early or late moves each director's count by what it took meanwhile, ` +
+      'in proportion to its own rate, so the share holds (a director that took nothing stays at 0); its resolution is one connection of the total.',
+    1 / total,
+  );
+}
+
+function beforeCounts(ctx: RunContext): { counts: Array<[string, number]>; method: string } | string {
+  if (!phaseRange(ctx, 'before')) return 'the run has no before phase';
+  const before = directorCounts(ctx).perPhase.before;
+  const entries = Object.entries(before.counts);
+  if (entries.length === 0) return `no director counters of service ${ctx.service.name} were read`;
+  const missing = entries.filter(([, n]) => n === null).map(([d]) => `${d}: ${before.measure.notMeasured[d] ?? 'not measured'}`);
+  if (missing.length > 0) return `not every director's before-phase count was measured (${missing.join('; ')})`;
+  return { counts: entries as Array<[string, number]>, method: before.measure.method };
+}

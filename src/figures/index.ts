@@ -6,6 +6,7 @@
 //                       to the last one before the service recovered (1 s with no failure
 //                       and >= 10 ok requests), before the next step (0 when none failed)
 //  failed_after_recovery  failed requests in that window after the recovery
+//  restore_outage_s     the same from the first restore step (a director back before it can serve)
 //  longest_gap_s        longest time between two consecutive ok request starts, all clients
 //  ospf_detection_s     first failure step on a VIP announcer -> first router ospfd line
 //                       saying that neighbour went Down/Deleted
@@ -14,8 +15,13 @@
 //  route_withdrawal_s   same step -> RouteEvent where the VIP/32 lost the announcer (latest router)
 //  route_restoration_s  its restore step -> RouteEvent with every earlier next hop back
 //  hc_removal_s         first real-server failure -> last director logging Removing/Disabling it
+//  vip_move_s           failure of a VRRP VIP's holder -> the routers' neighbour entry (ip -ts
+//                       monitor neigh) names another director's MAC (latest router)
+//  vip_return_s         its restore -> the entry names its MAC again until the records end
 //  chi2_p               Pearson goodness of fit of ok answers per server vs weights (> 0)
 //  long_lived_broken    LongLivedEvent breaks
+//  directors_before     directors whose connection counter grew in [traffic start, first step)
+//  busiest_director_share_before  the largest of those counts / their sum
 //  servers_after        distinct servers with ok answers in [last step, traffic end]
 //  directors_after      directors whose connection counter grew in the after phase
 //  nexthops.<phase>     VIP next hops of the first router in that phase's snapshot

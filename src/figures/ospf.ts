@@ -4,7 +4,7 @@
 import type { ActionRecord, Figure, LogLine } from '../experiment/types.js';
 import type { ResolvedNode } from '../model/types.js';
 import { isAdjacencyLoss, isBfdSessionLoss, parseBfdStateChange, parseOspfAdjacencyChange } from '../logs/frr.js';
-import { type RunContext, addressesOf, describeStep, eventSpreadS, eventTime, firstAnnouncerFailure, nodesOfRole, rel, vipPrefix } from './context.js';
+import { type RunContext, addressesOf, describeStep, eventSpreadS, eventSpreadText, eventTime, firstAnnouncerFailure, nodesOfRole, rel, vipPrefix } from './context.js';
 import { absent, figure } from './figure.js';
 
 /** FRR logs with millisecond timestamps (lvslab renders `log timestamp precision 3`). */
@@ -39,7 +39,7 @@ function firstRouterLine(ctx: RunContext, daemon: string, names: (text: string, 
 }
 
 function resolutionText(action: ActionRecord): string {
-  return `Resolution: FRR's ms timestamps plus the ${eventSpreadS(action).toFixed(3)} s the step's command took.`;
+  return `Resolution: FRR's ms timestamps plus ${eventSpreadText(action)}.`;
 }
 
 /** What noticing a silent failure waits for on this node's OSPF interfaces: BFD's detection time, or the dead interval. */

@@ -1,7 +1,8 @@
-// Figures from the clients' request records: counts, the outage around the first failure,
-// and the longest stretch without a successful answer.
+// Figures from the clients' request records: counts, the outage around the first failure
+// and the one after the restore, and the longest stretch without a successful answer.
 import type { Figure, RequestOutcome, RequestRecord } from '../experiment/types.js';
-import { FAILURE_ACTIONS, type RunContext, describeStep, eventTime, median, rel } from './context.js';
+import type { ActionRecord } from '../experiment/types.js';
+import { FAILURE_ACTIONS, RESTORE_ACTIONS, type RunContext, describeStep, eventTime, median, rel } from './context.js';
 import { absent, figure } from './figure.js';
 
 export type RequestFigureName =
@@ -14,6 +15,7 @@ export type RequestFigureName =
   | 'failed_error'
   | 'outage_s'
   | 'failed_after_recovery'
+  | 'restore_outage_s'
   | 'longest_gap_s';
 
 const FAILED_KINDS: Array<Exclude<RequestOutcome, 'ok'>> = ['refused', 'reset', 'timeout', 'error'];
@@ -51,6 +53,7 @@ export function requestFigures(ctx: RunContext): Record<RequestFigureName, Figur
         : figure((total - failed) / total, 'ratio', `ok requests / all requests over every ${source}.`, 1 / total),
     ...byKind,
     ...outageFigures(ctx),
+    restore_outage_s: restoreOutage(ctx),
     longest_gap_s: longestGap(ctx),
   };
 }
@@ -66,16 +69,41 @@ export const RECOVERY_MS = 1000;
 export const RECOVERY_MIN_OK = 10;
 
 function outageFigures(ctx: RunContext): { outage_s: Figure; failed_after_recovery: Figure } {
-  const spacing = requestSpacingS(ctx.requests);
   const firstFailure = ctx.events.find((a) => FAILURE_ACTIONS.has(a.action));
+  const { outage, afterRecovery } = outageAfter(ctx, firstFailure, 'the first failure event');
+  return { outage_s: outage, failed_after_recovery: afterRecovery };
+}
+
+/**
+ * The outage the first restore after the first failure causes, measured as outage_s is:
+ * a restored director may take traffic before it can serve it (its health checks marked
+ * the real servers down while it was cut off), and a VRRP MASTER that comes back preempts
+ * its backup at once.
+ */
+function restoreOutage(ctx: RunContext): Figure {
+  const firstFailure = ctx.events.find((a) => FAILURE_ACTIONS.has(a.action));
+  const restore = firstFailure && ctx.events.find((a) => RESTORE_ACTIONS.has(a.action) && eventTime(a) >= eventTime(firstFailure));
+  if (!restore) {
+    return absent('s', 'Outage at/after the first restore event, measured as outage_s (first to last failed request before the service recovered).', firstFailure ? 'the timeline restores nothing after its first failure' : 'the timeline has no failure event');
+  }
+  return outageAfter(ctx, restore, 'the first restore event').outage;
+}
+
+/**
+ * From the first failed request at/after `event` (anywhere in the run without one) to the
+ * last one before the service recovered, within [event, next event); and the failures
+ * in that window after the recovery.
+ */
+function outageAfter(ctx: RunContext, event: ActionRecord | undefined, label: string): { outage: Figure; afterRecovery: Figure } {
+  const spacing = requestSpacingS(ctx.requests);
   let from = -Infinity;
   let to = Infinity;
   let window: string;
-  if (firstFailure) {
-    from = eventTime(firstFailure);
+  if (event) {
+    from = eventTime(event);
     const next = ctx.events.find((a) => eventTime(a) > from);
     to = next ? eventTime(next) : Infinity;
-    window = `at/after the first failure event, ${describeStep(ctx, firstFailure)}, and before ${next ? describeStep(ctx, next) : 'the end of the run'}`;
+    window = `at/after ${label}, ${describeStep(ctx, event)}, and before ${next ? describeStep(ctx, next) : 'the end of the run'}`;
   } else {
     window = 'anywhere in the run (its timeline has no failure event)';
   }
@@ -88,8 +116,8 @@ function outageFigures(ctx: RunContext): { outage_s: Figure; failed_after_recove
   const afterMethod = `Failed requests ${window} that started after the service had recovered from the outage. ${recoveryRule}`;
   if (failures.length === 0) {
     return {
-      outage_s: figure(0, 's', `No request failed ${window} (RequestRecord.outcome of every client), so the outage is 0.${sampling}${outsideText}`, spacing),
-      failed_after_recovery: figure(0, 'count', `${afterMethod} None failed in the window.`, 1),
+      outage: figure(0, 's', `No request failed ${window} (RequestRecord.outcome of every client), so the outage is 0.${sampling}${outsideText}`, spacing),
+      afterRecovery: figure(0, 'count', `${afterMethod} None failed in the window.`, 1),
     };
   }
   // The outage ends at the last failure before the first recovered stretch.
@@ -111,14 +139,14 @@ function outageFigures(ctx: RunContext): { outage_s: Figure; failed_after_recove
       ? ` ${later} later failed request(s) in the window, from ${rel(ctx, failures[last + 1]!.t)} on, came after the service had recovered: they are counted in failed_after_recovery.`
       : '';
   return {
-    outage_s: figure(
+    outage: figure(
       (end.t - first.t) / 1000,
       's',
       `Start of the first failed request (${rel(ctx, first.t)}) to the start of the last failed request before the service recovered (${rel(ctx, end.t)}) ${window}: ` +
         `${last + 1} failed requests of all clients merged (RequestRecord.t, outcome != ok). ${recoveryRule}${laterText}${sampling}${outsideText}`,
       spacing,
     ),
-    failed_after_recovery: figure(later, 'count', `${afterMethod}${later > 0 ? ` The first started at ${rel(ctx, failures[last + 1]!.t)}.` : ''}`, 1),
+    afterRecovery: figure(later, 'count', `${afterMethod}${later > 0 ? ` The first started at ${rel(ctx, failures[last + 1]!.t)}.` : ''}`, 1),
   };
 }
 

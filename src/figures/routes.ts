@@ -9,6 +9,7 @@ import {
   addressesOf,
   describeStep,
   eventSpreadS,
+  eventSpreadText,
   eventTime,
   firstAnnouncerFailure,
   nodesOfRole,
@@ -101,7 +102,7 @@ export function routeFigures(ctx: RunContext): { route_withdrawal_s: Figure; rou
         (latest.withdrawnAt!.t - t0) / 1000,
         's',
         `${withdrawalMethod}: ${stepText} -> ${latest.router}'s route ${latest.withdrawnAt!.kind === 'del' ? 'was deleted' : `changed to ${latest.withdrawnAt!.nextHops.join(', ') || 'no next hop'}`} at ${rel(ctx, latest.withdrawnAt!.t)}` +
-          ` (without ${who}). Resolution: the monitor's µs timestamps plus the ${eventSpreadS(action).toFixed(3)} s the step's command took.`,
+          ` (without ${who}). Resolution: the monitor's µs timestamps plus ${eventSpreadText(action)}.`,
         resolution,
       );
     }
@@ -139,7 +140,7 @@ export function routeFigures(ctx: RunContext): { route_withdrawal_s: Figure; rou
       (latest.at!.t - r0) / 1000,
       's',
       `${restorationMethod}: ${restoreText} -> ${latest.watch.router}'s route has ${latest.at!.nextHops.join(', ')} at ${rel(ctx, latest.at!.t)} ` +
-        `(it had ${latest.wanted.join(', ') || 'an unknown set'} before the failure). Resolution: the monitor's µs timestamps plus the ${eventSpreadS(restore).toFixed(3)} s the step's command took.`,
+        `(it had ${latest.wanted.join(', ') || 'an unknown set'} before the failure). Resolution: the monitor's µs timestamps plus ${eventSpreadText(restore)}.`,
       MONITOR_RESOLUTION_S + eventSpreadS(restore),
     ),
   };

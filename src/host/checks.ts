@@ -2,9 +2,8 @@
 // checks every runtime needs (root, iproute2, the kernel's IPVS). Each runtime brings its own
 // checks in its registry entry (src/runtime/registry.ts); src/host/requirements.ts puts
 // them together for `doctor` and for `up`'s preflight.
-import { access, constants } from 'node:fs/promises';
 import { detectIpvs } from '../dataplane/detect.js';
-import { haveCommand } from '../util/exec.js';
+import { hostHasCommand, type LabHost } from './host.js';
 
 export interface HostCheck {
   id: string;
@@ -18,27 +17,38 @@ export interface HostCheck {
 }
 
 /**
- * A check and who needs it: `up` runs the `always` ones plus those of its dataplane;
- * `doctor` runs all of them, `doctor`-only ones included.
+ * A check and who needs it: `up` runs the `always` ones plus those of its dataplane, and
+ * `keepalived` ones wherever keepalived runs (kernel IPVS, or a VRRP-held VIP on either
+ * dataplane); `doctor` runs all of them, `doctor`-only ones included.
  */
 export interface HostRequirement {
-  neededBy: 'always' | 'ipvs' | 'nftables' | 'doctor';
-  check: () => Promise<HostCheck>;
+  neededBy: 'always' | 'ipvs' | 'nftables' | 'keepalived' | 'doctor';
+  /** Checks the lab host: this machine, or the one --host names. */
+  check: (host: LabHost) => Promise<HostCheck>;
 }
 
 const INSTALL = 'scripts/install-deps.sh   (or: apt-get install -y';
 
-export async function commandCheck(id: string, cmd: string, pkg: string, optional = false): Promise<HostCheck> {
-  const ok = await haveCommand(cmd);
+export async function commandCheck(host: LabHost, id: string, cmd: string, pkg: string, optional = false): Promise<HostCheck> {
+  const ok = await hostHasCommand(host, cmd);
   return { id, ok, detail: ok ? `${cmd} found` : `${cmd} not found`, fix: ok ? undefined : `${INSTALL} ${pkg})`, optional };
 }
 
-export async function fileCheck(id: string, path: string, pkg: string): Promise<HostCheck> {
-  const ok = await access(path, constants.X_OK).then(() => true, () => false);
+export async function fileCheck(host: LabHost, id: string, path: string, pkg: string): Promise<HostCheck> {
+  const ok = (await host.run(['test', '-x', path])).code === 0;
   return { id, ok, detail: ok ? `${path} found` : `${path} missing`, fix: ok ? undefined : `${INSTALL} ${pkg})` };
 }
 
-export async function checkRoot(): Promise<HostCheck> {
+export async function checkRoot(host: LabHost): Promise<HostCheck> {
+  if (host.remote) {
+    const ok = (await host.run(['id', '-u'])).stdout.trim() === '0';
+    return {
+      id: 'root',
+      ok,
+      detail: ok ? `logged in to ${host.label} as root` : `${host.label} is not a root login: namespaces, interfaces and daemons need root there`,
+      fix: ok ? undefined : `--host root@${host.label.replace(/^[^@]*@/, '')}   (with your key in root's ~/.ssh/authorized_keys)`,
+    };
+  }
   const ok = process.getuid?.() === 0;
   return {
     id: 'root',
@@ -48,8 +58,8 @@ export async function checkRoot(): Promise<HostCheck> {
   };
 }
 
-export async function checkIpvs(): Promise<HostCheck> {
-  const ipvs = await detectIpvs();
+export async function checkIpvs(host: LabHost): Promise<HostCheck> {
+  const ipvs = await detectIpvs(host);
   return {
     id: 'ip_vs',
     ok: ipvs.available,
@@ -63,15 +73,15 @@ export async function checkIpvs(): Promise<HostCheck> {
  * tcpdump on this host: `run --capture` runs it inside the nodes of a runtime without a
  * capture of its own, and netns nodes run this host's programs. Only --capture needs it.
  */
-export async function checkTcpdump(): Promise<HostCheck> {
-  const found = await commandCheck('tcpdump', 'tcpdump', 'tcpdump', true);
+export async function checkTcpdump(host: LabHost): Promise<HostCheck> {
+  const found = await commandCheck(host, 'tcpdump', 'tcpdump', 'tcpdump', true);
   return found.ok ? found : { ...found, detail: `${found.detail} (only run --capture needs it)` };
 }
 
 /** What every runtime needs of this host, whichever runs the nodes. */
 export const HOST_WIDE_REQUIREMENTS: readonly HostRequirement[] = [
   { neededBy: 'always', check: checkRoot },
-  { neededBy: 'always', check: () => commandCheck('iproute2', 'ip', 'iproute2') },
+  { neededBy: 'always', check: (host) => commandCheck(host, 'iproute2', 'ip', 'iproute2') },
   // `up` probes IPVS itself when it decides the dataplane.
   { neededBy: 'doctor', check: checkIpvs },
 ];

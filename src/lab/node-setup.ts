@@ -3,11 +3,12 @@
 // (lab/up.ts), and the tests check plans without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
 import { frrLogFile, renderFrrConf, renderFrrDaemonConfs, runsBfd } from '../render/frr.js';
-import { renderKeepalivedConf } from '../render/keepalived.js';
+import { renderKeepalivedConf, runsKeepalived } from '../render/keepalived.js';
 import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
 import { healthdArgv, healthdFiles, healthdScriptIn } from '../dataplane/healthd-types.js';
 import { healthdConfigFor } from './dataplane-state.js';
+import { FRR_HOST_DIRS } from '../host/frr-dirs.js';
 
 export interface PlannedFile {
   path: string;
@@ -45,17 +46,18 @@ function runsDirectorDataplane(node: ResolvedNode): boolean {
 }
 
 /** FRR's daemons on a node, in start order (see planNode). */
-function frrDaemonsOf(lab: ResolvedLab, node: ResolvedNode): Array<'zebra' | 'bfdd' | 'ospfd'> {
+function frrDaemonsOf(lab: Pick<ResolvedLab, 'ospf'>, node: ResolvedNode): Array<'zebra' | 'bfdd' | 'ospfd'> {
   if (!runsFrr(node)) return [];
   return runsBfd(lab, node) ? ['zebra', 'bfdd', 'ospfd'] : ['zebra', 'ospfd'];
 }
 
 /** Names of the daemons planNode starts on a node, without rendering anything. */
-export function daemonsOf(lab: ResolvedLab, node: ResolvedNode, dataplane: Dataplane): string[] {
+export function daemonsOf(lab: Pick<ResolvedLab, 'services' | 'ospf'>, node: ResolvedNode, dataplane: Dataplane): string[] {
   return [
     ...frrDaemonsOf(lab, node),
     ...(runsNginx(node) ? ['nginx'] : []),
-    ...(runsDirectorDataplane(node) ? [dataplane === 'ipvs' ? 'keepalived' : 'healthd'] : []),
+    ...(runsKeepalived(lab, node, dataplane) ? ['keepalived'] : []),
+    ...(runsDirectorDataplane(node) && dataplane === 'nftables' ? ['healthd'] : []),
   ];
 }
 
@@ -125,16 +127,18 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   }
 
   if (runsDirectorDataplane(node)) {
-    if (dataplane === 'ipvs') {
+    // keepalived: IPVS and its health checks, and VRRP on either dataplane (on the fallback
+    // it holds the VIP only, and the health daemon below does the rest).
+    if (runsKeepalived(lab, node, dataplane)) {
       const conf = `${paths.conf}/keepalived.conf`;
-      plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths) });
+      plan.files.push({ path: conf, content: renderKeepalivedConf(lab, node, paths, dataplane) });
       const log = `${paths.log}/keepalived.log`;
       plan.logs.push(log);
       plan.serviceDaemons.push({
         name: 'keepalived',
         // In the foreground (-n) with console logging (-l, -D detail, -G no syslog): the
         // runtime keeps its output in keepalived.log, where experiments read the checker's
-        // timestamped decisions.
+        // timestamped decisions and the VRRP state changes.
         // stdbuf: keepalived's checker child writes through stdio, which is block-buffered
         // when stdout is a file; line buffering (inherited by the children) puts every
         // decision in the log when it is made.
@@ -147,7 +151,8 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
         selfDaemonizing: false,
         logFile: log,
       });
-    } else {
+    }
+    if (dataplane === 'nftables') {
       // No kernel IPVS: lvslab's health daemon programs the nftables fallback and runs
       // keepalived-style checks (src/dataplane/healthd.ts).
       const files = healthdFiles(paths);
@@ -158,13 +163,6 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   }
   return plan;
 }
-
-/**
- * FRR writes outside its pathspace: a shared /run/frr/ospfd-gr.json, /run/frr/<pathspace>/
- * and crash-log buffers in /var/tmp/frr/<daemon>.<pid>/. Its daemons declare both as
- * privateDirs, so a runtime whose nodes share the host's filesystem gives each node its own.
- */
-export const FRR_HOST_DIRS = ['/run/frr', '/var/tmp/frr'] as const;
 
 /** Writes the node's files and starts its routing daemons, in order. */
 export async function startRouting(runtime: Runtime, instance: string, plan: NodePlan): Promise<void> {

@@ -1,7 +1,8 @@
-// Reading the state of running nodes: FRR over vtysh, the kernel over `ip -j`, IPVS over
-// ipvsadm. Parsers are pure and exported for tests; readers go through the runtime so they
-// work the same on every runtime.
-import type { ResolvedLab } from '../model/types.js';
+// Reading the state of running nodes: FRR over vtysh, the kernel over `ip -j` (routes,
+// addresses, neighbour entries), IPVS over ipvsadm. Parsers are pure and exported for
+// tests; readers go through the runtime so they work the same on every runtime.
+import type { ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
+import { cidrHolds } from '../model/addr.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readNftCountersWithRaw } from '../dataplane/counters.js';
 
@@ -215,4 +216,55 @@ export async function readDirectorConnections(
     );
   }
   return result;
+}
+
+/** A neighbour (ARP) entry as `ip -j neigh show` prints it. */
+export interface NeighbourEntry {
+  dst: string;
+  dev: string;
+  /** Absent while the entry is unresolved (INCOMPLETE, FAILED). */
+  lladdr?: string;
+  state: string[];
+}
+
+/** States in which the kernel sends to the entry's MAC without asking first. */
+const RESOLVED_STATES = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT', 'NOARP']);
+
+/** Whether a neighbour entry names a MAC the kernel sends to. */
+export function neighbourResolved(entry: NeighbourEntry | undefined): boolean {
+  return !!entry?.lladdr && entry.state.some((s) => RESOLVED_STATES.has(s));
+}
+
+/** The node's neighbour entry for `address`, if it has one. */
+export async function readNeighbour(runtime: Runtime, instance: string, node: string, address: string): Promise<NeighbourEntry | undefined> {
+  const r = await runtime.exec(instance, node, ['ip', '-j', 'neigh', 'show', 'to', address]);
+  if (r.code !== 0) throw new Error(`ip neigh on ${node}: ${r.stderr.trim()}`);
+  const entries = JSON.parse(r.stdout || '[]') as NeighbourEntry[];
+  return entries.find((e) => e.dst === address);
+}
+
+/** Whether `address` is configured on one of the node's interfaces (a VRRP MASTER holds its VIP). */
+export async function holdsAddress(runtime: Runtime, instance: string, node: string, address: string): Promise<boolean> {
+  const r = await runtime.exec(instance, node, ['ip', '-j', '-4', 'addr', 'show']);
+  if (r.code !== 0) throw new Error(`ip addr on ${node}: ${r.stderr.trim()}`);
+  const links = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local?: string }> }>;
+  return links.some((l) => (l.addr_info ?? []).some((a) => a.local === address));
+}
+
+/** The directors of a VRRP service that hold its VIP now (one when VRRP has converged). */
+export async function readVipHolders(runtime: Runtime, lab: ResolvedLab, service: ResolvedService): Promise<string[]> {
+  const held = await Promise.all(service.directors.map((d) => holdsAddress(runtime, lab.instance, d, service.vip)));
+  return service.directors.filter((_, i) => held[i]);
+}
+
+/** Routers attached to a segment whose subnet holds the VIP: they reach a VRRP VIP as a neighbour. */
+export function vipNeighbourRouters(lab: ResolvedLab, service: ResolvedService): ResolvedNode[] {
+  return lab.nodes.filter((n) => n.role === 'router' && n.interfaces.some((i) => i.attachment.kind === 'segment' && cidrHolds(i.subnet, service.vip)));
+}
+
+/** The director whose interface has this MAC, if any: who a router's neighbour entry points at. */
+export function directorWithMac(lab: ResolvedLab, mac: string | undefined): string | undefined {
+  if (!mac) return undefined;
+  const wanted = mac.toLowerCase();
+  return lab.nodes.find((n) => n.role === 'director' && n.interfaces.some((i) => i.mac.toLowerCase() === wanted))?.name;
 }

@@ -3,13 +3,26 @@
 //  - on a lab with BFD, every router's BFD session with each director is up (a failure
 //    would otherwise only be noticed by the dead timer, which is what BFD is there to beat),
 //  - every router's kernel route to each OSPF-announced VIP has one next hop per director,
+//  - every VRRP-held VIP is held by exactly one director (the MASTER), and each router on
+//    its segment has a resolved neighbour entry for it naming that director's MAC,
 //  - every director sees every real server healthy (IPVS table, or the fallback's health state),
 //  - every client gets an answer from every VIP.
 // Each check returns a one-line diagnosis so a timeout can say exactly what is missing.
 import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readFallbackHealth } from './dataplane-state.js';
-import { nextHopsOf, parseIpvsadmList, readBfdPeers, readKernelRoute, readOspfNeighbors } from './observe.js';
+import {
+  directorWithMac,
+  neighbourResolved,
+  nextHopsOf,
+  parseIpvsadmList,
+  readBfdPeers,
+  readKernelRoute,
+  readNeighbour,
+  readOspfNeighbors,
+  readVipHolders,
+  vipNeighbourRouters,
+} from './observe.js';
 
 export interface ReadinessCheck {
   /** e.g. "ospf router~lb1", "route router 10.0.1.100/32", "health lb1 web", "reach client1 web". */
@@ -29,6 +42,7 @@ export async function checkReadiness(runtime: Runtime, lab: ResolvedLab, datapla
       ...routers(lab).map((r) => checkAdjacencies(runtime, lab, r)),
       ...(lab.ospf.bfd ? routers(lab).map((r) => checkBfdSessions(runtime, lab, r)) : []),
       ...routers(lab).filter((r) => r.ospf?.installRoutes).map((r) => checkVipRoutes(runtime, lab, r)),
+      ...lab.services.filter((s) => s.announce === 'vrrp').map((s) => checkVrrp(runtime, lab, s)),
       ...lab.nodes.filter((n) => n.role === 'director').map((d) => checkHealth(runtime, lab, d, dataplane)),
       ...lab.nodes.filter((n) => n.role === 'client').map((c) => checkReach(runtime, lab, c)),
     ])
@@ -122,6 +136,41 @@ async function checkVipRoutes(runtime: Runtime, lab: ResolvedLab, router: Resolv
       };
     }),
   );
+}
+
+/**
+ * A VRRP pair is ready when exactly one director holds the VIP and every router on its
+ * segment sends to that director: its neighbour entry for the VIP names the holder's MAC.
+ * The entry appears once the router forwards a first packet to the VIP (the clients'
+ * reach checks send one).
+ */
+async function checkVrrp(runtime: Runtime, lab: ResolvedLab, service: ResolvedService): Promise<ReadinessCheck[]> {
+  const name = `vrrp ${service.name}`;
+  const holders = await readVipHolders(runtime, lab, service).catch((err: unknown) => err as Error);
+  if (holders instanceof Error) return [{ name, ok: false, detail: `cannot read who holds ${service.vip}: ${holders.message}` }];
+  const master = holders.length === 1 ? holders[0]! : undefined;
+  let detail: string;
+  if (master) detail = `${master} holds ${service.vip} (MASTER)`;
+  else if (holders.length === 0) detail = `no director holds ${service.vip} yet (VRRP has not elected a MASTER among ${service.directors.join(', ')})`;
+  else detail = `${holders.join(' and ')} all hold ${service.vip}, want exactly one`;
+  const holding: ReadinessCheck = { name, ok: master !== undefined, detail };
+  const neighbours = await Promise.all(
+    vipNeighbourRouters(lab, service).map(async (router): Promise<ReadinessCheck> => {
+      const check = `neighbour ${router.name} ${service.vip}`;
+      const entry = await readNeighbour(runtime, lab.instance, router.name, service.vip).catch(() => undefined);
+      const pointsAt = directorWithMac(lab, entry?.lladdr);
+      if (!entry || !neighbourResolved(entry)) {
+        return { name: check, ok: false, detail: `${router.name} has no resolved neighbour entry for ${service.vip} yet${entry ? ` (${entry.state.join(',')})` : ''}` };
+      }
+      const ok = master !== undefined && pointsAt === master;
+      return {
+        name: check,
+        ok,
+        detail: `${router.name}: ${service.vip} is at ${entry.lladdr} (${pointsAt ?? 'no director'}, ${entry.state.join(',')})${ok ? '' : `, want ${master ?? 'the MASTER'}'s MAC`}`,
+      };
+    }),
+  );
+  return [holding, ...neighbours];
 }
 
 async function checkHealth(runtime: Runtime, lab: ResolvedLab, director: ResolvedNode, dataplane: Dataplane): Promise<ReadinessCheck[]> {

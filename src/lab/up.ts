@@ -6,6 +6,8 @@ import type { DataplaneChoice, ResolvedLab } from '../model/types.js';
 import { renderNodeNetwork } from '../render/network.js';
 import { renderSysctls } from '../render/sysctl.js';
 import type { Runtime, RuntimeKind } from '../runtime/runtime.js';
+import type { LabHost } from '../host/host.js';
+import { HOST_SETTING } from '../host/open.js';
 import { detectIpvs, type KernelFeature } from '../dataplane/detect.js';
 import { fallbackLimitations } from './dataplane-state.js';
 import { upPreflight, type UpPreflight } from '../host/requirements.js';
@@ -15,7 +17,7 @@ import { checkInstanceName } from '../model/names.js';
 import { startRouting, startServices } from './node-setup.js';
 import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from '../runtime/instance-record.js';
-import { ensureFrrHostDirs } from './frr-host-dirs.js';
+import { ensureFrrHostDirs } from '../host/frr-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
 import { planNodes, type DataplaneDecision, type LabSession } from './session.js';
 
@@ -63,8 +65,8 @@ export interface HostProbe {
  * Probes the host for a lab on this runtime (kernel IPVS, the runtime's host checks). They
  * take about as long as loading a lab and do not depend on it: callers start them first.
  */
-export function probeHost(kind: RuntimeKind): Promise<HostProbe> {
-  const probe = Promise.all([detectIpvs(), upPreflight(kind)]).then(([ipvs, preflight]) => ({ ipvs, preflight }));
+export function probeHost(kind: RuntimeKind, host: LabHost): Promise<HostProbe> {
+  const probe = Promise.all([detectIpvs(host), upPreflight(kind, host)]).then(([ipvs, preflight]) => ({ ipvs, preflight }));
   probe.catch(() => {}); // awaited by up; keeps an early validation error from leaving it unhandled
   return probe;
 }
@@ -109,12 +111,12 @@ export async function decideDataplane(
 export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): Promise<UpResult> {
   const started = opts.startedAt ?? Date.now();
   const { lab } = opts;
-  const host = opts.host ?? probeHost(runtime.kind);
+  const host = opts.host ?? probeHost(runtime.kind, runtime.host);
 
   events.stageStart('host', 'checking the host');
   const { ipvs, preflight } = await host;
   const decision = typeof opts.dataplane === 'object' ? opts.dataplane : await decideDataplane(opts.dataplane ?? lab.dataplane, lab, ipvs);
-  const missing = preflight.missing(decision.dataplane);
+  const missing = preflight.missing(decision.dataplane, { keepalived: lab.services.some((s) => s.announce === 'vrrp') });
   if (missing.length > 0) {
     throw new LvslabError(
       `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
@@ -129,7 +131,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
       `lvslab down ${lab.instance}   or   lvslab up ${lab.name} --name <another-name>`,
     );
   }
-  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs();
+  if (runtime.nodeFilesOnHost) await ensureFrrHostDirs(runtime.host);
   events.stageDone('host', `host ready, dataplane: ${decision.dataplane}`);
   if (decision.notice) events.notice(decision.notice);
 
@@ -148,8 +150,9 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     lab,
   };
   const recordSettings = () => {
-    const settings = runtime.recordedSettings?.(lab.instance);
-    if (settings) state.runtimeSettings = settings;
+    // The lab host, whatever the runtime: status, exec, run and down go back there.
+    const settings = { ...(runtime.host.spec ? { [HOST_SETTING]: runtime.host.spec } : {}), ...runtime.recordedSettings?.(lab.instance) };
+    if (Object.keys(settings).length > 0) state.runtimeSettings = settings;
   };
   recordSettings();
   // Recorded first, so a crash or kill -9 from here on leaves something `down` can read.
@@ -176,7 +179,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     throwIfAborted(interrupted.signal);
     events.stageDone('create', `nodes created and daemons started (${Date.now() - started} ms)`);
 
-    events.stageStart('ready', 'waiting for OSPF adjacencies, ECMP routes and healthy real servers');
+    events.stageStart('ready', `waiting for ${readinessWaitText(lab)}`);
     const waited = await pollUntil(
       async () => {
         throwIfAborted(interrupted.signal);
@@ -206,7 +209,17 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   } catch (err) {
     if (!opts.keepOnFailure) {
       events.stageStart('rollback', `rolling back ${lab.instance}`);
-      await runtime.destroy(lab.instance);
+      try {
+        await runtime.destroy(lab.instance);
+      } catch (rollbackErr) {
+        // Say both: why up failed, and that something may be left for a later down (the record stays).
+        events.stageFail('rollback', `could not roll back ${lab.instance}`);
+        throw new LvslabError(
+          `${(err as Error).message}\nand rolling back failed too: ${(rollbackErr as Error).message}`,
+          err instanceof LvslabError ? err.exitCode : EXIT.failure,
+          `lvslab down ${lab.instance}   (once ${runtime.host.remote ? `${runtime.host.label} answers again` : 'the cause is fixed'}: the instance record is kept for it)`,
+        );
+      }
       events.stageDone('rollback', `rolled back: nothing of ${lab.instance} is left`);
     }
     if (interrupted.signal.aborted) throw new LvslabError(`interrupted: ${lab.instance} was rolled back`, EXIT.failure);
@@ -222,6 +235,14 @@ function logHint(runtime: Runtime, lab: ResolvedLab): string {
   const log = runtime.nodePaths(lab.instance, lab.nodes[0]!.name).log;
   if (runtime.nodeFilesOnHost) return `logs: ${log.replace(/\/nodes\/[^/]+\/log$/, '/nodes/*/log/')} (with --keep-on-failure they stay)`;
   return `logs: ${log}/ in each node; keep the nodes with --keep-on-failure, then lvslab exec NODE -- ls ${log}`;
+}
+
+/** What the readiness checks of this lab wait for, in the words of the stage line. */
+function readinessWaitText(lab: ResolvedLab): string {
+  const parts: string[] = [];
+  if (lab.services.some((s) => s.announce === 'ospf')) parts.push('OSPF adjacencies, ECMP routes');
+  if (lab.services.some((s) => s.announce === 'vrrp')) parts.push('a VRRP MASTER holding the VIP');
+  return [...parts, 'healthy real servers'].join(', ').replace(/, ([^,]*)$/, ' and $1');
 }
 
 function throwIfAborted(signal: AbortSignal): void {

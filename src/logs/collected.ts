@@ -1,9 +1,9 @@
-// From what a run collected on the nodes (file name -> text per node) to LogLines and
-// RouteEvents, choosing the parser by the file's name as the runtime writes it.
-import type { LogLine, RouteEvent } from '../experiment/types.js';
+// From what a run collected on the nodes (file name -> text per node) to LogLines,
+// RouteEvents and NeighbourEvents, choosing the parser by the file's name as the runtime writes it.
+import type { LogLine, NeighbourEvent, RouteEvent } from '../experiment/types.js';
 import { parseFrrLog } from './frr.js';
 import { parseHealthdLog } from './healthd.js';
-import { parseIpMonitorRoute } from './ip-monitor.js';
+import { parseIpMonitorNeigh, parseIpMonitorRoute } from './ip-monitor.js';
 import { parseKeepalivedLog } from './keepalived.js';
 import { parseNginxAccessLog } from './nginx.js';
 import type { LogTimeZone } from './time.js';
@@ -47,5 +47,12 @@ export function parseRouteMonitors(
         ...(options.present?.[node] ? { present: options.present[node] } : {}),
       }),
     )
+    .sort((a, b) => a.t - b.t);
+}
+
+/** NeighbourEvents of every router's `ip -ts monitor neigh` output, sorted by time. */
+export function parseNeighbourMonitors(monitors: Record<string, string>, options: { timeZone?: LogTimeZone } = {}): NeighbourEvent[] {
+  return Object.entries(monitors)
+    .flatMap(([node, text]) => parseIpMonitorNeigh(text, { node, ...(options.timeZone ? { timeZone: options.timeZone } : {}) }))
     .sort((a, b) => a.t - b.t);
 }

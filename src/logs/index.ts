@@ -5,5 +5,5 @@ export { parseKeepalivedLog, KEEPALIVED_LOG_RESOLUTION_MS } from './keepalived.j
 export { parseHealthdLog, HEALTHD_LOG_RESOLUTION_MS } from './healthd.js';
 export { parseCheckerDecision, takesServerOut, type CheckerDecision, type Endpoint } from './checker.js';
 export { parseNginxAccessLog } from './nginx.js';
-export { parseIpMonitorRoute, normalisePrefix, IP_MONITOR_RESOLUTION_MS, type IpMonitorParseOptions } from './ip-monitor.js';
-export { parseCollectedLogs, parseRouteMonitors, LOG_PARSERS } from './collected.js';
+export { parseIpMonitorRoute, parseIpMonitorNeigh, normalisePrefix, IP_MONITOR_RESOLUTION_MS, type IpMonitorParseOptions } from './ip-monitor.js';
+export { parseCollectedLogs, parseRouteMonitors, parseNeighbourMonitors, LOG_PARSERS } from './collected.js';

@@ -1,4 +1,5 @@
-// `ip -ts monitor route` output of iproute2 6.1, as RouteEvents.
+// `ip -ts monitor route` output of iproute2 6.1, as RouteEvents, and `ip -ts monitor neigh`
+// output, as NeighbourEvents (at the end of this file).
 //
 //   [2026-11-21T11:16:31.477988] 10.0.1.100 nhid 11 via 10.0.1.133 dev eth0 proto ospf metric 20
 //   [2026-11-21T11:16:33.834794] 10.0.1.100 nhid 10 proto ospf metric 20
@@ -15,7 +16,7 @@
 // Only unicast routes of the main table become events (local/broadcast routes, other tables
 // and IPv6 link-local churn are not what the figures look at). Next hops marked `dead` are
 // left out: the kernel does not forward over them.
-import type { RouteEvent } from '../experiment/types.js';
+import type { NeighbourEvent, RouteEvent } from '../experiment/types.js';
 import { type LogTimeZone, textLines, wallClockToEpochMs } from './time.js';
 
 export interface IpMonitorParseOptions {
@@ -138,4 +139,48 @@ export function normalisePrefix(destination: string): string | undefined {
   if (/^\d+\.\d+\.\d+\.\d+$/.test(destination)) return `${destination}/32`;
   if (destination.includes(':')) return `${destination}/128`;
   return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Neighbour entries
+// ---------------------------------------------------------------------------
+//
+//   [2026-12-02T15:30:32.671674] 10.0.1.100 dev eth0 lladdr 02:5c:0e:a9:7d:44 STALE
+//   [2026-12-02T15:30:37.886542] 10.0.1.100 dev eth0 lladdr 02:5c:0e:a9:7d:44 PROBE
+//   [2026-12-02T15:30:40.101010] 10.0.1.100 dev eth0 FAILED
+//   [2026-12-02T15:30:41.000000] Deleted 10.0.1.100 dev eth0 lladdr 02:5c:0e:a9:7d:44 STALE
+//
+// One line per change, the states last (upper case words). The kernel reports every state
+// change, so a MAC change shows at the moment the router accepted it (a gratuitous ARP),
+// with the monitor's microsecond timestamp. `miss` lines (application probes) and anything
+// not IPv4 are left out.
+
+const NUD_STATE = /^[A-Z_]+$/;
+
+export function parseIpMonitorNeigh(text: string, options: { node: string; timeZone?: LogTimeZone }): NeighbourEvent[] {
+  const zone = options.timeZone ?? 'local';
+  const events: NeighbourEvent[] = [];
+  for (const line of textLines(text)) {
+    const m = EVENT_START.exec(line);
+    if (!m) continue;
+    const [, year, month, day, hour, minute, second, fraction, rest] = m;
+    const words = rest!.trim().split(/\s+/);
+    let deleted = false;
+    if (words[0] === 'Deleted') {
+      deleted = true;
+      words.shift();
+    }
+    const address = words.shift();
+    if (address === undefined || !/^\d+\.\d+\.\d+\.\d+$/.test(address)) continue;
+    const state: string[] = [];
+    while (words.length > 0 && NUD_STATE.test(words[words.length - 1]!)) state.unshift(words.pop()!);
+    const dev = valueAfter(words, 'dev');
+    const lladdr = valueAfter(words, 'lladdr');
+    const t = wallClockToEpochMs(
+      { year: Number(year), month: Number(month), day: Number(day), hour: Number(hour), minute: Number(minute), second: Number(second), fraction: fraction ?? '' },
+      zone,
+    );
+    events.push({ t, node: options.node, address, ...(dev ? { dev } : {}), ...(lladdr ? { lladdr: lladdr.toLowerCase() } : {}), state, deleted, raw: rest!.trimEnd() });
+  }
+  return events;
 }

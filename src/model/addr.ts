@@ -71,6 +71,13 @@ export function subnetContains(c: Cidr, address: number): boolean {
   return ((address & prefixMask(c.prefix)) >>> 0) === c.network;
 }
 
+/** Whether the subnet written as `cidr` (10.0.1.0/24) holds the address written as `address`; false if either does not parse. */
+export function cidrHolds(cidr: string, address: string): boolean {
+  const c = parseCidr(cidr);
+  const a = parseIPv4(address);
+  return c !== undefined && a !== undefined && subnetContains(c, a);
+}
+
 export function subnetsOverlap(a: Cidr, b: Cidr): boolean {
   const shorter = Math.min(a.prefix, b.prefix);
   const mask = prefixMask(shorter);

@@ -2,7 +2,7 @@
 // addressing, OSPF reachability of VIPs and forwarding paths. Runs on possibly incomplete
 // data (the schema may have rejected parts of the file) so that one run reports every
 // problem; values the schema rejected are skipped, not reported twice.
-import { formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, unusableAddressReason, unusableSubnetReason, type Cidr } from './addr.js';
+import { formatCidr, formatIPv4, hostRange, parseCidr, parseIPv4, subnetContains, subnetsOverlap, unusableAddressReason, unusableSubnetReason, type Cidr } from './addr.js';
 import {
   BRIDGE_NAME,
   defaultInterfaceName,
@@ -55,6 +55,8 @@ class Checker {
   /** OSPF speakers that install learned routes. */
   private readonly learners: Set<string>;
   private readonly reportedRouters = new Set<string>();
+  /** `segment:lan/51` -> the VRRP service that uses virtual router id 51 there. */
+  private readonly vrrpIds = new Map<string, string>();
 
   constructor(
     private readonly lab: LooseLab,
@@ -614,13 +616,62 @@ class Checker {
         this.error([...base, 'vrrp', 'priorities', key], `${key} is not a director of service ${name}${didYouMean(key, names)}`, names.join(', ') || 'a director of the service', 'key');
       }
     }
+    let apart = false;
     for (let i = 1; i < directors.length; i++) {
       const [first, firstNode] = directors[0]!;
       const [other, otherNode] = directors[i]!;
       if (sharedAttachments(firstNode, otherNode).length === 0) {
+        apart = true;
         this.error([...base, 'directors'], `VRRP directors ${first} and ${other} share no segment, so they cannot hear each other's advertisements`, 'directors attached to a common segment');
       }
     }
+    if ((service.forwarding ?? 'dr') === 'nat') {
+      // NAT's replies return through the director that rewrote them: the real servers'
+      // gateway would have to float with the VIP, a second virtual address lvslab does not build.
+      this.error([...base, 'forwarding'], 'forwarding nat sends the replies back through the director, so with announce: vrrp the real servers\' gateway would have to move with the VIP; lvslab builds no such floating gateway', 'forwarding: dr or tun with announce: vrrp');
+    }
+    if (!apart) this.vrrpSegment(name, service, directors);
+  }
+
+  /**
+   * The MASTER answers ARP for a VRRP VIP on one segment (render/keepalived.ts vrrpInterface
+   * picks the interface whose subnet holds it), so the VIP must lie in the subnet of a
+   * segment every director of the service is on; two VRRP services there must not share a
+   * virtual router id (their advertisements would mix).
+   */
+  private vrrpSegment(name: string, service: NonNullable<LooseLab['services']>[string], directors: [string, LooseNode][]): void {
+    const base = ['services', name];
+    if (!service) return;
+    const vip = typeof service.vip === 'string' ? parseIPv4(service.vip) : undefined;
+    if (vip === undefined || directors.length === 0 || this.isRejected([...base, 'vip'])) return;
+    const common = directors
+      .map(([, node]) => [...attachmentsOf(node)].filter((k) => k.startsWith('segment:')))
+      .reduce((shared, mine) => shared.filter((k) => mine.includes(k)));
+    const holding = common.find((k) => {
+      const subnet = this.plan.subnets.get(k);
+      return subnet !== undefined && subnetContains(subnet, vip);
+    });
+    if (holding === undefined) {
+      const where = common.map((k) => `${attachmentLabel(k)} ${this.subnetText(k)}`).join(', ');
+      this.error(
+        [...base, 'vip'],
+        `VRRP VIP ${service.vip} lies in no segment that all of ${directors.map(([d]) => d).join(', ')} are on${where ? ` (${where})` : ''}: the MASTER answers ARP for it on its segment, so it must be an address of that segment's subnet`,
+        common.length > 0 ? common.map((k) => `an address in ${this.subnetText(k)}`).join(', or ') : 'directors on a common segment whose subnet holds the VIP',
+      );
+      return;
+    }
+    const vrid = service.vrrp?.virtual_router_id;
+    if (typeof vrid !== 'number' || this.isRejected([...base, 'vrrp', 'virtual_router_id'])) return;
+    const key = `${holding}/${vrid}`;
+    const other = this.vrrpIds.get(key);
+    if (other !== undefined) {
+      this.error([...base, 'vrrp', 'virtual_router_id'], `virtual router id ${vrid} is already used by service ${other} on ${attachmentLabel(holding)}; their advertisements would mix`, 'a virtual_router_id (1..255) no other VRRP service on the segment uses');
+    } else this.vrrpIds.set(key, name);
+  }
+
+  private subnetText(key: AttachmentKey): string {
+    const s = this.plan.subnets.get(key);
+    return s ? formatCidr(s.network, s.prefix) : '(no subnet)';
   }
 
   private forwardingPaths(

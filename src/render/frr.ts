@@ -30,7 +30,7 @@ export interface FrrDaemonConfs {
 }
 
 /** Whether `node` runs bfdd: it speaks OSPF and the lab asks for BFD. */
-export function runsBfd(lab: ResolvedLab, node: ResolvedNode): boolean {
+export function runsBfd(lab: Pick<ResolvedLab, 'ospf'>, node: ResolvedNode): boolean {
   return node.ospf !== undefined && lab.ospf.bfd !== undefined;
 }
 

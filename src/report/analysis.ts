@@ -194,6 +194,40 @@ export function nextHopTimeline(results: RunResults, topology?: ResultsTopology)
   return { label: `${router}: ${prefix ?? route?.service ?? ''} next hops`, steps: steps.filter((s) => s.to > s.from || steps.length === 1) };
 }
 
+/** A router started sending a VRRP VIP to another MAC (its first entry for it counts too). */
+export interface VipMove {
+  /** Epoch ms. */
+  t: number;
+  router: string;
+  vip: string;
+  lladdr?: string;
+  /** The director with that MAC, as the analysis found it. */
+  director?: string;
+}
+
+/**
+ * Where each router sent each VRRP VIP over time, from its neighbour monitor: the events
+ * whose MAC differs from the router's previous one for that VIP (state-only changes left out).
+ */
+export function vipMoves(results: RunResults, topology?: ResultsTopology): VipMove[] {
+  const vips = new Set((topology?.services ?? []).filter((s) => s.vrrp).map((s) => s.vip));
+  const last = new Map<string, string | undefined>();
+  const out: VipMove[] = [];
+  for (const e of [...(results.neighbourEvents ?? [])].sort((x, y) => x.t - y.t)) {
+    if (vips.size > 0 ? !vips.has(e.address) : e.director === undefined) continue;
+    const key = `${e.node}\u0000${e.address}`;
+    if (e.lladdr === undefined || (last.has(key) && last.get(key) === e.lladdr)) continue;
+    last.set(key, e.lladdr);
+    out.push({ t: e.t, router: e.node, vip: e.address, lladdr: e.lladdr, ...(e.director ? { director: e.director } : {}) });
+  }
+  return out;
+}
+
+/** "10.0.1.100 at 02:..:0f (lb1)": how the chronologies show a VIP move. */
+export function vipMoveText(m: VipMove): string {
+  return `${m.vip} at ${m.lladdr ?? 'no MAC'}${m.director ? ` (${m.director})` : ''}`;
+}
+
 /** `ip -j route` entry -> a line like `ip route` prints, plus its next hops separately. */
 export interface FibLine {
   dst: string;

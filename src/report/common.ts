@@ -47,13 +47,21 @@ export function unitSuffix(f: Figure): string {
   return f.unit === 'next hops' && f.value === 1 ? 'next hop' : f.unit;
 }
 
-/** Manifest as label/value pairs (shared with the HTML report). */
+/** "root@lab1: clock +12.3 ms ±0.4 (start), +12.5 ms ±0.3 (end)", or that the clocks are one. */
+function labHostText(h: NonNullable<RunResults['manifest']['labHost']>): string {
+  const { start, end } = h.clock;
+  if (start.uncertaintyMs === 0 && start.offsetMs === 0 && end.offsetMs === 0) return `${h.host} (one clock for lvslab and the nodes)`;
+  const ms = (o: { offsetMs: number; uncertaintyMs: number }) => `${o.offsetMs >= 0 ? '+' : ''}${o.offsetMs.toFixed(1)} ms ±${o.uncertaintyMs.toFixed(1)}`;
+  return `${h.host}: its clock minus lvslab's ${ms(start)} at the start, ${ms(end)} at the end; lvslab's times moved by ${h.clock.appliedOffsetMs.toFixed(1)} ms (${start.method})`;
+}
+
 /** "hello 1 s, dead 4 s", and ", BFD 300 ms x 3" on a lab that runs BFD: what decides how soon a failure is noticed. */
 export function ospfTimersText(ospf: NonNullable<ResultsTopology['ospf']>): string {
   const bfd = ospf.bfd ? `, BFD ${ospf.bfd.intervalMs} ms x ${ospf.bfd.multiplier}` : '';
   return `hello ${ospf.hello} s, dead ${ospf.dead} s${bfd}`;
 }
 
+/** Manifest as label/value pairs (shared with the HTML report). */
 export function manifestRows(results: RunResults): Array<[string, string]> {
   const m = results.manifest;
   const rows: Array<[string, string | undefined]> = [
@@ -70,6 +78,7 @@ export function manifestRows(results: RunResults): Array<[string, string]> {
     ['lab file', `${m.labFile} (sha256 ${m.labSha256})`],
     ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
     ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
+    ['lab host', m.labHost ? labHostText(m.labHost) : undefined],
     ['started', m.startedAt],
     ['finished', m.finishedAt],
     ['run', String(results.run)],

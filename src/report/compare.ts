@@ -1,14 +1,15 @@
 // Two runs side by side (e.g. the same failure with OSPF hello 1/dead 4 and hello 10/dead
-// 40): the figures with their difference, the assertions, and both timelines stacked on
-// one time axis.
+// 40, or OSPF ECMP against the VRRP baseline): the headline (who carried the traffic, the
+// outages, the requests lost), the figures with their difference, the assertions, and both
+// timelines stacked on one time axis.
 import type { Figure, RunResults } from '../experiment/types.js';
-import { actionLabel, durationOf, verdictOf } from './analysis.js';
+import { actionLabel, durationOf, verdictOf, vipMoves } from './analysis.js';
 import { decimalsFor, escapeHtml, fmtCount, fmtIso, fmtNumber, fmtRel, mdCode, mdTable, mdText } from './format.js';
 import { htmlPage, htmlTable, td, tdRaw } from './html-page.js';
-import { FALLBACK_NOTICE, fallbackBanner, figureValue, figureWithUnit, ospfTimersText, unionKeys, unitSuffix } from './common.js';
+import { FALLBACK_NOTICE, fallbackBanner, figureValue, figureWithUnit, NOT_MEASURED, unionKeys, unitSuffix } from './common.js';
 import { failureSparkline, sparklineRuler } from './sparkline.js';
 import { stackedTimelines } from './svg/stacked.js';
-import { topologyOf, type RunResultsWithTopology } from './topology.js';
+import { failoverMechanism, topologyOf, type RunResultsWithTopology } from './topology.js';
 
 export interface CompareReport {
   markdown: string;
@@ -59,9 +60,8 @@ const ratio = (row: FigureRow): string => {
   return `×${fmtNumber(y / x, y / x >= 10 ? 1 : 2)}`;
 };
 
-function ospfText(r: RunResults): string {
-  const o = topologyOf(r as RunResultsWithTopology).topology.ospf;
-  return o ? ospfTimersText(o) : '—';
+function failoverText(r: RunResults): string {
+  return failoverMechanism(topologyOf(r as RunResultsWithTopology).topology) ?? '—';
 }
 
 export function renderCompare(a: RunResults, b: RunResults): CompareReport {
@@ -75,12 +75,50 @@ function overview(a: RunResults, b: RunResults): Array<[string, string, string]>
     ['experiment', a.experiment.name, b.experiment.name],
     ['run', String(a.run), String(b.run)],
     ['lab', `${a.lab.name} (${a.lab.instance})`, `${b.lab.name} (${b.lab.instance})`],
-    ['OSPF timers', ospfText(a), ospfText(b)],
+    ['failover', failoverText(a), failoverText(b)],
     ['runtime', a.lab.runtime, b.lab.runtime],
     ['dataplane', dp(a), dp(b)],
     ['traffic', `${fmtIso(a.trafficStart)}, ${fmtNumber(durationOf(a), 1)} s`, `${fmtIso(b.trafficStart)}, ${fmtNumber(durationOf(b), 1)} s`],
     ['result', `${va.passed ? 'PASSED' : 'FAILED'} (${va.text})`, `${vb.passed ? 'PASSED' : 'FAILED'} (${vb.text})`],
   ];
+}
+
+/**
+ * What a failover comparison is about, one row each: who carried the traffic before the
+ * failure (with each director's share), how long the router kept sending to the failed
+ * director, the outages of the failure and of the restore, and what was lost.
+ */
+export function headlineRows(a: RunResults, b: RunResults): Array<[string, string, string]> {
+  const fig = (r: RunResults, name: string): Figure | undefined => (r.figures as Record<string, Figure>)[name];
+  const row = (label: string, cell: (r: RunResults) => string): [string, string, string] => [label, cell(a), cell(b)];
+  return [
+    row('directors carrying traffic before the failure', carriers),
+    row('router stopped sending to the failed director', (r) => {
+      const vip = fig(r, 'vip_move_s');
+      if (vip?.value != null) return `${figureWithUnit(vip)} (VIP moved: vip_move_s)`;
+      const route = fig(r, 'route_withdrawal_s');
+      return route?.value != null ? `${figureWithUnit(route)} (route withdrawn: route_withdrawal_s)` : '—';
+    }),
+    row('outage after the failure (outage_s)', (r) => figureWithUnit(fig(r, 'outage_s'))),
+    row('outage after the restore (restore_outage_s)', (r) => figureWithUnit(fig(r, 'restore_outage_s'))),
+    row('requests lost (requests_failed)', (r) => {
+      const failed = fig(r, 'requests_failed')?.value;
+      const total = fig(r, 'requests_total')?.value;
+      if (failed == null || total == null) return '—';
+      return `${fmtCount(failed)} of ${fmtCount(total)}${total > 0 ? ` (${fmtNumber((100 * failed) / total, 1)} %)` : ''}`;
+    }),
+    row('long-lived connections broken', (r) => figureWithUnit(fig(r, 'long_lived_broken'))),
+  ];
+}
+
+/** "2: lb1 50.9 %, lb2 49.1 %" from directors_before and the before phase's counts. */
+function carriers(r: RunResults): string {
+  const n = (r.figures as Record<string, Figure>)['directors_before'];
+  const counts = Object.entries(r.hits.perPhase?.before?.perDirector ?? {});
+  if (n?.value == null || counts.some(([, c]) => c === null)) return NOT_MEASURED;
+  const total = counts.reduce((sum, [, c]) => sum + (c ?? 0), 0);
+  const shares = total > 0 ? counts.map(([d, c]) => `${d} ${fmtNumber((100 * c!) / total, 1)} %`).join(', ') : 'no connection counted';
+  return `${fmtCount(n.value)}: ${shares}`;
 }
 
 const dp = (r: RunResults): string => (r.lab.dataplane === 'nftables' ? 'nftables (fallback, not kernel IPVS)' : 'kernel IPVS');
@@ -110,6 +148,9 @@ function compareMarkdown(a: RunResults, b: RunResults): string {
     out.push(`> **⚠ FALLBACK DATAPLANE: ${who} used nftables, NOT kernel IPVS.** ${mdText(FALLBACK_NOTICE)}`, '');
   }
   out.push(mdTable(['', 'A', 'B'], overview(a, b).map(([k, x, y]) => [mdText(k), mdText(x), mdText(y)])), '');
+
+  out.push('## Headline', '');
+  out.push(mdTable(['', 'A', 'B'], headlineRows(a, b).map(([k, x, y]) => [mdText(k), mdText(x), mdText(y)])), '');
 
   out.push('## Figures', '', 'Difference = B − A; ratio = B / A.', '');
   out.push(
@@ -150,6 +191,9 @@ function compareMarkdown(a: RunResults, b: RunResults): string {
         r,
       })),
     ),
+    ...[a, b].flatMap((r, i) =>
+      vipMoves(r, topologyOf(r as RunResultsWithTopology).topology).map((m) => ({ run: i === 0 ? 'A' : 'B', t: m.t - r.trafficStart, what: `${m.router}: ${m.vip} at ${m.director ?? m.lladdr}`, r })),
+    ),
   ].sort((x, y) => x.t - y.t);
   if (events.length > 0) {
     out.push(
@@ -177,11 +221,15 @@ function compareHtml(a: RunResults, b: RunResults): string {
   body.push(htmlTable(['', 'A', 'B'], overview(a, b).map(([k, x, y]) => [td(k), td(x), td(y)])));
   body.push('</section>');
 
+  body.push('<section class="card" id="headline"><h2>Headline</h2>');
+  body.push(htmlTable(['', 'A', 'B'], headlineRows(a, b).map(([k, x, y]) => [td(k), td(x), td(y)])));
+  body.push('</section>');
+
   body.push('<section class="card" id="timelines"><h2>Timelines on one time axis</h2>');
   body.push(
     stackedTimelines([
-      { results: a, caption: `A: ${runLabel(a)} (${ospfText(a)})` },
-      { results: b, caption: `B: ${runLabel(b)} (${ospfText(b)})` },
+      { results: a, caption: `A: ${runLabel(a)} (${failoverText(a)})` },
+      { results: b, caption: `B: ${runLabel(b)} (${failoverText(b)})` },
     ]),
   );
   body.push('</section>');

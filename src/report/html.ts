@@ -15,6 +15,8 @@ import {
   type FibLine,
   type SnapshotPhase,
   verdictOf,
+  vipMoves,
+  vipMoveText,
   vipRoutes,
 } from './analysis.js';
 import { escapeHtml, fmtCount, fmtIso, fmtMs, fmtNumber, fmtPercent, fmtRel } from './format.js';
@@ -43,7 +45,7 @@ import { renderRepeatHtml } from './repeat.js';
 import { hitsChart } from './svg/bars.js';
 import { timelineChart } from './svg/timeline.js';
 import { topologyDrawing } from './svg/topology.js';
-import { topologyOf, type RunResultsWithTopology } from './topology.js';
+import { failoverMechanism, topologyOf, type RunResultsWithTopology } from './topology.js';
 
 /** Figures shown as big numbers at the top, in this order, when they have a value. */
 const KEY_FIGURES: Array<{ name: FigureName; label: string }> = [
@@ -52,6 +54,9 @@ const KEY_FIGURES: Array<{ name: FigureName; label: string }> = [
   { name: 'bfd_detection_s', label: 'BFD detection' },
   { name: 'route_withdrawal_s', label: 'Route withdrawal' },
   { name: 'route_restoration_s', label: 'Route restoration' },
+  { name: 'vip_move_s', label: 'VIP move' },
+  { name: 'vip_return_s', label: 'VIP return' },
+  { name: 'restore_outage_s', label: 'Outage after restore' },
   { name: 'hc_removal_s', label: 'Health-check removal' },
   { name: 'success_ratio', label: 'Success ratio' },
   { name: 'requests_failed', label: 'Failed requests' },
@@ -86,6 +91,7 @@ function renderRunHtml(results: RunResultsWithTopology): string {
       meta('runtime', results.lab.runtime) +
       meta('dataplane', results.lab.dataplane === 'nftables' ? 'nftables (fallback)' : 'kernel IPVS') +
       (ospf ? meta('OSPF', ospfTimersText(ospf)) : '') +
+      (view.topology.services.some((x) => x.vrrp) ? meta('VRRP', failoverMechanism(view.topology) ?? '') : '') +
       meta('traffic', `${fmtIso(results.trafficStart)}, ${fmtNumber(durationOf(results), 1)} s`) +
       meta('experiment', results.experiment.file) +
       '</div>',
@@ -419,6 +425,7 @@ function chronologyTable(results: RunResults, names: Map<string, string>): strin
       what: `${e.kind} ${e.prefix}: ${e.nextHops.length} next hop${e.nextHops.length === 1 ? '' : 's'} ${e.nextHops.map((h) => hopLabel(h, names)).join(', ')}`,
       cls: 'route',
     })),
+    ...vipMoves(results, topologyOf(results).topology).map((m) => ({ t: m.t, who: `${m.router} ip monitor neigh`, what: vipMoveText(m), cls: 'route' })),
     ...results.logs.map((l) => ({ t: l.t, who: `${l.node} ${l.daemon}`, what: l.text, cls: 'log' })),
   ].sort((a, b) => a.t - b.t);
   if (rows.length === 0) return '<p class="muted">Nothing was recorded.</p>';
@@ -432,7 +439,7 @@ function chronologyTable(results: RunResults, names: Map<string, string>): strin
     { rowCls: rows.slice(0, CHRONOLOGY_LIMIT).map((r) => (r.cls === 'log' ? undefined : r.cls)) },
   );
   // Long logs stay available without drowning the page.
-  const more = rows.length > CHRONOLOGY_LIMIT ? `<p class="note">${rows.length - CHRONOLOGY_LIMIT} more entries are in results.json (logs, routeEvents).</p>` : '';
+  const more = rows.length > CHRONOLOGY_LIMIT ? `<p class="note">${rows.length - CHRONOLOGY_LIMIT} more entries are in results.json (logs, routeEvents, neighbourEvents).</p>` : '';
   return rows.length > 60 ? `<details><summary>${rows.length} entries</summary>${table}${more}</details>` : table;
 }
 

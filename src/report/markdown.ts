@@ -12,6 +12,8 @@ import {
   referencePhase,
   snapshotPhases,
   verdictOf,
+  vipMoves,
+  vipMoveText,
   vipRoutes,
 } from './analysis.js';
 import {
@@ -46,7 +48,7 @@ import {
 } from './common.js';
 import { isRepeatResults } from './kinds.js';
 import { renderRepeatMarkdown } from './repeat.js';
-import { topologyOf, type RunResultsWithTopology } from './topology.js';
+import { failoverMechanism, topologyOf, type RunResultsWithTopology } from './topology.js';
 
 export function renderMarkdown(results: RunResults | RepeatResults, runs: RunResults[] = []): string {
   if (isRepeatResults(results)) return renderRepeatMarkdown(results, runs);
@@ -67,6 +69,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
     out.push(`> **⚠ FALLBACK DATAPLANE: nftables, NOT kernel IPVS.** ${mdText(FALLBACK_NOTICE)}`, '>', `> ${mdText(results.manifest.dataplaneDetail)}`, '');
   }
   const ospf = topology.ospf ? ospfTimersText(topology.ospf) : undefined;
+  const vrrp = topology.services.some((x) => x.vrrp) ? failoverMechanism(topology) : undefined;
   out.push(
     mdTable(
       ['', ''],
@@ -75,6 +78,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
         ['runtime', mdText(results.lab.runtime)],
         ['dataplane', results.lab.dataplane === 'nftables' ? '**nftables (fallback, not kernel IPVS)**' : 'ipvs (kernel IPVS)'],
         ...(ospf ? [['OSPF timers', ospf]] : []),
+        ...(vrrp ? [['VRRP', mdText(vrrp)]] : []),
         ['experiment file', mdCode(results.experiment.file)],
         ['traffic', `${fmtIso(results.trafficStart)} for ${fmtNumber(durationOf(results), 1)} s`],
       ],
@@ -294,6 +298,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
   out.push('### Chronology (actions, route changes, daemon logs)', '');
   const chronology = [
     ...results.timeline.map((a) => ({ t: a.startedAt, who: 'lvslab', what: `${actionLabel(a)}${a.ok ? '' : ' (FAILED)'}` })),
+    ...vipMoves(results, topology).map((m) => ({ t: m.t, who: `${m.router} ip monitor neigh`, what: vipMoveText(m) })),
     ...results.routeEvents.map((e) => ({
       t: e.t,
       who: `${e.node} ip monitor`,
@@ -312,7 +317,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
       '',
     );
     if (chronology.length > CHRONOLOGY_LIMIT) {
-      out.push(`*${chronology.length - CHRONOLOGY_LIMIT} more entries are in results.json (\`logs\`, \`routeEvents\`).*`, '');
+      out.push(`*${chronology.length - CHRONOLOGY_LIMIT} more entries are in results.json (\`logs\`, \`routeEvents\`, \`neighbourEvents\`).*`, '');
     }
   }
 

@@ -3,10 +3,10 @@
 // runtime finds its own objects by name), but status/exec/run need the resolved lab it
 // holds. It lives below runtime/ because runtimes read it too (which runtime serves an
 // instance, a link's peer), and no runtime reads anything of lab/.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Dataplane, ResolvedLab } from '../model/types.js';
 import type { RuntimeKind, RuntimeSettings } from './runtime.js';
-import { instanceDir, instanceStateFile } from '../util/host-paths.js';
+import { instanceDir, instanceStateFile, RUN_ROOT } from '../util/host-paths.js';
 
 export const STATE_VERSION = 1;
 
@@ -35,6 +35,13 @@ export async function saveState(state: InstanceState): Promise<void> {
   // write + rename: a reader (or a crash) never sees half a file
   await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n');
   await rename(`${file}.tmp`, file);
+}
+
+/** Every readable record on this machine (labs on other hosts included: their records live here). */
+export async function recordedInstances(): Promise<InstanceState[]> {
+  const dirs = await readdir(RUN_ROOT).catch(() => [] as string[]);
+  const states = await Promise.all(dirs.map((d) => loadState(d)));
+  return states.filter((s): s is InstanceState => s !== undefined);
 }
 
 export async function loadState(instance: string): Promise<InstanceState | undefined> {

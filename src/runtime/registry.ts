@@ -4,6 +4,7 @@
 // instance listing, `down` and the default runtime all read this list and nothing else.
 import { EXIT, LvslabError } from '../util/errors.js';
 import type { HostRequirement } from '../host/checks.js';
+import { HOST_SETTING, hostSpecOf } from '../host/open.js';
 import type { DestroyOptions, DestroyReport, Runtime, RuntimeKind, RuntimeSettings } from './runtime.js';
 import { netnsRuntime } from './netns/definition.js';
 import { dockerRuntime } from './docker/definition.js';
@@ -26,6 +27,12 @@ export interface RuntimeDefinition {
   help: string;
   /** Its own flags, if any: `up`, `run`, `down` and `doctor` offer them. */
   flags?: readonly RuntimeFlag[];
+  /**
+   * True when it can drive a lab host over SSH (`--host`): `open`, `findInstances` and
+   * `destroyByName` then act on the host the settings name. The others run here only, and
+   * `--host` with them is refused before anything happens.
+   */
+  remoteHosts?: boolean;
   /** The runtime that creates and drives this kind's labs, with its settings (flags, or an instance record's). */
   open(settings: RuntimeSettings): Promise<Runtime>;
   /** What it needs of this host: `doctor` shows them all, `up` checks them before it creates anything. */
@@ -58,9 +65,30 @@ export function runtimeKinds(): RuntimeKind[] {
   return RUNTIMES.map((r) => r.kind);
 }
 
-/** Every runtime's own flags, in registry order. */
+export const HOST_FLAG_SYNTAX = '--host <[USER@]HOST[:PORT]>';
+
+/** What --host is, for help texts. */
+export function hostFlagHelp(): string {
+  const remote = RUNTIMES.filter((r) => r.remoteHosts).map((r) => r.kind).join(', ');
+  return `reached over SSH (default: LVSLAB_HOST, else this machine); ~/.ssh/config aliases, keys from ssh-agent or IdentityFile, host keys checked against known_hosts; runtimes: ${remote}`;
+}
+
+/** `--host`, offered by every command that touches a lab, whatever the runtime (settings key HOST_SETTING). */
+function hostFlag(): RuntimeFlag {
+  return { flags: HOST_FLAG_SYNTAX, key: HOST_SETTING, description: `the lab host, ${hostFlagHelp()}` };
+}
+
+/** `--host`, then every runtime's own flags, in registry order. */
 export function runtimeFlags(): RuntimeFlag[] {
-  return RUNTIMES.flatMap((r) => r.flags ?? []);
+  return [hostFlag(), ...RUNTIMES.flatMap((r) => r.flags ?? [])];
+}
+
+/**
+ * The runtimes that can act where these settings point: all of them on this machine, only
+ * those with remoteHosts on another one (so `down --host X` never touches a local lab).
+ */
+export function runtimesFor(settings: RuntimeSettings): readonly RuntimeDefinition[] {
+  return hostSpecOf(settings) === undefined ? RUNTIMES : RUNTIMES.filter((r) => r.remoteHosts);
 }
 
 /** The runtime `up` and `run` use when none is named. */

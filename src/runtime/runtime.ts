@@ -4,6 +4,7 @@
 // on every runtime. Keep runtime-specific details (namespace names, container ids) behind it.
 import type { NodePaths, ResolvedLab } from '../model/types.js';
 import type { RunOptions, RunResult } from '../util/exec.js';
+import type { LabHost } from '../host/host.js';
 
 /** A registered runtime's name (registry.ts lists them): `--runtime`'s word, kept in the instance record. */
 export type RuntimeKind = string;
@@ -65,6 +66,12 @@ export interface NodeInspection {
 
 export interface Runtime {
   readonly kind: RuntimeKind;
+  /**
+   * The lab host: the machine whose kernel runs the nodes (namespaces, or the engine's
+   * containers), this one or one reached over SSH (--host). Host checks, the kernel's IPVS
+   * and FRR's host directories are asked of it.
+   */
+  readonly host: LabHost;
   /**
    * True when a node's paths (nodePaths) are paths on this host, as on netns, whose nodes
    * share the host's filesystem: then `up` provides FRR's host directories that each FRR

@@ -12,6 +12,8 @@ export const EXIT = {
   notReady: 4,
   /** The named lab instance does not exist. */
   notFound: 5,
+  /** The lab host (--host) could not be reached over SSH, or refused it (unknown host key, no key accepted): nothing was changed. */
+  hostUnreachable: 6,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

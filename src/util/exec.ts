@@ -11,7 +11,7 @@ export interface RunResult {
 
 export interface RunOptions {
   /** Bytes written to the command's stdin. */
-  input?: string;
+  input?: string | Buffer;
   /** Kill the command after this many milliseconds (exit code 124, like timeout(1)). */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;

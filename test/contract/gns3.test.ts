@@ -7,15 +7,20 @@
 // it), and LVSLAB_GNS3_SKIP=switch,start leaves out what the server cannot run (an
 // ethernet_switch needs dynamips, starting a docker node needs ubridge and a host that allows
 // privileged containers); the refusals are then checked instead.
+//
+// One part needs running docker nodes (a Docker engine here, and for a real server a local
+// compute on this host): whether a link passes frames again after a resume or a clear, which
+// GNS3 3.0.6's compute gets wrong and lvslab's client works around.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gns3Client, dockerEnd, switchEnd } from '../../src/gns3/client.js';
+import { Gns3Client, MATCHES_NO_FRAME, dockerEnd, switchEnd } from '../../src/gns3/client.js';
 import { discoverGns3Server, type Gns3ServerRef } from '../../src/gns3/config.js';
 import type { Gns3Exchange, Gns3Node, Gns3Project } from '../../src/gns3/types.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
 import { startGns3Standin, type Gns3Standin } from '../support/gns3-standin/server.mjs';
+import { noDockerEngine, ok, pings, reaches, sh } from '../support/guest-ping.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RECORD = process.env.LVSLAB_GNS3_RECORD === '1';
@@ -384,6 +389,125 @@ for (const target of targets) {
       expect(e.message).toContain('lvslab/absent:none is not on the Docker engine of GNS3 compute local');
       expect(e.hint).toMatch(/docker save/);
     });
+  });
+}
+
+/**
+ * A link resumed after a suspend, or whose filters were cleared, must pass frames again.
+ * GNS3 3.0.6's compute ignores an empty filter list in a link update (gns3-server v3.0.6
+ * api/routes/compute/docker_nodes.py lines 292-293, `if nio_data.filters:`; 2.2.59's
+ * handlers/api/compute/docker_handler.py lines 270-271 test `"filters" in request.json`), so
+ * there a plain resume leaves the suspend's frequency_drop -1 on the compute, and a plain clear
+ * leaves the cleared filters, while the link JSON reads {}. The client sends a BPF filter that
+ * matches no frame, then {} (Gns3Client.unstickFilters), on 3.0 only. Checked with ICMP echo
+ * between two running docker nodes on a direct link: against the stand-ins with real
+ * containers, and against a real server whose local compute runs here when LVSLAB_GNS3_URL and
+ * LVSLAB_GNS3_IMAGE name one (and LVSLAB_GNS3_SKIP does not list start).
+ */
+const frameTargets: Array<{ name: string; api?: 'v2' | 'v3' }> = [
+  { name: 'stand-in 2.2 with containers', api: 'v2' },
+  { name: 'stand-in 3.0 with containers', api: 'v3' },
+];
+const realFrames = realUrl && process.env.LVSLAB_GNS3_IMAGE && !(process.env.LVSLAB_GNS3_SKIP ?? '').split(',').includes('start');
+if (realFrames) frameTargets.push({ name: `real server ${realUrl}` });
+const noEngine = await noDockerEngine();
+const noImage = noEngine ?? ((await sh(['docker', 'image', 'inspect', IMAGE])).code !== 0 ? `${IMAGE} is not on the Docker engine (lvslab images build)` : undefined);
+
+for (const target of frameTargets) {
+  describe.skipIf(noImage)(`GNS3 contract: ${target.name}: a resumed or cleared link passes frames again`, () => {
+    let s: Gns3Standin | undefined;
+    let client: Gns3Client;
+    const exchanges: Gns3Exchange[] = [];
+    let pid = '';
+    let link = '';
+    const A = { ip: '10.9.0.1', container: '' };
+    const B = { ip: '10.9.0.2', container: '' };
+    const image = target.api ? IMAGE : process.env.LVSLAB_GNS3_IMAGE!;
+
+    /** The bodies of the PUTs on the link since `mark`, as the server saw them (the stand-in's log), else as the client sent them. */
+    const linkPuts = (mark: number) =>
+      (s ? s.requests.slice(mark).map((r) => ({ method: r.method, path: r.path, body: r.body })) : exchanges.slice(mark).map((e) => ({ method: e.method, path: e.path, body: e.requestBody })))
+        .filter((r) => r.method === 'PUT' && r.path.endsWith(`/links/${link}`))
+        .map((r) => r.body);
+    const mark = () => (s ? s.requests.length : exchanges.length);
+    /** A sees B answer within the deadline (the first echo may wait for ARP). */
+    const passes = () => reaches(A.container, B.ip, 10_000);
+    /** Three echoes, 0.5 s each, none answered: a passing link answers at least one. */
+    const drops = async () => (await pings(A.container, B.ip, 3)) === 0;
+
+    beforeAll(async () => {
+      if (target.api) s = await startGns3Standin({ api: target.api, containers: true });
+      const server: Gns3ServerRef = s ? { url: s.url, source: 'stand-in', ...(target.api === 'v3' ? { user: 'admin', password: 'admin' } : {}) } : await discoverGns3Server();
+      client = await Gns3Client.connect({ server, pollIntervalMs: s ? 20 : 100, onExchange: (e) => exchanges.push(e) });
+      pid = (await client.createProject(`lvslab-contract-frames-${process.pid}-${Date.now().toString(36)}`)).project_id;
+      const a = await client.createDockerNode(pid, { name: 'A', image, adapters: 1, consoleType: 'none' });
+      const b = await client.createDockerNode(pid, { name: 'B', image, adapters: 1, consoleType: 'none' });
+      link = (await client.createLink(pid, dockerEnd(a, 0), dockerEnd(b, 0))).link_id;
+      await client.startNode(pid, a.node_id);
+      await client.startNode(pid, b.node_id);
+      A.container = `GNS3.A.${pid}`;
+      B.container = `GNS3.B.${pid}`;
+      await ok(['docker', 'exec', A.container, 'ip', 'addr', 'add', `${A.ip}/24`, 'dev', 'eth0']);
+      await ok(['docker', 'exec', B.container, 'ip', 'addr', 'add', `${B.ip}/24`, 'dev', 'eth0']);
+      expect(await passes()).toBe(true);
+    }, 60_000);
+
+    afterAll(async () => {
+      if (pid) await client?.deleteProject(pid, { missingOk: true }).catch(() => undefined);
+      await s?.close();
+    }, 60_000);
+
+    it('suspend, then resume through the client: the link drops everything, then passes again; the BPF PUT goes out on 3.0 only', async () => {
+      const m = mark();
+      expect((await client.suspendLink(pid, link)).suspend).toBe(true);
+      expect(await drops()).toBe(true);
+      const resumed = await client.resumeLink(pid, link);
+      expect([resumed.suspend, resumed.filters]).toEqual([false, {}]);
+      expect(await passes()).toBe(true);
+      expect(linkPuts(m)).toEqual(
+        client.api === 'v3' ? [{ suspend: true }, { suspend: false }, { filters: { bpf: [MATCHES_NO_FRAME] } }, { filters: {} }] : [{ suspend: true }, { suspend: false }],
+      );
+      // What the compute holds now: nothing on 2.2; the BPF filter that matches no frame on 3.0.
+      if (s) expect(s.computeFilters(pid, link)).toEqual(client.api === 'v3' ? { bpf: [MATCHES_NO_FRAME] } : {});
+    }, 60_000);
+
+    it('without the workaround (plain PUTs of suspend false and filters {}), 3.0 keeps the link dead though its JSON reads {}; 2.2 passes', async () => {
+      await client.updateLink(pid, link, { suspend: true });
+      expect(await drops()).toBe(true);
+      await client.updateLink(pid, link, { suspend: false });
+      const plain = await client.updateLink(pid, link, { filters: {} });
+      expect([plain.suspend, plain.filters]).toEqual([false, {}]);
+      expect((await client.getLink(pid, link)).filters).toEqual({});
+      if (client.api === 'v3') {
+        expect(await drops()).toBe(true);
+        if (s) expect(s.computeFilters(pid, link)).toEqual({ frequency_drop: [-1] });
+        // The client's clear gets it going again.
+        await client.setLinkFilters(pid, link, {});
+      }
+      expect(await passes()).toBe(true);
+    }, 60_000);
+
+    it('cleared filters: a plain PUT of {} leaves packet_loss 100 applied on 3.0; the client\'s setLinkFilters({}) clears it on both', async () => {
+      await client.setLinkFilters(pid, link, { packet_loss: [100] });
+      expect(await drops()).toBe(true);
+      expect((await client.updateLink(pid, link, { filters: {} })).filters).toEqual({});
+      if (client.api === 'v3') {
+        expect(await drops()).toBe(true);
+        if (s) expect(s.computeFilters(pid, link)).toEqual({ packet_loss: [100] });
+        await client.setLinkFilters(pid, link, { packet_loss: [100] });
+        expect(await drops()).toBe(true);
+        const m = mark();
+        expect((await client.setLinkFilters(pid, link, {})).filters).toEqual({});
+        expect(linkPuts(m)).toEqual([{ filters: {} }, { filters: { bpf: [MATCHES_NO_FRAME] } }, { filters: {} }]);
+      }
+      expect(await passes()).toBe(true);
+    }, 60_000);
+  });
+}
+
+if (noImage) {
+  describe('GNS3 contract: a resumed or cleared link passes frames again', () => {
+    it.skip(`skipped: ${noImage}`, () => {});
   });
 }
 

@@ -8,7 +8,10 @@
 //     answering both clients;
 //   - failover-test passes with GNS3's link suspend as its silent failure;
 //   - `down` leaves no project, container, interface or file, also after a kill -9 of `up`;
-//   - ospf-ecmp-p2p and link-cut-p2p (point-to-point links as direct GNS3 links).
+//   - ospf-ecmp-p2p and link-cut-p2p (point-to-point links as direct GNS3 links);
+//   - on a 3.0 stand-in (its /v3 API and JWT login, and 3.0.6's compute that ignores an empty
+//     filter list): failover-test's resumed director carries traffic again, through the
+//     client's BPF clear, and down.
 // Like the other container suites it needs a Docker engine and the node image
 // (LVSLAB_DOCKER_TESTS=require makes their absence a failure).
 //
@@ -20,6 +23,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { engine } from '../../src/docker/engine.js';
 import { loadRecipe } from '../../src/images/recipe.js';
+import { MATCHES_NO_FRAME } from '../../src/gns3/client.js';
 import { pollUntil } from '../../src/util/poll.js';
 import { startGns3Standin, type Gns3Standin } from '../support/gns3-standin/server.mjs';
 import { addTallies, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot, type NodeExec, requestLoop, scaledMs } from './support.js';
@@ -27,6 +31,7 @@ import { addTallies, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, typ
 const INSTANCE = 'e2e-gns3';
 const P2P = 'e2e-gns3-p2p';
 const KILLED = 'e2e-gns3-kill';
+const V3 = 'e2e-gns3-v3';
 const VIP_URL = 'http://10.0.1.100/';
 
 const gate = await dockerSuiteGate('GNS3 e2e suite');
@@ -206,4 +211,71 @@ describe.skipIf(gate.skip)(`ospf-ecmp on a GNS3 server (${REAL_SERVER ? `real, $
     expect(await gns3Containers()).toEqual(beforeContainers);
     expect(leftovers(before, await hostSnapshot(), [P2P])).toEqual({});
   }, scaledMs(500_000));
+});
+
+// GNS3 3.0.6's compute ignores an empty filter list in a link update, so a resumed link keeps
+// the suspend's frequency_drop -1 and passes nothing unless lvslab's client clears it with a
+// BPF filter that matches no frame (Gns3Client.unstickFilters). The 3.0 stand-in does what
+// 3.0.6 does (test/support/gns3-standin/server.mjs, updateOnCompute): here failover-test's
+// restored director must carry traffic again. Stand-in only (it reads the stand-in's state).
+describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 3.0 stand-in: a resumed director carries traffic again', () => {
+  let v3: Gns3Standin;
+  let v3Before: HostSnapshot;
+  let v3Containers: string[];
+  const cli = (args: string[], opts: { timeoutMs?: number } = {}) => lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: v3.url, LVSLAB_GNS3_USER: 'admin', LVSLAB_GNS3_PASSWORD: 'admin' } });
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
+    v3 = await startGns3Standin({ api: 'v3', containers: true, images: [(await loadRecipe()).image] });
+    v3Before = await hostSnapshot();
+    v3Containers = await gns3Containers();
+  }, scaledMs(60_000));
+
+  afterAll(async () => {
+    if (!v3) return;
+    await cli(['down', V3]);
+    await v3.close();
+  }, scaledMs(120_000));
+
+  test('up on 3.0, failover-test passes with the second director back after the resume, and down leaves nothing', async () => {
+    const up = await cli(['up', 'ospf-ecmp', '--name', V3, '--runtime', 'gns3', '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(up.code, up.stderr.slice(-3000)).toBe(0);
+    expect((JSON.parse(up.stdout) as { phase: string }).phase).toBe('ready');
+
+    const out = '/tmp/lvslab-e2e-gns3-v3-failover';
+    await rm(out, { recursive: true, force: true });
+    const r = await cli(['run', 'failover-test', '--name', V3, '--out', out, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as {
+      manifest: { runtimeDetail?: string };
+      timeline: Array<{ action: string; ok: boolean; detail: string }>;
+      figures: Record<string, { value: number | null }>;
+      assertions: Array<{ passed: boolean }>;
+    };
+    expect(results.manifest.runtimeDetail).toMatch(/^GNS3 3\.0\.6 at /);
+    expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+    // After the resume both directors took new connections and both are next hops again.
+    expect(results.figures['directors_after']!.value).toBe(2);
+    expect(results.figures['nexthops.after']!.value).toBe(2);
+
+    // The suspended link is the second director's; the resume went out with the BPF clear.
+    const restore = results.timeline.find((a) => a.action === 'silent-restore')!;
+    expect(restore.ok).toBe(true);
+    const linkId = /GNS3 link (\S+) \(lb2:eth0\)/.exec(restore.detail)?.[1];
+    expect(linkId, restore.detail).toBeDefined();
+    const puts = v3.requests.filter((q) => q.method === 'PUT' && q.path.endsWith(`/links/${linkId}`)).map((q) => q.body);
+    expect(puts).toEqual([{ suspend: true }, { suspend: false }, { filters: { bpf: [MATCHES_NO_FRAME] } }, { filters: {} }]);
+    const [projectId] = [...v3.projects.entries()].find(([, p]) => p.name === `lvslab-${V3}`)!;
+    expect(v3.computeFilters(projectId, linkId!)).toEqual({ bpf: [MATCHES_NO_FRAME] });
+
+    // And the router still reaches lb2 over OSPF now that the run is over.
+    const neigh = await cli(['exec', '--name', V3, 'router', '--', 'vtysh', '-c', 'show ip ospf neighbor']);
+    expect(neigh.stdout.match(/Full\//g)).toHaveLength(2);
+
+    const d = await cli(['down', V3], { timeoutMs: 120_000 });
+    expect(d.code, d.stderr).toBe(0);
+    expect(v3.projects.size).toBe(0);
+    expect(await gns3Containers()).toEqual(v3Containers);
+    expect(leftovers(v3Before, await hostSnapshot(), [V3])).toEqual({});
+  }, scaledMs(300_000));
 });

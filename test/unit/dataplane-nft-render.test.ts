@@ -97,6 +97,17 @@ describe('renderNftDataplane on the catalogue labs', () => {
     expect(a).toEqual(b);
   });
 
+  it('keepalived-vrrp: a VRRP VIP is forwarded only by the director that holds it (fib daddr type local)', () => {
+    const { lab, director } = smallLab({ announce: 'vrrp' });
+    const vrrp = renderNftDataplane(lab, director).nft;
+    // Both the notrack rule and the dispatch ask the local table; nothing else matches the VIP.
+    const matching = vrrp.split('\n').filter((l) => l.includes('ip daddr 10.0.1.100'));
+    expect(matching).toHaveLength(2);
+    for (const line of matching) expect(line).toContain('ip daddr 10.0.1.100 tcp dport 80 fib daddr type local ');
+    // An OSPF- or ARP-announced VIP sits on lo for good: no such guard.
+    expect(renderNftDataplane(smallLab({ announce: 'ospf' }).lab, director).nft).not.toContain('fib daddr');
+  });
+
   it('renders nothing for a node that directs no service', () => {
     const dp = renderNftDataplane(lvsDrResolved, node(lvsDrResolved, 'rs1'));
     expect(dp.ipBatch).toEqual([]);
@@ -260,6 +271,7 @@ describe('in a network namespace', () => {
   variants.push(['nat udp', { protocol: 'udp', forwarding: 'nat' }]);
   variants.push(['dr sorry inhibit persistent', { sorryServer: { address: '10.0.1.200', port: 80 }, inhibitOnFailure: true, persistenceTimeout: 30 }]);
   variants.push(['nat sorry', { forwarding: 'nat', sorryServer: { address: '10.0.1.200', port: 8080 } }]);
+  variants.push(['dr vrrp (forwarded only while the VIP is local)', { announce: 'vrrp' }]);
 
   it.each(variants)('%s: nft -c accepts the ruleset and each pool', async (_name, overrides) => {
     const { lab, director } = smallLab(overrides);

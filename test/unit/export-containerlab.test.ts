@@ -196,7 +196,13 @@ function checkNodeNames(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
     expect(fileOf(exp, `${nodeName}/conf/healthd.json`)).toBeUndefined();
   }
   if (directs && dataplane === 'nftables') {
-    expect(fileOf(exp, `${nodeName}/conf/keepalived.conf`)).toBeUndefined();
+    // keepalived runs on the fallback only to hold a VRRP VIP, without virtual servers.
+    const keepalived = fileOf(exp, `${nodeName}/conf/keepalived.conf`);
+    if (lab.services.some((s) => s.announce === 'vrrp' && node.directs.includes(s.name))) {
+      expect(keepalived).toContain('vrrp_instance');
+      expect(keepalived).not.toContain('virtual_server');
+      expect(exec.some((l) => /^setsid -f sh -c 'exec (stdbuf -oL -eL )?keepalived -n /.test(l))).toBe(true);
+    } else expect(keepalived).toBeUndefined();
     expect(exec.some((l) => l.includes(`exec node ${IMAGE_LVSLAB_DIR}/dist/dataplane/healthd.js --config ${CONTAINER_BASE}/conf/healthd.json`))).toBe(true);
     const config = JSON.parse(fileOf(exp, `${nodeName}/conf/healthd.json`)!) as { director: { interfaces: Array<{ name: string }> }; statePath: string };
     expect(config.director.interfaces.map((i) => i.name).sort()).toEqual([...containerIfaces].sort());

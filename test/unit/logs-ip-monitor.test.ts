@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalisePrefix, parseIpMonitorRoute } from '../../src/logs/ip-monitor.js';
+import { normalisePrefix, parseIpMonitorNeigh, parseIpMonitorRoute } from '../../src/logs/ip-monitor.js';
 
 const captured = (name: string) => readFileSync(new URL(`../fixtures/runs/captured/${name}`, import.meta.url), 'utf8');
 const utc = (h: number, m: number, s: number, us: number) => Date.UTC(2026, 10, 21, h, m, s) + us / 1000;
@@ -76,5 +76,41 @@ describe('parseIpMonitorRoute', () => {
     expect(normalisePrefix('10.0.0.0/8')).toBe('10.0.0.0/8');
     expect(normalisePrefix('fe80::1')).toBe('fe80::1/128');
     expect(normalisePrefix('nonsense')).toBeUndefined();
+  });
+});
+
+describe('parseIpMonitorNeigh', () => {
+  it('reads the captured `ip -ts monitor neigh` of a vrrp-failover run: the VIP at lb1, then lb2, then lb1 again', () => {
+    const events = parseIpMonitorNeigh(captured('router-ip-monitor-neigh.txt'), { node: 'router', timeZone: 'utc' });
+    const vip = events.filter((e) => e.address === '10.0.1.100');
+    expect(vip.map((e) => [e.lladdr, e.state])).toEqual([
+      ['02:c5:8d:a1:41:0f', ['REACHABLE']],
+      ['02:7f:04:1e:30:c4', ['STALE']],
+      ['02:7f:04:1e:30:c4', ['REACHABLE']],
+      ['02:c5:8d:a1:41:0f', ['STALE']],
+      ['02:c5:8d:a1:41:0f', ['REACHABLE']],
+    ]);
+    expect(vip[1]!.t).toBe(Date.UTC(2026, 11, 2, 15, 44, 17) + 109.649);
+    expect(events.map((e) => e.address)).toEqual(['10.0.1.134', '10.0.1.100', '10.0.1.132', '10.0.1.100', '10.0.1.100', '10.0.1.100', '10.0.1.100']);
+    expect(events.every((e) => e.node === 'router' && e.dev === 'eth0' && !e.deleted)).toBe(true);
+  });
+
+  it('reads unresolved and deleted entries, and leaves IPv6 and foreign lines out', () => {
+    // Captured from two namespaces on a veth pair: a ping to an absent address, `ip neigh del`, an IPv6 ping.
+    const text = [
+      '[2026-12-02T15:55:06.296002] 10.9.0.2 dev vc0 lladdr 82:72:99:75:17:80 REACHABLE ',
+      '[2026-12-02T15:55:09.374535] 10.9.0.77 dev vc0 FAILED ',
+      '[2026-12-02T15:55:10.816553] 10.9.0.2 dev vc0 FAILED ',
+      '[2026-12-02T15:55:10.816636] Deleted 10.9.0.2 dev vc0 FAILED ',
+      '[2026-12-02T15:55:10.823626] fe80::8072:99ff:fe75:1780 dev vc0 lladdr 82:72:99:75:17:80 STALE ',
+      'Dump terminated',
+    ].join('\n');
+    const events = parseIpMonitorNeigh(text, { node: 'r', timeZone: 'utc' });
+    expect(events.map((e) => ({ address: e.address, lladdr: e.lladdr, state: e.state, deleted: e.deleted }))).toEqual([
+      { address: '10.9.0.2', lladdr: '82:72:99:75:17:80', state: ['REACHABLE'], deleted: false },
+      { address: '10.9.0.77', lladdr: undefined, state: ['FAILED'], deleted: false },
+      { address: '10.9.0.2', lladdr: undefined, state: ['FAILED'], deleted: false },
+      { address: '10.9.0.2', lladdr: undefined, state: ['FAILED'], deleted: true },
+    ]);
   });
 });

@@ -129,6 +129,14 @@ const EXPECTED: Record<string, { problems: string[]; messages?: RegExp[] }> = {
       /shares no segment/,
     ],
   },
+  'vrrp.yaml': {
+    problems: ['36:32 error services.api.vrrp.virtual_router_id', '39:10 error services.outside.vip', '48:17 error services.nat.forwarding'],
+    messages: [
+      /virtual router id 51 is already used by service web on segment lan/,
+      /VRRP VIP 192\.168\.9\.9 lies in no segment that all of lb1, lb2 are on \(segment lan 10\.0\.1\.0\/24, segment back 10\.0\.2\.0\/24\)/,
+      /forwarding nat sends the replies back through the director/,
+    ],
+  },
   'unannounced.yaml': { problems: ['23:15 error services.web.announce'], messages: [/no director announces VIP 10\.9\.9\.9 over OSPF/] },
   'no-path.yaml': {
     problems: ['30:29 error services.direct.real_servers[0].node', '37:17 error services.tunnel.real_servers[1].node'],

@@ -7,8 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEDULERS, type ResolvedLab } from '../../src/model/types.js';
+import { SCHEDULERS, type Dataplane, type ResolvedLab } from '../../src/model/types.js';
+import { loadLabFile, loadLabText } from '../../src/model/load.js';
 import { renderKeepalivedConf, vrrpInterface } from '../../src/render/keepalived.js';
 import { run } from '../../src/util/exec.js';
 import { lvsDrResolved } from '../fixtures/lvs-dr.resolved.js';
@@ -27,7 +29,10 @@ import {
 
 const VRRP_NS = testNamespace('kad');
 let tmp: string;
+/** The catalogue's VRRP baseline, as the loader resolves it. */
+let keepalivedVrrp: ResolvedLab;
 beforeAll(async () => {
+  keepalivedVrrp = await loadLabFile(fileURLToPath(new URL('../../labs/keepalived-vrrp.yaml', import.meta.url)));
   tmp = mkdtempSync(join(tmpdir(), 'lvtr-keepalived-'));
   await deleteNamespace(VRRP_NS);
   await createNamespace(VRRP_NS, ['eth0']);
@@ -100,16 +105,71 @@ describe('renderKeepalivedConf', () => {
     expect(text).not.toContain('HTTP_GET');
   });
 
-  it('gives the highest VRRP priority MASTER, on the interface shared with the real servers', () => {
+  it('gives the highest VRRP priority MASTER, on the interface whose subnet holds the VIP', () => {
     const lab = vrrpLab();
     const lb1 = render(lab, 'lb1');
     const lb2 = render(lab, 'lb2');
     expect(lb1).toContain(
       'vrrp_instance VI_web {\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority 150\n' +
-        '    advert_int 1\n    virtual_ipaddress {\n        10.0.1.100/32 dev eth0\n    }\n}\n',
+        '    advert_int 1\n    garp_master_refresh 1\n    virtual_ipaddress {\n        10.0.1.100/32 dev eth0\n    }\n}\n',
     );
     expect(lb2).toMatch(/state BACKUP\n {4}interface eth0\n {4}virtual_router_id 51\n {4}priority 140\n/);
     expect(vrrpInterface(lab, nodeOf(lab, 'lb1'), lab.services[0]!)).toBe('eth0');
+  });
+
+  describe('the keepalived-vrrp catalogue lab', () => {
+    const renderOn = (name: string, dataplane: Dataplane): string => {
+      const node = nodeOf(keepalivedVrrp, name);
+      return renderKeepalivedConf(keepalivedVrrp, node, goldenPaths(keepalivedVrrp, node), dataplane);
+    };
+
+    for (const dataplane of ['ipvs', 'nftables'] as const) {
+      for (const name of ['lb1', 'lb2']) {
+        it(`${name} on ${dataplane} matches its golden file`, () => {
+          expectGolden(`keepalived-vrrp/${name}/keepalived${dataplane === 'nftables' ? '.nftables' : ''}.conf`, renderOn(name, dataplane));
+        });
+      }
+    }
+
+    it('lb1 (150) starts MASTER and lb2 (100) BACKUP, advertising every second on the router\'s segment', () => {
+      expect(renderOn('lb1', 'ipvs')).toMatch(/state MASTER\n {4}interface eth0\n {4}virtual_router_id 51\n {4}priority 150\n {4}advert_int 1\n/);
+      expect(renderOn('lb2', 'ipvs')).toMatch(/state BACKUP\n {4}interface eth0\n {4}virtual_router_id 51\n {4}priority 100\n {4}advert_int 1\n/);
+    });
+
+    it('holds the VIP only on the nftables fallback, where lvslab-healthd checks and forwards', () => {
+      const ipvs = renderOn('lb1', 'ipvs');
+      const fallback = renderOn('lb1', 'nftables');
+      expect(ipvs).toContain('virtual_server 10.0.1.100 80 {');
+      expect(fallback).toContain('vrrp_instance VI_web {');
+      expect(fallback).not.toMatch(/virtual_server|real_server|HTTP_GET/);
+      // An OSPF lab's directors need no keepalived at all on the fallback.
+      const lb1 = nodeOf(ospfEcmpResolved, 'lb1');
+      expect(renderKeepalivedConf(ospfEcmpResolved, lb1, goldenPaths(ospfEcmpResolved, lb1), 'nftables')).toBe('');
+    });
+  });
+
+  it('puts the VIP on the interface whose subnet holds it, not the one toward the real servers', () => {
+    const lab = loadLabText(
+      `
+name: two-armed
+segments: { front: { subnet: 10.7.0.0/24 }, back: { subnet: 10.7.1.0/24 } }
+nodes:
+  r: { role: router, ospf: false, interfaces: [ { segment: front, address: 10.7.0.1 } ] }
+  d1: { role: director, interfaces: [ { segment: back, address: 10.7.1.2 }, { segment: front, address: 10.7.0.2 } ] }
+  d2: { role: director, interfaces: [ { segment: back, address: 10.7.1.3 }, { segment: front, address: 10.7.0.3 } ] }
+  s: { role: realserver, interfaces: [ { segment: back, address: 10.7.1.10 } ] }
+services:
+  web:
+    vip: 10.7.0.100
+    port: 80
+    announce: vrrp
+    vrrp: { virtual_router_id: 9 }
+    real_servers: [ { node: s } ]
+`,
+      'two-armed.yaml',
+    );
+    expect(vrrpInterface(lab, nodeOf(lab, 'd1'), lab.services[0]!)).toBe('eth1');
+    expect(render(lab, 'd2')).toContain('10.7.0.100/32 dev eth1');
   });
 
   it('refuses a real or sorry server port that DR/TUN cannot deliver to', () => {
@@ -171,6 +231,16 @@ describe('renderKeepalivedConf output passes keepalived --config-test (2.2.7)', 
     expect(nat).toEqual({ code: 0, output: '' });
   });
 
+  it('accepts the keepalived-vrrp lab\'s configs on both dataplanes in a namespace that has eth0', async () => {
+    for (const dataplane of ['ipvs', 'nftables'] as const) {
+      for (const name of ['lb1', 'lb2']) {
+        const node = nodeOf(keepalivedVrrp, name);
+        const r = await configTest(renderKeepalivedConf(keepalivedVrrp, node, goldenPaths(keepalivedVrrp, node), dataplane), VRRP_NS);
+        expect({ name, dataplane, ...r }).toEqual({ name, dataplane, code: 0, output: '' });
+      }
+    }
+  });
+
   it('accepts the VRRP instance in a namespace that has the interface', async () => {
     const lab = vrrpLab();
     for (const name of ['lb1', 'lb2']) {
@@ -188,6 +258,9 @@ describe('renderKeepalivedConf output passes keepalived --config-test (2.2.7)', 
     const badScheduler = await configTest(good.replace('lvs_sched rr', 'lvs_sched roundrobin'));
     expect(badScheduler.code).not.toBe(0);
     expect(badScheduler.output).toContain('Invalid lvs_scheduler');
+    const refresh = await configTest(render(vrrpLab(), 'lb1').replace('garp_master_refresh', 'garp_master_refersh'), VRRP_NS);
+    expect(refresh.code).not.toBe(0);
+    expect(refresh.output).toContain("Unknown keyword 'garp_master_refersh'");
     const noInterface = await configTest(render(vrrpLab(), 'lb1').replaceAll('eth0', 'nosuch0'), VRRP_NS);
     expect(noInterface.code).not.toBe(0);
     expect(noInterface.output).toContain("interface nosuch0 for vrrp_instance VI_web doesn't exist");

@@ -1,5 +1,5 @@
 // `run --capture` refuses, before anything is created, a netns host without tcpdump (netns
-// nodes run this host's programs): exit code 3 (host not ready) with the install command.
+// nodes run the lab host's programs): exit code 3 (host not ready) with the install command.
 // Runtimes with a capture of their own, or whose nodes run the node image's tcpdump, need
 // nothing of the host. A PATH without tcpdump stands in for a host that lacks it.
 import { existsSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { requireCapture, runExperiment, type RunEvents } from '../../src/experim
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { instanceDir } from '../../src/util/host-paths.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
+import { localHost } from '../../src/host/local.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const savedPath = process.env.PATH;
@@ -30,7 +31,7 @@ afterEach(async () => {
   dirs = [];
 });
 
-const netnsLike = { kind: 'netns', nodeFilesOnHost: true } as Runtime;
+const netnsLike = { kind: 'netns', nodeFilesOnHost: true, host: localHost } as Runtime;
 
 describe('what run --capture needs of the host', () => {
   it('netns without tcpdump on the host: host not ready, with the fix', async () => {
@@ -38,7 +39,7 @@ describe('what run --capture needs of the host', () => {
     const err = await requireCapture(netnsLike).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(LvslabError);
     expect((err as LvslabError).exitCode).toBe(EXIT.hostNotReady);
-    expect((err as LvslabError).message).toBe("--capture runs tcpdump inside the lab's nodes, and netns nodes run this host's programs: tcpdump is not installed here");
+    expect((err as LvslabError).message).toBe("--capture runs tcpdump inside the lab's nodes, and netns nodes run the lab host's programs: tcpdump is not installed on this host");
     expect((err as LvslabError).hint).toMatch(/scripts\/install-deps\.sh .*apt-get install -y tcpdump/);
   });
 
@@ -69,7 +70,7 @@ describe('what run --capture needs of the host', () => {
     ).then(() => undefined, (e: unknown) => e);
     process.env.PATH = savedPath;
     expect((err as LvslabError).exitCode).toBe(EXIT.hostNotReady);
-    expect((err as Error).message).toMatch(/tcpdump is not installed here/);
+    expect((err as Error).message).toMatch(/tcpdump is not installed on this host/);
     // validated, then refused: no host stage, no namespace, no instance record, no results directory
     expect(stages).toEqual(['validate']);
     expect(existsSync(instanceDir(instance))).toBe(false);

@@ -10,11 +10,17 @@ import { defaultRuntimeKind, registerRuntime, runtimeDefinition, runtimeKinds, t
 import { destroyEverywhere, listAllInstances } from '../../src/runtime/select.js';
 import type { HostRequirement } from '../../src/host/checks.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
+import { localHost } from '../../src/host/local.js';
 
 const GHOST = 'registry-unit-ghost';
 const throwawayNeeds: HostRequirement = {
   neededBy: 'nftables',
   check: async () => ({ id: 'throwaway-engine', ok: false, detail: 'no throwaway engine here', fix: 'start the throwaway engine' }),
+};
+/** What keepalived needs: asked on ipvs, and on the fallback only for a VRRP-held VIP. */
+const throwawayKeepalived: HostRequirement = {
+  neededBy: 'keepalived',
+  check: async () => ({ id: 'throwaway-keepalived', ok: false, detail: 'no keepalived in the throwaway engine', fix: 'install it there' }),
 };
 const throwaway: RuntimeDefinition = {
   kind: 'throwaway',
@@ -22,7 +28,7 @@ const throwaway: RuntimeDefinition = {
   open: async () => {
     throw new Error('the throwaway runtime builds nothing');
   },
-  hostRequirements: [throwawayNeeds],
+  hostRequirements: [throwawayNeeds, throwawayKeepalived],
   findInstances: async () => [GHOST],
   destroyByName: vi.fn(async (instance: string) => ({ instance, killedProcesses: 0, removedNodes: ['ghost-node'], removedPaths: [] })),
 };
@@ -96,10 +102,17 @@ describe('the runtime registry', () => {
     expect(upRequirements('throwaway')).toContain(throwawayNeeds);
     expect(upRequirements('netns')).not.toContain(throwawayNeeds);
     // netns's node programs are not asked of a host whose nodes run elsewhere
-    expect(upRequirements('throwaway')).toHaveLength(upRequirements('docker').length + 1);
-    const preflight = await upPreflight('throwaway');
+    expect(upRequirements('throwaway')).toHaveLength(upRequirements('docker').length + 2);
+    const preflight = await upPreflight('throwaway', localHost);
     expect(preflight.missing('nftables').map((c) => c.id)).toContain('throwaway-engine');
     expect(preflight.missing('ipvs').map((c) => c.id)).not.toContain('throwaway-engine');
+  });
+
+  it('asks for keepalived on ipvs, and on the nftables fallback only where it holds a VRRP VIP', async () => {
+    const preflight = await upPreflight('throwaway', localHost);
+    expect(preflight.missing('ipvs').map((c) => c.id)).toContain('throwaway-keepalived');
+    expect(preflight.missing('nftables').map((c) => c.id)).not.toContain('throwaway-keepalived');
+    expect(preflight.missing('nftables', { keepalived: true }).map((c) => c.id)).toContain('throwaway-keepalived');
   });
 
   it("lists the instances it finds, and down's sweep asks it to remove them", async () => {

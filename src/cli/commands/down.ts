@@ -3,6 +3,7 @@ import { destroyEverywhere, listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { printJson, runtimeSettingsOf, withRuntimeFlags } from './shared.js';
 import { checkInstanceName } from '../../model/names.js';
+import { hostSpecOf } from '../../host/open.js';
 
 export function registerDown(program: Command): void {
   withRuntimeFlags(program.command('down'))
@@ -36,7 +37,7 @@ Idempotent: removing an instance that is not there succeeds and says so.`)
         return;
       }
       if (reports.length === 0 || reports.every((r) => r.removedNodes.length === 0 && r.removedPaths.length === 0)) {
-        process.stdout.write(`nothing to remove${name ? `: no trace of ${name} on this host` : ''}\n`);
+        process.stdout.write(`nothing to remove${name ? `: no trace of ${name} ${hostSpecOf(settings) ? `here or on ${hostSpecOf(settings)}` : 'on this host'}` : ''}\n`);
         return;
       }
       for (const r of reports) {

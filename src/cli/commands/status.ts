@@ -10,11 +10,12 @@ export function registerStatus(program: Command): void {
     .command('status')
     .argument('[NAME]', 'one instance (default: every instance that is up)')
     .option('--json', 'machine-readable output')
-    .description('show each lab instance: nodes, dataplane, the routers\' VIP routes, and live health checks')
+    .description('show each lab instance: nodes, dataplane, the routers\' VIP routes (or who holds a VRRP VIP), and live health checks')
     .addHelpText('after', `
 Examples:
   lvslab status
-  lvslab status ospf-ecmp --json | jq '.[0].vipRoutes'`)
+  lvslab status ospf-ecmp --json | jq '.[0].vipRoutes'
+  lvslab status keepalived-vrrp --json | jq '.[0].vrrpVips'`)
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const names = name !== undefined ? [await pickInstance(name)] : (await listAllInstances()).map((i) => i.instance);
       const out = [];

@@ -47,7 +47,7 @@ diagnosis names what was missing).`,
       const labFile = await resolveLabArgument(labArg);
       const startedAt = Date.now();
       const events = progressReporter({ json: Boolean(opts.json) });
-      const host = probeHost(runtime.kind);
+      const host = probeHost(runtime.kind, runtime.host);
       const lab = await loadLabForUp(labFile, opts.name, events);
       const { session, readiness } = await up(
         runtime,

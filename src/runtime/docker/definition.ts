@@ -7,11 +7,15 @@ import { loadRecipe } from '../../images/recipe.js';
 import type { LvslabError } from '../../util/errors.js';
 import type { RuntimeDefinition } from '../registry.js';
 import type { DockerRuntime } from './docker-runtime.js';
+import type Docker from 'dockerode';
+import type { LabHost } from '../../host/host.js';
+import { labHostOf } from '../../host/open.js';
+import type { RuntimeSettings } from '../runtime.js';
 
-async function checkDocker(): Promise<HostCheck> {
+async function checkDocker(host: LabHost): Promise<HostCheck> {
   try {
     const { requireEngine } = await import('../../docker/engine.js');
-    const { version } = await requireEngine();
+    const { version } = await requireEngine(await engineOf(host));
     return { id: 'docker', ok: true, detail: `Docker engine ${version} answers (--runtime docker)`, optional: true };
   } catch (err) {
     const e = err as LvslabError;
@@ -19,22 +23,49 @@ async function checkDocker(): Promise<HostCheck> {
   }
 }
 
-/** A Docker runtime for finding and removing objects: needs no image. */
-async function dockerForCleanup(): Promise<DockerRuntime> {
+/** The engine on the lab host: this machine's (DOCKER_HOST or the socket), or another host's over SSH. */
+async function engineOf(host: LabHost): Promise<Docker | undefined> {
+  if (!host.remote) return undefined; // engine() below: this machine's
+  let client = remoteEngines.get(host);
+  if (!client) {
+    const [{ dockerOverSsh }, { SshHost }] = await Promise.all([import('../../host/ssh/docker-over-ssh.js'), import('../../host/ssh/ssh-host.js')]);
+    if (!(host instanceof SshHost)) throw new Error(`internal: a remote lab host that is not SSH: ${host.label}`);
+    client = dockerOverSsh(host);
+    remoteEngines.set(host, client);
+  }
+  return client;
+}
+
+/** One client per remote host, so its HTTP connections (SSH channels) are reused. */
+const remoteEngines = new WeakMap<LabHost, Docker>();
+
+async function openDocker(settings: RuntimeSettings, image: string): Promise<DockerRuntime> {
+  const host = await labHostOf(settings);
   const { DockerRuntime } = await import('./docker-runtime.js');
-  return new DockerRuntime({ image: 'unused-for-cleanup' });
+  return new DockerRuntime({ image, host, docker: await engineOf(host) });
+}
+
+/** Whether an engine can answer where the settings point (over SSH: ask it; here: not without a socket). */
+async function engineThere(settings: RuntimeSettings): Promise<boolean> {
+  const host = await labHostOf(settings);
+  if (!host.remote) return engineAnswers();
+  const { engineAvailable } = await import('../../docker/engine.js');
+  return engineAvailable(await engineOf(host));
+}
+
+/** A Docker runtime for finding and removing objects: needs no image. */
+function dockerForCleanup(settings: RuntimeSettings): Promise<DockerRuntime> {
+  return openDocker(settings, 'unused-for-cleanup');
 }
 
 export const dockerRuntime: RuntimeDefinition = {
   kind: 'docker',
   help: 'one container per node',
-  open: async () => {
-    const { DockerRuntime } = await import('./docker-runtime.js');
-    return new DockerRuntime({ image: (await loadRecipe()).image });
-  },
+  remoteHosts: true,
+  open: async (settings) => openDocker(settings, (await loadRecipe()).image),
   hostRequirements: [{ neededBy: 'doctor', check: checkDocker }],
   // Without an engine there can be none of ours running.
-  findInstances: async () => ((await engineAnswers()) ? (await dockerForCleanup()).listInstances() : []),
+  findInstances: async (settings) => ((await engineThere(settings)) ? (await dockerForCleanup(settings)).listInstances() : []),
   // Every container and network labelled with the instance, whoever created them.
-  destroyByName: async (instance, _recorded, _settings, opts) => ((await engineAnswers()) ? (await dockerForCleanup()).destroy(instance, opts) : undefined),
+  destroyByName: async (instance, _recorded, settings, opts) => ((await engineThere(settings)) ? (await dockerForCleanup(settings)).destroy(instance, opts) : undefined),
 };

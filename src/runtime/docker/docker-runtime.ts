@@ -19,8 +19,13 @@ import type Docker from 'dockerode';
 import type { InterfaceRef, NodePaths, ResolvedLab, ResolvedNode } from '../../model/types.js';
 import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
 import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
+import type { LabHost } from '../../host/host.js';
+import { localHost } from '../../host/local.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { removeInstanceDir } from '../../util/host-paths.js';
+import { instanceDir, removeInstanceDir } from '../../util/host-paths.js';
+import { runOkOn } from '../../host/host.js';
+import { packLvslab } from '../../host/lvslab-package.js';
+import { removeInstanceFilesOn } from '../../host/instance-files.js';
 import { writeSysctlsThenIpBatchArgv } from '../../util/sysctl.js';
 import { sysctlInterfaceName } from '../../render/sysctl.js';
 import { loadState } from '../instance-record.js';
@@ -52,15 +57,28 @@ export interface DockerRuntimeOptions {
   /** The node image (`lvslab/node:<recipe hash>`). */
   image: string;
   docker?: Docker;
+  /** The engine's machine (default this one); another host's engine comes with its own `docker` client (docker-over-ssh.ts). */
+  host?: LabHost;
 }
 
 export class DockerRuntime implements Runtime {
   readonly kind: RuntimeKind = 'docker';
+  /** The engine's machine: this one, or a lab host reached over SSH. */
+  readonly host: LabHost;
   readonly nodeFilesOnHost = false;
   protected readonly docker: Docker;
 
   constructor(protected readonly options: DockerRuntimeOptions) {
     this.docker = options.docker ?? engine();
+    this.host = options.host ?? localHost;
+  }
+
+  /**
+   * Where the nodes find lvslab's package (bind-mounted read-only): this lvslab's own here;
+   * on another host, the copy create() puts in the instance directory there.
+   */
+  private packageDirOnHost(instance: string): string {
+    return this.host.remote ? `${instanceDir(instance)}/lvslab` : LVSLAB_PACKAGE_DIR;
   }
 
   nodePaths(_instance: string, _node: string): NodePaths {
@@ -81,6 +99,11 @@ export class DockerRuntime implements Runtime {
   async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
     const networks = labNetworks(lab);
     const subnets = await this.transportSubnets(lab, networks.length);
+    if (this.host.remote) {
+      plan.onProgress?.(`copying lvslab's programs to ${this.host.label}`);
+      await this.host.makeDirs([{ path: this.packageDirOnHost(lab.instance) }]);
+      await runOkOn(this.host, ['tar', '-x', '-C', this.packageDirOnHost(lab.instance)], { input: await packLvslab(), timeoutMs: 120_000 });
+    }
     plan.onProgress?.(`creating ${networks.length} Docker networks and ${lab.nodes.length} containers`);
     await Promise.all(networks.map((n, i) => this.createNetwork(lab.instance, n, subnets[i]!)));
 
@@ -111,6 +134,13 @@ export class DockerRuntime implements Runtime {
 
   private async requireImage(): Promise<void> {
     if ((await imageSize(this.docker, this.options.image)) === undefined) {
+      if (this.host.remote) {
+        throw new LvslabError(
+          `the node image ${this.options.image} is not on the Docker engine of ${this.host.label}`,
+          EXIT.hostNotReady,
+          `build it here (lvslab images build), then: docker save ${this.options.image} | ssh ${this.host.label.replace(/:(\d+)$/, ' -p $1')} docker load`,
+        );
+      }
       throw new LvslabError(`the node image ${this.options.image} is not built on this host`, EXIT.hostNotReady, 'lvslab images build   (works offline: it debootstraps from the apt mirror)');
     }
   }
@@ -173,7 +203,7 @@ export class DockerRuntime implements Runtime {
           Init: true,
           CapAdd: [...NODE_CAPABILITIES],
           Sysctls: createTimeSysctls(node, sysctls),
-          Binds: [`${LVSLAB_PACKAGE_DIR}:${IMAGE_LVSLAB_DIR}:ro`],
+          Binds: [`${this.packageDirOnHost(instance)}:${IMAGE_LVSLAB_DIR}:ro`],
           NetworkMode: first ? first.network : 'none',
           RestartPolicy: { Name: 'no' },
         },
@@ -294,14 +324,14 @@ export class DockerRuntime implements Runtime {
   private async setHostPort(instance: string, end: InterfaceRef, state: 'up' | 'down'): Promise<void> {
     const iflink = (await this.mustExec(instance, end.node, ['cat', `/sys/class/net/${end.iface}/iflink`])).stdout.trim();
     if (!/^\d+$/.test(iflink)) throw new LvslabError(`${end.node}:${end.iface}: unexpected iflink ${JSON.stringify(iflink)}`);
-    const hostLinks = parseLinkList(await runOk(['ip', '-o', 'link', 'show']));
+    const hostLinks = parseLinkList(await runOkOn(this.host, ['ip', '-o', 'link', 'show']));
     const port = hostLinks.find((l) => l.index === Number(iflink));
     // Only ever a port of one of this lab's bridges.
     const bridges = await this.labBridges(instance);
     if (!port || !port.master || !bridges.has(port.master)) {
       throw new LvslabError(`the host-side port of ${end.node}:${end.iface} is not on a bridge of lab ${instance} (is the engine on another host?)`);
     }
-    await runOk(['ip', 'link', 'set', 'dev', port.name, state]);
+    await runOkOn(this.host, ['ip', 'link', 'set', 'dev', port.name, state]);
   }
 
   private async labBridges(instance: string): Promise<Set<string>> {
@@ -376,7 +406,9 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw engineError(err, `removing lab ${instance} from Docker`);
     }
-    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths: opts.keepInstanceDir ? [] : await removeInstanceDir(instance) };
+    // On another host: the copy of lvslab's programs there (the record is this machine's).
+    const removedPaths = [...(this.host.remote ? await removeInstanceFilesOn(this.host, instance) : []), ...(opts.keepInstanceDir ? [] : await removeInstanceDir(instance))];
+    return { instance, killedProcesses: killed, removedNodes: [...removedNodes].sort(), removedPaths };
   }
 }
 

@@ -16,12 +16,10 @@
 //      interfaces renamed to the lab's names and configured as on Docker (sysctls, addresses,
 //      routes). All of this is lost when GNS3 stops or re-creates a container: lvslab never
 //      stops, reloads (which loses the interfaces) or closes a running lab's nodes.
-import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
 import type { ResolvedLab, ResolvedNode } from '../../model/types.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
-import { LVSLAB_DIST, LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
+import { packLvslab } from '../../host/lvslab-package.js';
 import { pollUntil } from '../../util/poll.js';
 import { IMAGE_LVSLAB_DIR } from '../../images/node-image.js';
 import { isNotFound, requireEngine } from '../../docker/engine.js';
@@ -234,13 +232,7 @@ export class Gns3Runtime extends DockerRuntime {
    */
   private async installLvslab(instance: string, node: string): Promise<void> {
     await this.mustExec(instance, node, ['mkdir', '-p', IMAGE_LVSLAB_DIR]);
-    const tar = spawn('tar', ['-c', '-C', LVSLAB_PACKAGE_DIR, 'package.json', basename(LVSLAB_DIST)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => tar.on('close', (code) => resolve(code ?? 1)));
-    await this.docker.getContainer(this.container(instance, node)).putArchive(tar.stdout, { path: IMAGE_LVSLAB_DIR });
-    const code = await exited;
-    if (code !== 0) throw new LvslabError(`copying lvslab's programs into ${this.container(instance, node)}: tar exited ${code}: ${stderr.trim()}`);
+    await this.docker.getContainer(this.container(instance, node)).putArchive(await packLvslab(), { path: IMAGE_LVSLAB_DIR });
   }
 
   /**

@@ -2,17 +2,16 @@
 // pairs, and every L2 segment is a Linux bridge inside a namespace of the lab's own
 // (`lvslab.<instance>._fabric`), so the host's firewall (e.g. Docker's FORWARD DROP with
 // br_netfilter) never sees lab frames and the host namespace gets no interface at all.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile, chown, readdir, readlink, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { NodePaths, ResolvedLab } from '../../model/types.js';
-import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
-import { userIds } from '../../util/users.js';
-import { LVSLAB_DIST } from '../../util/lvslab-dist.js';
+import type { RunOptions, RunResult } from '../../util/exec.js';
+import { LVSLAB_DIST, LVSLAB_PACKAGE_DIR, distBelow } from '../../util/lvslab-dist.js';
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
+import { runOkOn, type LabHost } from '../../host/host.js';
+import { localHost } from '../../host/local.js';
+import { packLvslab } from '../../host/lvslab-package.js';
+import { removeInstanceFilesOn } from '../../host/instance-files.js';
 import type { CreatePlan, DaemonSpec, DestroyOptions, DestroyReport, NodeInspection, Runtime } from '../runtime.js';
 import {
   derivedMac,
@@ -29,6 +28,9 @@ export class NetnsRuntime implements Runtime {
   readonly kind = 'netns';
   readonly nodeFilesOnHost = true;
 
+  /** `host`: where the namespaces are, this machine or one reached over SSH (--host). */
+  constructor(readonly host: LabHost = localHost) {}
+
   // Everything netns needs is a host requirement (its registry entry, definition.ts), checked by `up`.
   async preflight(): Promise<void> {}
 
@@ -40,7 +42,9 @@ export class NetnsRuntime implements Runtime {
       run: `${base}/run`,
       log: `${base}/log`,
       frrVtyDir: `${base}/run/frr`,
-      lvslab: { node: process.execPath, dist: LVSLAB_DIST },
+      // A remote host runs its own Node.js (doctor checks it) and the copy of lvslab's
+      // programs that create() puts in the instance directory.
+      lvslab: this.host.remote ? { node: 'node', dist: distBelow(remoteLvslabDir(instance)) } : { node: process.execPath, dist: LVSLAB_DIST },
     };
   }
 
@@ -73,9 +77,14 @@ export class NetnsRuntime implements Runtime {
           `peer name ${b.iface} netns ${nodeNamespace(inst, b.node)} address ${ifaceOf(lab, b.node, b.iface).mac}`,
       );
     }
+    if (this.host.remote) {
+      plan.onProgress?.(`copying lvslab's programs to ${this.host.label}`);
+      await this.host.makeDirs([{ path: remoteLvslabDir(inst) }]);
+      await runOkOn(this.host, ['tar', '-x', '-C', remoteLvslabDir(inst)], { input: await packLvslab(), timeoutMs: 120_000 });
+    }
     plan.onProgress?.(`creating ${lab.nodes.length} namespaces, ${lab.segments.length} segments, ${lab.links.length} links`);
-    await ipBatch([], hostBatch);
-    await ipBatch(['-n', fabric], fabricBatch);
+    await this.ipBatch([], hostBatch);
+    await this.ipBatch(['-n', fabric], fabricBatch);
 
     // Nodes are configured in parallel; each reports back as soon as its own network is up.
     await Promise.all(
@@ -83,135 +92,97 @@ export class NetnsRuntime implements Runtime {
         const ns = nodeNamespace(inst, node.name);
         const sysctls = plan.sysctls(node.name);
         if (sysctls.length > 0) {
-          await runOk(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...sysctls.map(([k, v]) => `${k}=${v}`)]);
+          await runOkOn(this.host, ['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...sysctls.map(([k, v]) => `${k}=${v}`)]);
         }
-        await ipBatch(['-n', ns], plan.networkLines(node.name));
+        await this.ipBatch(['-n', ns], plan.networkLines(node.name));
         await plan.onNodeNetworkReady?.(node.name);
       }),
     );
   }
 
   exec(instance: string, node: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
-    return run(['ip', 'netns', 'exec', nodeNamespace(instance, node), ...argv], opts);
+    return this.host.run(['ip', 'netns', 'exec', nodeNamespace(instance, node), ...argv], opts);
   }
 
   execInteractive(instance: string, node: string, argv: readonly string[]): Promise<number> {
-    return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', nodeNamespace(instance, node), ...argv], { stdio: 'inherit' });
-      child.on('error', () => resolve(127));
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-    });
+    return this.host.runInteractive(['ip', 'netns', 'exec', nodeNamespace(instance, node), ...argv]);
   }
 
-  // The netns runtime shares the host's filesystem: a node's paths are host paths.
+  // Nodes share the host's filesystem: a node's paths are the host's paths.
   async writeFile(_instance: string, _node: string, path: string, content: string, opts: { owner?: string; mode?: number } = {}): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content, { mode: opts.mode ?? 0o644 });
-    if (opts.owner) await chownTo(path, opts.owner);
+    await this.host.writeFile(path, content, opts);
   }
 
   async readFile(_instance: string, _node: string, path: string): Promise<string | undefined> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return (await this.host.readFile(path))?.toString('utf8');
   }
 
   async makeDirs(_instance: string, _node: string, dirs: ReadonlyArray<{ path: string; owner?: string }>): Promise<void> {
-    for (const d of dirs) {
-      await mkdir(d.path, { recursive: true });
-      if (d.owner) await chownTo(d.path, d.owner);
-    }
+    await this.host.makeDirs(dirs);
   }
 
   async startDaemon(instance: string, node: string, spec: DaemonSpec): Promise<void> {
-    const ns = nodeNamespace(instance, node);
-    const argv = withPrivateDirs(spec.privateDirs ?? [], spec.argv);
+    const argv = ['ip', 'netns', 'exec', nodeNamespace(instance, node), ...withPrivateDirs(spec.privateDirs ?? [], spec.argv)];
     if (spec.selfDaemonizing) {
       // The program forks into the background itself; the foreground part exits once it
       // has parsed its config, so a non-zero exit here is a real start failure.
-      const r = await run(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: 15_000 });
+      const r = await this.host.run(argv, { timeoutMs: 15_000 });
       if (r.code !== 0) {
         throw new LvslabError(`${spec.name} did not start on ${node} (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       }
       return;
     }
-    // `ip netns exec` enters the namespace and execs the program, so the child's pid is the
-    // daemon's. It is detached from lvslab (its own session, no pipes) and survives us.
-    const logPath = spec.logFile ?? '/dev/null';
-    await mkdir(dirname(logPath), { recursive: true });
-    const log = await open(logPath, 'a');
-    try {
-      const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-        detached: true,
-        stdio: ['ignore', log.fd, log.fd],
-      });
-      const pid = await new Promise<number>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => resolve(child.pid!));
-      });
-      child.unref();
-      await writeFile(spec.pidFile, `${pid}\n`);
-    } finally {
-      await log.close();
-    }
+    // `ip netns exec` enters the namespace and execs the program, so the detached child's
+    // pid is the daemon's.
+    const pid = await this.host.spawnDetached(argv, spec.logFile ?? '/dev/null');
+    await this.host.writeFile(spec.pidFile, `${pid}\n`);
   }
 
   // A veth pair shares its carrier: the peer of a link goes NO-CARRIER with this end.
   async setCarrier(instance: string, node: string, iface: string, up: boolean): Promise<void> {
-    await runOk(['ip', '-n', nodeNamespace(instance, node), 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
+    await runOkOn(this.host, ['ip', '-n', nodeNamespace(instance, node), 'link', 'set', 'dev', iface, up ? 'up' : 'down']);
   }
 
   async listInstances(): Promise<string[]> {
     const found = new Set<string>();
-    for (const ns of await listNamespaces()) {
+    for (const ns of await this.namespaces()) {
       const inst = instanceOfNamespace(ns);
       if (inst) found.add(inst);
     }
-    try {
-      for (const d of await readdir(RUN_ROOT)) found.add(d);
-    } catch {
-      // no instance directory at all
-    }
+    for (const d of await this.host.readdir(RUN_ROOT)) found.add(d);
     return [...found].sort();
   }
 
   async inspect(instance: string): Promise<NodeInspection[]> {
     const prefix = `${NETNS_PREFIX}${instance}.`;
     const out: NodeInspection[] = [];
-    for (const ns of await listNamespaces()) {
+    for (const ns of await this.namespaces()) {
       if (!ns.startsWith(prefix)) continue;
-      const processes = [];
-      for (const pid of await namespacePids(ns)) {
-        const command = await readFile(`/proc/${pid}/comm`, 'utf8').then((s) => s.trim(), () => '?');
-        processes.push({ pid, command });
-      }
-      out.push({ name: ns.slice(prefix.length), handle: ns, running: true, processes });
+      out.push({ name: ns.slice(prefix.length), handle: ns, running: true, processes: await this.processesOf(ns) });
     }
     return out;
   }
 
   async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
     const prefix = `${NETNS_PREFIX}${instance}.`;
-    const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(prefix));
+    const namespaces = (await this.namespaces()).filter((ns) => ns.startsWith(prefix));
     // Every process living in the lab's namespaces (FRR, nginx, keepalived, the health
     // checker, traffic generators — and anything a user started with `lvslab exec`) is found
     // by its network namespace, in rounds: a daemon that forks into the background, or a
     // start that a killed `up` left in flight, can enter a namespace after a round's scan.
     // Deleting the namespaces stops new arrivals by name; whatever entered before is still
     // found by the namespace's inode, which outlives the name while a process holds it.
-    const inodes = await namespaceInodes(namespaces);
+    const inodes = await this.namespaceInodes(namespaces);
     const killed = new Set<number>();
     let deleted = namespaces.length === 0;
     const deadline = Date.now() + SWEEP_DEADLINE_MS;
     for (;;) {
-      const pids = await processesInNamespaces(inodes);
+      const pids = await this.processesInNamespaces(inodes);
       pids.forEach((p) => killed.add(p));
-      if (pids.length > 0) await terminate(pids);
+      if (pids.length > 0) await this.terminate(pids, inodes);
       if (!deleted) {
         // Deleting a namespace destroys its interfaces, veth peers and bridges with it.
-        await ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
+        await this.ipBatch([], namespaces.map((ns) => `netns del ${ns}`), { tolerant: true });
         deleted = true;
         continue;
       }
@@ -225,9 +196,89 @@ export class NetnsRuntime implements Runtime {
       killedProcesses: killed.size,
       removedNodes: namespaces.map((ns) => ns.slice(prefix.length)),
       // Only now, with every process and namespace gone: the record is how a later down finds leftovers.
-      removedPaths: opts.keepInstanceDir ? [] : await removeInstanceDir(instance),
+      // On a remote host the record is this machine's: it goes here, unless the caller removes it itself.
+      removedPaths: [...(this.host.remote ? await removeInstanceFilesOn(this.host, instance) : []), ...(opts.keepInstanceDir ? [] : await removeInstanceDir(instance))],
     };
   }
+
+  private async ipBatch(globalArgs: string[], lines: string[], opts: { tolerant?: boolean } = {}): Promise<void> {
+    if (lines.length === 0) return;
+    const argv = ['ip', ...globalArgs, ...(opts.tolerant ? ['-force'] : []), '-batch', '-'];
+    const r = await this.host.run(argv, { input: lines.join('\n') + '\n' });
+    if (r.code !== 0 && !opts.tolerant) {
+      throw new LvslabError(`ip ${globalArgs.join(' ')} -batch failed: ${r.stderr.trim()}`);
+    }
+  }
+
+  /** /run/netns holds one bind-mount file per named namespace: listing it beats parsing `ip netns list`. */
+  private async namespaces(): Promise<string[]> {
+    return (await this.host.readdir('/run/netns')).sort();
+  }
+
+  private async processesOf(ns: string): Promise<Array<{ pid: number; command: string }>> {
+    const pids = parsePids((await this.host.run(['ip', 'netns', 'pids', ns])).stdout);
+    if (pids.length === 0) return [];
+    const ps = await this.host.run(['ps', '-o', 'pid=,comm=', '-p', pids.join(',')]);
+    const names = new Map(ps.stdout.split('\n').map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [Number(m![1]), m![2]!.trim()] as const));
+    return pids.map((pid) => ({ pid, command: names.get(pid) ?? '?' }));
+  }
+
+  /** What /proc/PID/ns/net links to for a process in each of these named namespaces. */
+  private async namespaceInodes(namespaces: string[]): Promise<Set<string>> {
+    if (namespaces.length === 0) return new Set();
+    // Missing ones (deleted meanwhile by another down) are left out by stat.
+    const r = await this.host.run(['stat', '-c', '%i', ...namespaces.map((ns) => `/run/netns/${ns}`)]);
+    return new Set(r.stdout.split(/\s+/).filter(Boolean).map((ino) => `net:[${ino}]`));
+  }
+
+  /** Every live process whose network namespace is one of `inodes` (one scan of /proc). */
+  private async processesInNamespaces(inodes: Set<string>): Promise<number[]> {
+    if (inodes.size === 0) return [];
+    // Exits while find runs only cost a message; a zombie's link is unreadable, so a zombie
+    // (which holds no namespace any more) counts as gone.
+    const r = await this.host.run(['sh', '-c', SCAN_NETWORK_NAMESPACES]);
+    const out: number[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const m = /^\/proc\/(\d+)\/ns\/net (\S+)$/.exec(line);
+      if (!m || !inodes.has(m[2]!)) continue;
+      const pid = Number(m[1]);
+      if (pid > 1 && !(pid === process.pid && !this.host.remote)) out.push(pid);
+    }
+    return out;
+  }
+
+  /** SIGTERM, a second to exit cleanly, then SIGKILL for the rest. */
+  private async terminate(pids: number[], inodes: Set<string>): Promise<void> {
+    const remaining = async () => {
+      const live = new Set(await this.processesInNamespaces(inodes));
+      return pids.filter((p) => live.has(p));
+    };
+    await this.host.run(['kill', '-TERM', ...pids.map(String)]);
+    const gone = await pollUntil(async () => ({ done: (await remaining()).length === 0, value: null }), { timeoutMs: 1000, intervalMs: 20 });
+    if (gone.ok) return;
+    const left = await remaining();
+    if (left.length > 0) await this.host.run(['kill', '-KILL', ...left.map(String)]);
+    await pollUntil(async () => ({ done: (await remaining()).length === 0, value: null }), { timeoutMs: 2000, intervalMs: 20 });
+  }
+}
+
+/** How long down keeps sweeping a lab's namespaces for processes before it gives up. */
+const SWEEP_DEADLINE_MS = 30_000;
+
+/** Where a remote host keeps the copy of lvslab's package (dist/ and package.json) for an instance's nodes. */
+function remoteLvslabDir(instance: string): string {
+  return `${instanceDir(instance)}/lvslab`;
+}
+
+/** Each process's network namespace, as `/proc/PID/ns/net net:[INODE]` lines (fixed text: no input). */
+const SCAN_NETWORK_NAMESPACES = 'exec find /proc/[0-9]*/ns/net -maxdepth 0 -printf "%p %l\\n" 2>/dev/null';
+
+function parsePids(text: string): number[] {
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((p) => Number.isInteger(p) && p > 1);
 }
 
 /**
@@ -249,107 +300,3 @@ function ifaceOf(lab: ResolvedLab, node: string, iface: string) {
   return i;
 }
 
-async function ipBatch(globalArgs: string[], lines: string[], opts: { tolerant?: boolean } = {}): Promise<void> {
-  if (lines.length === 0) return;
-  const argv = ['ip', ...globalArgs, ...(opts.tolerant ? ['-force'] : []), '-batch', '-'];
-  const r = await run(argv, { input: lines.join('\n') + '\n' });
-  if (r.code !== 0 && !opts.tolerant) {
-    throw new LvslabError(`ip ${globalArgs.join(' ')} -batch failed: ${r.stderr.trim()}`);
-  }
-}
-
-async function listNamespaces(): Promise<string[]> {
-  // /run/netns holds one bind-mount file per named namespace; reading it is faster and
-  // more robust than parsing `ip netns list`.
-  try {
-    return (await readdir('/run/netns')).sort();
-  } catch {
-    return [];
-  }
-}
-
-async function namespacePids(ns: string): Promise<number[]> {
-  const r = await run(['ip', 'netns', 'pids', ns]);
-  return r.stdout
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
-}
-
-/** How long down keeps sweeping a lab's namespaces for processes before it gives up. */
-const SWEEP_DEADLINE_MS = 30_000;
-
-/** What /proc/PID/ns/net links to for a process in each of these named namespaces. */
-async function namespaceInodes(namespaces: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const ns of namespaces) {
-    try {
-      out.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
-    } catch {
-      // deleted meanwhile (another down)
-    }
-  }
-  return out;
-}
-
-/** Every live process whose network namespace is one of `inodes` (one scan of /proc). */
-async function processesInNamespaces(inodes: Set<string>): Promise<number[]> {
-  if (inodes.size === 0) return [];
-  const out: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    try {
-      // A zombie's links are unreadable: it holds no namespace any more and counts as gone.
-      if (inodes.has(await readlink(`/proc/${pid}/ns/net`))) out.push(pid);
-    } catch {
-      // exited while we looked, or a zombie
-    }
-  }
-  return out;
-}
-
-/** SIGTERM, a second to exit cleanly, then SIGKILL for the rest. */
-async function terminate(pids: number[]): Promise<void> {
-  signalAll(pids, 'SIGTERM');
-  const gone = await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), { timeoutMs: 1000, intervalMs: 20 });
-  if (gone.ok) return;
-  signalAll(pids.filter(alive), 'SIGKILL');
-  await pollUntil(async () => ({ done: pids.every((p) => !alive(p)), value: null }), { timeoutMs: 2000, intervalMs: 20 });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers signal 0; treat it as gone (its namespace reference is released).
-    return !isZombie(pid);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    // Synchronous: alive() is used inside predicates, and /proc reads are cheap.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-function signalAll(pids: number[], signal: NodeJS.Signals): void {
-  for (const p of pids) {
-    try {
-      process.kill(p, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function chownTo(path: string, user: string): Promise<void> {
-  const { uid, gid } = await userIds(user);
-  await chown(path, uid, gid);
-}

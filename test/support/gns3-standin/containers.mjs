@@ -16,7 +16,9 @@
 // stand-in's namespace with their peer placed straight into the container's.
 // Filters and suspend: one nftables `bridge` table (gns3sb) in the namespace, rewritten as a
 // whole on every change, matching the link-side ports by name (so rules survive a node's
-// stop/start). delay/corrupt need sch_netem: applied with tc on the link-side ports when the
+// stop/start). They follow the filters the link's compute holds, which server.mjs gives as
+// each version's compute keeps them (a suspend is frequency_drop -1; on 3.0.6 an empty list
+// leaves the previous filters in place), never the controller's link JSON. delay/corrupt need sch_netem: applied with tc on the link-side ports when the
 // kernel has it, otherwise recorded in `unappliedFilters`. bpf is stored, never applied.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -213,9 +215,10 @@ export async function createContainerWiring({ api, resourcesDir }) {
   function linkRules(l) {
     const ports = l.ends.map((e, i) => linkPort(l, e, i));
     const all = `iifname { ${ports.map((p) => `"${p}"`).join(', ')} }`;
-    const { suspend, filters, refused } = l.state;
-    // A refused filter leaves ubridge's bridge passing nothing until the filters are reset.
-    if (suspend || refused) return [`${all} drop`];
+    // The filters the link's compute holds (a suspend is frequency_drop -1 there). A refused
+    // filter leaves ubridge's bridge passing nothing until the filters are reset.
+    const { filters, refused } = l.state;
+    if (refused) return [`${all} drop`];
     const rules = [];
     const loss = filters.packet_loss?.[0];
     if (loss >= 100) rules.push(`${all} drop`);
@@ -234,13 +237,13 @@ export async function createContainerWiring({ api, resourcesDir }) {
 
   /** delay/corrupt on the link-side ports that exist now (netem), and what cannot be applied. */
   async function applyNetem(l) {
-    const { filters, suspend, refused } = l.state;
+    const { filters, refused } = l.state;
     const unapplied = Object.keys(filters).filter((k) => k === 'bpf' || (!netem && (k === 'delay' || k === 'corrupt')));
     if (unapplied.length) unappliedFilters.set(l.link_id, unapplied);
     else unappliedFilters.delete(l.link_id);
     if (!netem) return;
     const args = [];
-    if (!suspend && !refused) {
+    if (!refused) {
       if (filters.delay?.[0] > 0) args.push('delay', `${filters.delay[0]}ms`, ...(filters.delay[1] > 0 ? [`${filters.delay[1]}ms`] : []));
       if (filters.corrupt?.[0] > 0) args.push('corrupt', `${filters.corrupt[0]}%`);
     }

@@ -28,6 +28,14 @@ export interface Gns3Standin {
   api: 'v2' | 'v3';
   version: string;
   projects: Map<string, { name: string; status: string; nodes: Map<string, unknown>; links: Map<string, unknown>; drawings: Map<string, unknown> }>;
+  /** The requests served past authentication, in order: method, path (no query) and JSON body; login bodies are never kept. */
+  requests: Array<{ method: string; path: string; body: unknown }>;
+  /**
+   * The filters a link's compute holds (what its ubridge applies; with containers, what the
+   * nft rules drop). On 3.0.6 they can differ from the link JSON's filters: its compute
+   * ignores an empty filter list. undefined for an unknown link or one without a filter node.
+   */
+  computeFilters(projectId: string, linkId: string): Record<string, Array<number | string>> | undefined;
   /** Whether docker nodes are real containers (the containers option). */
   containers: boolean;
   /** With containers: the stand-in's data directory, a temp dir that close() removes. */

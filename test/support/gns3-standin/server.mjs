@@ -29,6 +29,11 @@
 //     PUT link 200, compute errors wrapped ("HTTP error 422 received from compute …"), 422 for
 //     non-UUID ids and missing fields (pydantic's repr), {"detail":"Not Found"} for unknown
 //     routes, errors as {"message"}.
+//   - Link updates as each version's compute takes them (gns3-server's sources; updateOnCompute
+//     cites the lines): the controller sends the active filters (frequency_drop -1 while
+//     suspended) to the link's filter node only when its filters or suspend changed; 2.2's
+//     compute stores what it is sent, 3.0.6's ignores an empty filter list, so there a resume
+//     or a clear leaves the previous filters dropping frames while the link JSON reads {}.
 //   - Packet capture and drawings are not in the transcripts: their paths, statuses and bodies
 //     follow gns3-server's v2.2.59 and v3.0.6 sources (start_capture/stop_capture 201 + link on
 //     2.2, capture/start 201 + link and capture/stop 204 on 3.0; the capture side chosen as the
@@ -70,7 +75,8 @@
 //     snooping and STP off, no addresses anywhere; frames cross between links only through a
 //     switch. Linux bridges drop most 01:80:c2:00:00:0x frames (pause, LACP, LLDP), which
 //     ubridge passes.
-//   - Suspend and filters in each direction: nftables `bridge` rules in the namespace (suspend
+//   - Suspend and filters in each direction, as the link's compute holds them (not as the
+//     link JSON reads: they differ on 3.0.6, above): nftables `bridge` rules in the namespace (suspend
 //     and a refused stored filter drop everything; packet_loss with numgen random,
 //     frequency_drop every n-th frame with numgen inc, -1 all). delay and corrupt need sch_netem
 //     (tc on the link's bridge ports) — this kernel has none: then the answers are unchanged
@@ -150,6 +156,9 @@ export async function startGns3Standin(options = {}) {
   const privileged = options.privilegedContainers ?? true;
   const jwtKey = randomBytes(32);
   const projects = new Map();
+  // Every request served past authentication, in order: { method, path, body } (no query,
+  // no login bodies: they hold credentials), so a test can see what a client sent.
+  const requests = [];
   const timers = new Set();
   let nextConsole = api === 'v3' ? 6000 : 5000;
 
@@ -529,10 +538,52 @@ export async function startGns3Standin(options = {}) {
   const linkEnds = (p, l) =>
     l.nodes.map((e) => ({ kind: p.nodes.get(e.node_id)?.node_type === 'docker' ? 'docker' : 'switch', node_id: e.node_id, adapter: e.adapter_number, port: e.port_number }));
 
-  /** A stored filter ubridge refused (unknown type, value out of range): the link then passes nothing. */
+  /** The first filter ubridge refuses (unknown type, value out of range) as [type, values]: the link then passes nothing. */
   const refusedFilter = (filters) =>
-    Object.entries(filters).some(([k, v]) => !FILTER_TYPES.includes(k) || (FILTER_RANGES[k] && v.some((x) => !Number.isInteger(x) || x < FILTER_RANGES[k][0] || x > FILTER_RANGES[k][1])));
-  const linkState = (l) => ({ suspend: l.suspend, filters: l.filters, refused: refusedFilter(l.filters) });
+    Object.entries(filters).find(([k, v]) => !FILTER_TYPES.includes(k) || (FILTER_RANGES[k] && v.some((x) => !Number.isInteger(x) || x < FILTER_RANGES[k][0] || x > FILTER_RANGES[k][1])));
+
+  /** The controller's get_active_filters: a suspended link's filter node drops everything. */
+  const activeFilters = (l) => (l.suspend ? { frequency_drop: [-1] } : l.filters);
+
+  /** What the engine side applies to a link: the filters its compute holds, not the controller's. */
+  const linkState = (l) => ({ filters: l.computeFilters, refused: Boolean(refusedFilter(l.computeFilters)) });
+
+  /**
+   * The controller's link update as each version's compute takes it. The controller sends the
+   * active filters to the link's filter node only (the first end whose type filters, a docker
+   * node here; a switch end gets no PUT, the other end {}): udp_link.py update(), v2.2.59
+   * lines 98-130, v3.0.6 lines 101-136; _get_filter_node(), link.py v2.2.59 line 419, v3.0.6
+   * line 398. The compute then resets its ubridge filters and adds the NIO's (base_node.py
+   * _ubridge_apply_filters, v2.2.59 line 763, v3.0.6 line 853). What the NIO holds differs:
+   *   2.2.59 handlers/api/compute/docker_handler.py lines 270-271:
+   *       if "filters" in request.json and nio:
+   *           nio.filters = request.json["filters"]
+   *   3.0.6 api/routes/compute/docker_nodes.py lines 292-293 (update_docker_node_nio):
+   *       if nio_data.filters:
+   *           nio.filters = nio_data.filters
+   * so on 3.0.6 an empty filter list leaves the compute's filters as they were: a resumed link
+   * keeps the suspend's frequency_drop -1 and passes nothing, and cleared filters stay
+   * applied, while the controller's link JSON reads {} (the bug lvslab's client works around
+   * with a BPF filter that matches no frame, then {}). Returns ubridge's refusal, if any; a
+   * filter refused once is refused again on every later apply of the same NIO filters.
+   */
+  async function updateOnCompute(l, p) {
+    const n = filterNode(p, l);
+    if (!n) return undefined;
+    const sent = activeFilters(l);
+    if (api === 'v2' || Object.keys(sent).length) l.computeFilters = sent;
+    await wiring?.updateLink(l.link_id, linkState(l));
+    const bad = refusedFilter(l.computeFilters);
+    if (!bad) return undefined;
+    return new HttpError(409, `Error while sending command 'bridge add_packet_filter DOCKER-${n.node_id} filter0 ${bad[0]} ${bad[1].join(' ')}': Failed to add filter 'filter0': uBridge version 0.9.19 running with libpcap version 1.10.3 (with TPACKET_V3)\nHypervisor TCP control server started (IP 127.0.0.1 port 20000)`);
+  }
+
+  /** Python's dict equality for filter maps (key order does not matter, values compared in order). */
+  const sameFilters = (a, b) => {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return JSON.stringify(ka) === JSON.stringify(kb) && ka.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+  };
 
   async function deleteNode(p, n) {
     requireOpen(p);
@@ -566,7 +617,7 @@ export async function startGns3Standin(options = {}) {
       if (!exists) throw new HttpError(404, `Port ${e.adapter_number}/${e.port_number} for ${n.name} not found`);
       for (const l of p.links.values()) if (l.nodes.some((x) => x.node_id === e.node_id && x.adapter_number === e.adapter_number && x.port_number === e.port_number)) throw new HttpError(409, 'Port is already used');
     }
-    const l = { link_id: randomUUID(), nodes: ends.map((e) => ({ node_id: e.node_id, adapter_number: e.adapter_number, port_number: e.port_number })), filters: {}, suspend: false, capturing: false, capture_file_name: null };
+    const l = { link_id: randomUUID(), nodes: ends.map((e) => ({ node_id: e.node_id, adapter_number: e.adapter_number, port_number: e.port_number })), filters: {}, computeFilters: {}, suspend: false, capturing: false, capture_file_name: null };
     p.links.set(l.link_id, l);
     if (wiring) {
       try {
@@ -609,20 +660,19 @@ export async function startGns3Standin(options = {}) {
         const values = v.map((x) => (typeof x === 'string' ? x.replace(/^[\n ]+|[\n ]+$/g, '') : Math.trunc(Number(x))));
         if (values.length !== 0 && values[0] !== 0 && values[0] !== '') next[k] = values;
       }
-      // The controller stores the filters before ubridge gets to refuse them.
-      l.filters = next;
-      for (const [k, v] of Object.entries(next)) {
-        const range = FILTER_RANGES[k];
-        if (!FILTER_TYPES.includes(k) || (range && v.some((x) => !Number.isInteger(x) || x < range[0] || x > range[1]))) {
-          const n = filterNode(p, l);
-          const bridge = n ? `DOCKER-${n.node_id}` : `VPCS-${l.nodes[0].node_id}`;
-          refused = new HttpError(409, `Error while sending command 'bridge add_packet_filter ${bridge} filter0 ${k} ${v.join(' ')}': Failed to add filter 'filter0': uBridge version 0.9.19 running with libpcap version 1.10.3 (with TPACKET_V3)\nHypervisor TCP control server started (IP 127.0.0.1 port 20000)`);
-          break;
-        }
+      // Stored before ubridge gets to refuse them, and sent to the compute only when they
+      // changed (`if new_filters != self.filters:`, link.py v2.2.59 line 199, v3.0.6 line 160).
+      if (!sameFilters(next, l.filters)) {
+        l.filters = next;
+        refused = await updateOnCompute(l, p);
       }
     }
-    if (!refused && typeof body?.suspend === 'boolean') l.suspend = body.suspend;
-    await wiring?.updateLink(l.link_id, linkState(l));
+    // update_suspend likewise only when the value changes (v2.2.59 line 207, v3.0.6 line 168);
+    // a refused filter raised before it ran.
+    if (!refused && typeof body?.suspend === 'boolean' && body.suspend !== l.suspend) {
+      l.suspend = body.suspend;
+      refused = await updateOnCompute(l, p);
+    }
     if (refused) throw refused;
     return [api === 'v3' ? 200 : 201, linkJson(p, l)];
   }
@@ -752,7 +802,11 @@ export async function startGns3Standin(options = {}) {
           if (n.node_type === 'docker') n.properties.container_id = await wiring.createDockerNode(containerSpec(p, n));
           else await wiring.addSwitch(n.node_id);
         }
-        for (const l of p.links.values()) await wiring.addLink(l.link_id, linkEnds(p, l), linkState(l));
+      }
+      // The compute makes each NIO again from what the controller sends it at link creation.
+      for (const l of p.links.values()) {
+        if (filterNode(p, l)) l.computeFilters = activeFilters(l);
+        if (wiring) await wiring.addLink(l.link_id, linkEnds(p, l), linkState(l));
       }
       p.status = 'opened';
     }
@@ -957,6 +1011,7 @@ export async function startGns3Standin(options = {}) {
         return send(res, 400, errorBody(400, `Invalid JSON ${e.message}`));
       }
     }
+    if (parts[0] !== 'access') requests.push({ method, path: url.pathname, body });
     try {
       const answer = await route(method, parts, body, raw !== '', url.searchParams);
       if (!answer) {
@@ -987,6 +1042,18 @@ export async function startGns3Standin(options = {}) {
     version,
     /** The in-memory state, for assertions: project_id -> project. */
     projects,
+    /** The requests served past authentication, in order (method, path without query, JSON body). */
+    requests,
+    /**
+     * The filters link's compute holds (what its ubridge applies; with containers, what the
+     * nft rules drop): on 3.0.6 they can differ from the link JSON's. undefined for an unknown
+     * link or one without a filter node.
+     */
+    computeFilters(projectId, linkId) {
+      const p = projects.get(projectId);
+      const l = p?.links.get(linkId);
+      return l && filterNode(p, l) ? structuredClone(l.computeFilters) : undefined;
+    },
     /** Whether docker nodes are real containers. */
     containers: Boolean(wiring),
     /** With containers: the stand-in's data directory (a temp dir; removed by close()). */
