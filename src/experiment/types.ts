@@ -295,6 +295,7 @@ export const FIGURE_NAMES = [
   'restore_outage_s', // the same from the first restore event: a director back before it can serve
   'longest_gap_s', // longest stretch with no successful request from any client
   'ospf_detection_s', // event -> FRR logs the neighbour Down
+  'bfd_detection_s', // event -> bfdd logs the session with it up -> down (labs with ospf.bfd)
   'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)
   'route_restoration_s', // restore event -> VIP route has all next hops again
   'hc_removal_s', // real-server failure -> every director stopped sending to it

@@ -8,7 +8,7 @@ import { hcRemoval } from './health.js';
 import { busiestDirectorShareBefore, computeHits, directorsAfter, directorsBefore, serversAfter } from './hits.js';
 import { vipMoveFigures } from './vrrp.js';
 import { longLivedBroken } from './longlived.js';
-import { ospfDetection } from './ospf.js';
+import { bfdDetection, ospfDetection } from './ospf.js';
 import { requestFigures } from './requests.js';
 import { nextHopsFigure, routeFigures } from './routes.js';
 
@@ -25,6 +25,7 @@ export function computeFigures(input: FigureInput): ComputedFigures {
   const figures: Record<FigureName, Figure> = {
     ...requestFigures(ctx),
     ospf_detection_s: ospfDetection(ctx),
+    bfd_detection_s: bfdDetection(ctx),
     ...routeFigures(ctx),
     hc_removal_s: hcRemoval(ctx),
     chi2_p: chi2Figure(ctx),

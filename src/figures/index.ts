@@ -10,6 +10,8 @@
 //  longest_gap_s        longest time between two consecutive ok request starts, all clients
 //  ospf_detection_s     first failure step on a VIP announcer -> first router ospfd line
 //                       saying that neighbour went Down/Deleted
+//  bfd_detection_s      same step -> first router bfdd line saying its session with that
+//                       neighbour went up -> down (null on a lab without ospf.bfd)
 //  route_withdrawal_s   same step -> RouteEvent where the VIP/32 lost the announcer (latest router)
 //  route_restoration_s  its restore step -> RouteEvent with every earlier next hop back
 //  hc_removal_s         first real-server failure -> last director logging Removing/Disabling it

@@ -2,7 +2,7 @@
 // daemon command lines. Planning (planNode) is pure: the runtime carries the plan out
 // (lab/up.ts), and the tests check plans without a host.
 import type { Dataplane, NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
-import { frrLogFile, renderFrrConf, renderFrrDaemonConfs } from '../render/frr.js';
+import { frrLogFile, renderFrrConf, renderFrrDaemonConfs, runsBfd } from '../render/frr.js';
 import { renderKeepalivedConf, runsKeepalived } from '../render/keepalived.js';
 import { nginxFiles, renderNginxConf } from '../render/nginx.js';
 import type { DaemonSpec, Runtime } from '../runtime/runtime.js';
@@ -45,10 +45,16 @@ function runsDirectorDataplane(node: ResolvedNode): boolean {
   return node.role === 'director' && node.directs.length > 0;
 }
 
+/** FRR's daemons on a node, in start order (see planNode). */
+function frrDaemonsOf(lab: Pick<ResolvedLab, 'ospf'>, node: ResolvedNode): Array<'zebra' | 'bfdd' | 'ospfd'> {
+  if (!runsFrr(node)) return [];
+  return runsBfd(lab, node) ? ['zebra', 'bfdd', 'ospfd'] : ['zebra', 'ospfd'];
+}
+
 /** Names of the daemons planNode starts on a node, without rendering anything. */
-export function daemonsOf(lab: Pick<ResolvedLab, 'services'>, node: ResolvedNode, dataplane: Dataplane): string[] {
+export function daemonsOf(lab: Pick<ResolvedLab, 'services' | 'ospf'>, node: ResolvedNode, dataplane: Dataplane): string[] {
   return [
-    ...(runsFrr(node) ? ['zebra', 'ospfd'] : []),
+    ...frrDaemonsOf(lab, node),
     ...(runsNginx(node) ? ['nginx'] : []),
     ...(runsKeepalived(lab, node, dataplane) ? ['keepalived'] : []),
     ...(runsDirectorDataplane(node) && dataplane === 'nftables' ? ['healthd'] : []),
@@ -72,15 +78,15 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
   if (runsFrr(node)) {
     plan.dirs.push({ path: paths.frrVtyDir, owner: 'frr' });
     // Each daemon reads only its own lines: given the integrated file, each would log
-    // "No such command" for every line of the other into frr.log, which experiments parse.
+    // "No such command" for every line of the others into frr.log, which experiments parse.
     // frr.conf is still written, for people: it is the whole configuration in one place.
     const daemonConfs = renderFrrDaemonConfs(lab, node, paths);
-    const confFiles = { zebra: `${paths.conf}/zebra.conf`, ospfd: `${paths.conf}/ospfd.conf` };
+    const daemons = frrDaemonsOf(lab, node);
+    const confFile = (daemon: (typeof daemons)[number]): string => `${paths.conf}/${daemon}.conf`;
     plan.logs.push(frrLogFile(paths));
     plan.files.push(
       { path: `${paths.conf}/frr.conf`, content: renderFrrConf(lab, node, paths), owner: 'frr' },
-      { path: confFiles.zebra, content: daemonConfs.zebra, owner: 'frr' },
-      { path: confFiles.ospfd, content: daemonConfs.ospfd, owner: 'frr' },
+      ...daemons.map((daemon) => ({ path: confFile(daemon), content: daemonConfs[daemon], owner: 'frr' })),
     );
     const privateRun = `${paths.run}/frr-rundir`;
     const privateTmp = `${paths.run}/frr-tmpdir`;
@@ -88,11 +94,15 @@ export function planNode(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths,
     // No -N pathspace: it may not contain dots, and is not needed — sockets and pid files
     // are given explicitly and /run/frr is node-private (privateDirs below).
     const sockets = ['-z', `${paths.frrVtyDir}/zserv.api`, '--vty_socket', paths.frrVtyDir];
-    for (const daemon of ['zebra', 'ospfd'] as const) {
+    // bfdd before ospfd: ospfd registers each neighbour's session through zebra as the
+    // neighbour comes up, and bfdd is then already there to take it. Its control socket
+    // is named like the others rather than left at FRR's default under /run/frr.
+    const daemonOptions = { zebra: [], ospfd: [], bfdd: ['--bfdctl', `${paths.frrVtyDir}/bfdd.sock`] };
+    for (const daemon of daemons) {
       const pidFile = `${paths.frrVtyDir}/${daemon}.pid`;
       plan.routingDaemons.push({
         name: daemon,
-        argv: [`/usr/lib/frr/${daemon}`, '-d', '-f', confFiles[daemon], ...sockets, '-i', pidFile],
+        argv: [`/usr/lib/frr/${daemon}`, '-d', '-f', confFile(daemon), ...sockets, ...daemonOptions[daemon], '-i', pidFile],
         pidFile,
         selfDaemonizing: true,
         privateDirs: [

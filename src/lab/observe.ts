@@ -35,6 +35,38 @@ export function parseOspfNeighbors(json: string): OspfNeighbor[] {
   return out;
 }
 
+export interface BfdPeer {
+  /** The peer's address. */
+  peer: string;
+  iface?: string;
+  /** bfdd's state names: admin-down, down, init, up. */
+  status: string;
+  /** Negotiated timers as bfdd reports them (ms), and the detect multiplier. */
+  receiveIntervalMs?: number;
+  transmitIntervalMs?: number;
+  detectMultiplier?: number;
+}
+
+/** Parses FRR 8.4's `show bfd peers json` (a list of sessions). */
+export function parseBfdPeers(json: string): BfdPeer[] {
+  const doc = JSON.parse(json) as unknown;
+  if (!Array.isArray(doc)) return [];
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  return (doc as Array<Record<string, unknown>>).map((e) => {
+    const receiveIntervalMs = num(e['receive-interval']);
+    const transmitIntervalMs = num(e['transmit-interval']);
+    const detectMultiplier = num(e['detect-multiplier']);
+    return {
+      peer: String(e.peer ?? ''),
+      ...(typeof e.interface === 'string' ? { iface: e.interface } : {}),
+      status: String(e.status ?? ''),
+      ...(receiveIntervalMs !== undefined ? { receiveIntervalMs } : {}),
+      ...(transmitIntervalMs !== undefined ? { transmitIntervalMs } : {}),
+      ...(detectMultiplier !== undefined ? { detectMultiplier } : {}),
+    };
+  });
+}
+
 export async function vtysh(runtime: Runtime, instance: string, node: string, command: string): Promise<string> {
   const paths = runtime.nodePaths(instance, node);
   const r = await runtime.exec(instance, node, ['vtysh', '--vty_socket', paths.frrVtyDir, '-c', command], { timeoutMs: 5000 });
@@ -44,6 +76,10 @@ export async function vtysh(runtime: Runtime, instance: string, node: string, co
 
 export async function readOspfNeighbors(runtime: Runtime, lab: ResolvedLab, node: string): Promise<OspfNeighbor[]> {
   return parseOspfNeighbors(await vtysh(runtime, lab.instance, node, 'show ip ospf neighbor json'));
+}
+
+export async function readBfdPeers(runtime: Runtime, lab: ResolvedLab, node: string): Promise<BfdPeer[]> {
+  return parseBfdPeers(await vtysh(runtime, lab.instance, node, 'show bfd peers json'));
 }
 
 export interface KernelRoute {

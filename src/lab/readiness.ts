@@ -1,5 +1,7 @@
 // "Ready" means what a user of the lab relies on, observed on the running nodes:
 //  - every router's OSPF adjacency with each director is Full,
+//  - on a lab with BFD, every router's BFD session with each director is up (a failure
+//    would otherwise only be noticed by the dead timer, which is what BFD is there to beat),
 //  - every router's kernel route to each OSPF-announced VIP has one next hop per director,
 //  - every VRRP-held VIP is held by exactly one director (the MASTER), and each router on
 //    its segment has a resolved neighbour entry for it naming that director's MAC,
@@ -14,6 +16,7 @@ import {
   neighbourResolved,
   nextHopsOf,
   parseIpvsadmList,
+  readBfdPeers,
   readKernelRoute,
   readNeighbour,
   readOspfNeighbors,
@@ -37,6 +40,7 @@ export async function checkReadiness(runtime: Runtime, lab: ResolvedLab, datapla
   const checks = (
     await Promise.all([
       ...routers(lab).map((r) => checkAdjacencies(runtime, lab, r)),
+      ...(lab.ospf.bfd ? routers(lab).map((r) => checkBfdSessions(runtime, lab, r)) : []),
       ...routers(lab).filter((r) => r.ospf?.installRoutes).map((r) => checkVipRoutes(runtime, lab, r)),
       ...lab.services.filter((s) => s.announce === 'vrrp').map((s) => checkVrrp(runtime, lab, s)),
       ...lab.nodes.filter((n) => n.role === 'director').map((d) => checkHealth(runtime, lab, d, dataplane)),
@@ -52,32 +56,60 @@ function routers(lab: ResolvedLab): ResolvedNode[] {
 
 /** Directors running OSPF on an active interface that shares a segment or link with `router`. */
 export function expectedOspfPeers(lab: ResolvedLab, router: ResolvedNode): ResolvedNode[] {
-  const attachments = new Set(
-    router.interfaces.filter((i) => i.ospf && !i.ospf.passive).map((i) => attachmentKey(i.attachment)),
-  );
-  return lab.nodes.filter(
-    (n) =>
-      n.role === 'director' &&
-      n.ospf &&
-      n.interfaces.some((i) => i.ospf && !i.ospf.passive && attachments.has(attachmentKey(i.attachment))),
-  );
+  return lab.nodes.filter((n) => n.role === 'director' && n.ospf && sharedOspfAddresses(router, n).length > 0);
+}
+
+/** Addresses of `peer`'s active OSPF interfaces on the segments and links where `router` runs OSPF too. */
+function sharedOspfAddresses(router: ResolvedNode, peer: ResolvedNode): string[] {
+  const attachments = new Set(router.interfaces.filter((i) => i.ospf && !i.ospf.passive).map((i) => attachmentKey(i.attachment)));
+  return peer.interfaces.filter((i) => i.ospf && !i.ospf.passive && attachments.has(attachmentKey(i.attachment))).map((i) => i.address);
 }
 
 function attachmentKey(a: ResolvedNode['interfaces'][number]['attachment']): string {
   return a.kind === 'segment' ? `segment:${a.segment}` : `link:${a.link}`;
 }
 
-async function checkAdjacencies(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
+/**
+ * One check per director `router` should hear over OSPF, all judged from one reading of the
+ * router's daemon (`read`); while that daemon does not answer, each check says so.
+ */
+async function checkPerPeer<T>(
+  lab: ResolvedLab,
+  router: ResolvedNode,
+  kind: 'ospf' | 'bfd',
+  daemon: string,
+  read: () => Promise<T>,
+  judge: (peer: ResolvedNode, state: T) => Omit<ReadinessCheck, 'name'>,
+): Promise<ReadinessCheck[]> {
   const peers = expectedOspfPeers(lab, router);
   if (peers.length === 0) return [];
-  const neighbors = await readOspfNeighbors(runtime, lab, router.name).catch(() => undefined);
+  const state = await read().catch(() => undefined);
   return peers.map((peer) => {
-    const name = `ospf ${router.name}~${peer.name}`;
-    if (!neighbors) return { name, ok: false, detail: `ospfd on ${router.name} does not answer yet` };
+    const name = `${kind} ${router.name}~${peer.name}`;
+    if (state === undefined) return { name, ok: false, detail: `${daemon} on ${router.name} does not answer yet` };
+    return { name, ...judge(peer, state) };
+  });
+}
+
+function checkAdjacencies(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
+  return checkPerPeer(lab, router, 'ospf', 'ospfd', () => readOspfNeighbors(runtime, lab, router.name), (peer, neighbors) => {
     const entry = neighbors.find((n) => n.routerId === peer.ospf!.routerId);
-    if (!entry) return { name, ok: false, detail: `${router.name} has no OSPF neighbour ${peer.ospf!.routerId} (${peer.name}) yet` };
+    if (!entry) return { ok: false, detail: `${router.name} has no OSPF neighbour ${peer.ospf!.routerId} (${peer.name}) yet` };
     const ok = entry.state.startsWith('Full');
-    return { name, ok, detail: `${router.name} sees ${peer.name} (${entry.routerId}) ${entry.state}${ok ? '' : ', expected Full'}` };
+    return { ok, detail: `${router.name} sees ${peer.name} (${entry.routerId}) ${entry.state}${ok ? '' : ', expected Full'}` };
+  });
+}
+
+/**
+ * The router's bfdd has a session up with each of the director's addresses it shares with
+ * the router (ospfd asks for one per neighbour once it is 2-Way).
+ */
+function checkBfdSessions(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
+  return checkPerPeer(lab, router, 'bfd', 'bfdd', () => readBfdPeers(runtime, lab, router.name), (peer, sessions) => {
+    const states = sharedOspfAddresses(router, peer).map((address) => ({ address, status: sessions.find((s) => s.peer === address)?.status }));
+    const ok = states.every((s) => s.status === 'up');
+    const said = states.map((s) => `${s.address} ${s.status ?? 'no session yet'}`).join(', ');
+    return { ok, detail: `${router.name}'s BFD session with ${peer.name}: ${said}${ok ? '' : ', expected up'}` };
   });
 }
 

@@ -1,6 +1,7 @@
-// FRR's log file (one per node, shared by zebra and ospfd):
+// FRR's log file (one per node, shared by zebra, ospfd and bfdd):
 //
 //   2026/11/21 11:16:31.467 OSPF: [Y05P2-YJVXY] AdjChg: Nbr 10.0.1.135, NbrIP 10.0.1.135 (default) on eth0:10.0.1.136: Full -> Deleted (InactivityTimer)
+//   2026/12/02 15:38:02.910 BFD: [SEY1D-NT8EQ] state-change: [mhop:no peer:10.0.1.135 local:0.0.0.0 vrf:default ifname:eth0] up -> down reason:control-expired
 //
 // Local time with the precision `log timestamp precision` asks for (lvslab renders 3: ms).
 // The daemon tag becomes the daemon's program name; the text keeps everything after the
@@ -93,4 +94,54 @@ export function parseOspfAdjacencyChange(text: string): OspfAdjacencyChange | un
 /** True when a change means the adjacency was lost (the neighbour went Down or was deleted). */
 export function isAdjacencyLoss(change: OspfAdjacencyChange): boolean {
   return (change.to === 'Down' || change.to === 'Deleted') && change.from !== 'Down' && change.from !== 'Deleted';
+}
+
+/** A bfdd session state change (`state-change:` line; logged with `debug bfd peer`). */
+export interface BfdStateChange {
+  /** The session's key as bfdd prints it: peer, local, vrf, ifname, mhop (and label when configured). */
+  peer: string;
+  local?: string;
+  vrf?: string;
+  iface?: string;
+  multihop: boolean;
+  /** bfdd's state names: admin-down, down, init, up. */
+  from: string;
+  to: string;
+  /** The local diagnostic, e.g. control-expired (no control packet within the detection time). */
+  reason?: string;
+}
+
+// FRR 8.4:  state-change: [mhop:no peer:10.0.1.135 local:0.0.0.0 vrf:default ifname:eth0] up -> down reason:control-expired
+const BFD_STATE_CHANGE = /state-change: \[([^\]]*)\] (\S+) -> (\S+)(?: reason:(\S+))?/;
+
+/** Reads a bfdd `state-change:` message; undefined for any other text. */
+export function parseBfdStateChange(text: string): BfdStateChange | undefined {
+  const m = BFD_STATE_CHANGE.exec(text);
+  if (!m) return undefined;
+  const [, key, from, to, reason] = m;
+  const fields = new Map<string, string>();
+  for (const word of key!.split(' ')) {
+    const colon = word.indexOf(':');
+    if (colon > 0) fields.set(word.slice(0, colon), word.slice(colon + 1));
+  }
+  const peer = fields.get('peer');
+  if (peer === undefined) return undefined;
+  const local = fields.get('local');
+  const vrf = fields.get('vrf');
+  const iface = fields.get('ifname');
+  return {
+    peer,
+    ...(local !== undefined ? { local } : {}),
+    ...(vrf !== undefined ? { vrf } : {}),
+    ...(iface !== undefined ? { iface } : {}),
+    multihop: fields.get('mhop') === 'yes',
+    from: from!,
+    to: to!,
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+/** True when an established session was lost (up -> down: the peer stopped answering, or said it went down). */
+export function isBfdSessionLoss(change: BfdStateChange): boolean {
+  return change.from === 'up' && change.to === 'down';
 }

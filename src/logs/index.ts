@@ -1,6 +1,6 @@
 // Parsers from raw daemon/monitor text to the run records of src/experiment/types.ts.
 export { type LogTimeZone, wallClockToEpochMs, textLines } from './time.js';
-export { type LogParseOptions, parseFrrLog, parseOspfAdjacencyChange, isAdjacencyLoss, type OspfAdjacencyChange } from './frr.js';
+export { type LogParseOptions, parseFrrLog, parseOspfAdjacencyChange, isAdjacencyLoss, type OspfAdjacencyChange, parseBfdStateChange, isBfdSessionLoss, type BfdStateChange } from './frr.js';
 export { parseKeepalivedLog, KEEPALIVED_LOG_RESOLUTION_MS } from './keepalived.js';
 export { parseHealthdLog, HEALTHD_LOG_RESOLUTION_MS } from './healthd.js';
 export { parseCheckerDecision, takesServerOut, type CheckerDecision, type Endpoint } from './checker.js';

@@ -57,6 +57,8 @@ export const DEFAULTS = {
     // FRR's own defaults, so a lab that says nothing gets what ospfd would do anyway.
     retransmit: 5, lsaMinIntervalMs: 5000, lsaMinArrivalMs: 1000, spfDelayMs: 0, spfHoldMs: 50, spfMaxHoldMs: 5000,
   },
+  // bfdd's own defaults (FRR 8.4): a lost neighbour is declared down after 3 x 300 ms.
+  bfd: { intervalMs: 300, multiplier: 3 },
   service: { protocol: 'tcp', scheduler: 'rr', forwarding: 'dr', announce: 'ospf', weight: 1, persistenceTimeout: 0 },
   healthCheck: { type: 'tcp', path: '/', status: 200, delayLoop: 5, connectTimeout: 2, retry: 1, delayBeforeRetry: 1 },
   vrrp: { advertInt: 1, firstPriority: 150, priorityStep: 10 },
@@ -310,6 +312,9 @@ class Resolver {
       spfHoldMs: g.spf_hold_ms ?? DEFAULTS.ospf.spfHoldMs,
       spfMaxHoldMs: g.spf_max_hold_ms ?? DEFAULTS.ospf.spfMaxHoldMs,
       ...(g.reference_bandwidth !== undefined ? { referenceBandwidth: g.reference_bandwidth } : {}),
+      ...(g.bfd !== undefined
+        ? { bfd: { intervalMs: g.bfd.interval_ms ?? DEFAULTS.bfd.intervalMs, multiplier: g.bfd.multiplier ?? DEFAULTS.bfd.multiplier } }
+        : {}),
     };
   }
 

@@ -70,6 +70,16 @@ export interface LabFileOspf {
   spf_delay_ms?: number;
   spf_hold_ms?: number;
   spf_max_hold_ms?: number;
+  /** Run FRR's bfdd on every OSPF speaker and tie each OSPF adjacency to a BFD session. */
+  bfd?: LabFileBfd;
+}
+
+/** BFD (RFC 5880) for OSPF: a neighbour is lost after `multiplier` missed control packets. */
+export interface LabFileBfd {
+  /** bfdd's receive-interval and transmit-interval (ms). FRR default 300. */
+  interval_ms?: number;
+  /** bfdd's detect-multiplier. FRR default 3. */
+  multiplier?: number;
 }
 
 export interface LabFileSegment {
@@ -214,6 +224,14 @@ export interface ResolvedOspfGlobal {
   spfDelayMs: number;
   spfHoldMs: number;
   spfMaxHoldMs: number;
+  /** Set when the lab runs BFD: every OSPF speaker runs bfdd with this one profile. */
+  bfd?: ResolvedBfd;
+}
+
+export interface ResolvedBfd {
+  /** Both receive-interval and transmit-interval of the profile (ms). */
+  intervalMs: number;
+  multiplier: number;
 }
 
 export interface ResolvedSegment {

@@ -18,7 +18,7 @@ import {
   serviceNameProblem,
 } from './names.js';
 import { didYouMean, fieldOf, type LabIssue, type PathSegment } from './problems.js';
-import { interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
+import { DEFAULTS, interfaceKey, planAddressing, type AddressPlan } from './resolve.js';
 import {
   attachmentOf,
   attachmentsOf,
@@ -110,6 +110,7 @@ class Checker {
     this.routerIds();
     this.nodeRouting();
     this.ospfTimers();
+    this.bfd();
     this.services();
     this.clients();
     return this.issues;
@@ -452,6 +453,38 @@ class Checker {
           this.error(path, `dead interval ${dead} s is not greater than hello interval ${hello} s`, `a dead interval greater than hello (usually 4 x hello = ${4 * hello})`);
         }
       });
+    }
+  }
+
+  // --- BFD ----------------------------------------------------------------------
+
+  /**
+   * BFD exists to notice a lost neighbour before OSPF's dead timer does. A detection time
+   * (interval x multiplier) at or above the dead interval would add a daemon and change
+   * nothing a user could measure; a lab without OSPF speakers has nobody to run it.
+   */
+  private bfd(): void {
+    const g = this.lab.ospf ?? {};
+    const bfd = g.bfd;
+    if (bfd === undefined || bfd === null || typeof bfd !== 'object' || this.isRejected(['ospf', 'bfd'])) return;
+    if (ospfSpeakers(this.lab).size === 0) {
+      this.warn(['ospf', 'bfd'], 'no node of the lab runs OSPF, so BFD has no adjacency to watch and is not started', 'a router or an OSPF-announcing director, or no bfd key');
+      return;
+    }
+    if (this.isRejected(['ospf', 'bfd', 'interval_ms']) || this.isRejected(['ospf', 'bfd', 'multiplier'])) return;
+    if (this.isRejected(['ospf', 'hello']) || this.isRejected(['ospf', 'dead'])) return;
+    const interval = typeof bfd.interval_ms === 'number' ? bfd.interval_ms : DEFAULTS.bfd.intervalMs;
+    const multiplier = typeof bfd.multiplier === 'number' ? bfd.multiplier : DEFAULTS.bfd.multiplier;
+    const hello = typeof g.hello === 'number' ? g.hello : DEFAULTS.ospf.hello;
+    const deadMs = (typeof g.dead === 'number' ? g.dead : DEFAULTS.ospf.deadPerHello * hello) * 1000;
+    const detectMs = interval * multiplier;
+    if (detectMs >= deadMs) {
+      const path = bfd.interval_ms !== undefined ? ['ospf', 'bfd', 'interval_ms'] : bfd.multiplier !== undefined ? ['ospf', 'bfd', 'multiplier'] : ['ospf', 'bfd'];
+      this.warn(
+        path,
+        `BFD detects a lost neighbour after ${interval} ms x ${multiplier} = ${detectMs} ms, no sooner than OSPF's dead interval of ${deadMs / 1000} s`,
+        `interval_ms x multiplier below ${deadMs} ms (FRR's default ${DEFAULTS.bfd.intervalMs} x ${DEFAULTS.bfd.multiplier} = ${DEFAULTS.bfd.intervalMs * DEFAULTS.bfd.multiplier} ms)`,
+      );
     }
   }
 

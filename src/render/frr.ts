@@ -1,18 +1,22 @@
-// FRR 8.4 configuration (zebra + ospfd) for one OSPF speaker, in two shapes:
+// FRR 8.4 configuration (zebra + ospfd, and bfdd when the lab runs BFD) for one OSPF
+// speaker, in two shapes:
 //  - renderFrrConf: the integrated frr.conf, what `vtysh` would save and what users read;
 //  - renderFrrDaemonConfs: one file per daemon, what the daemons are started with. Each
 //    daemon given the integrated file logs "No such command" for every line of the other
-//    daemon, noise in the very log experiments parse.
-// Both are built from the same sections, so they cannot drift apart.
+//    daemons, noise in the very log experiments parse.
+// All are built from the same sections, so they cannot drift apart.
 //
 // Pure: the same (lab, node, paths) always gives the same bytes. Validated in the tests
 // with `vtysh --dryrun -f` and each daemon's own `-C -f` dry run.
-import type { NodePaths, ResolvedInterface, ResolvedLab, ResolvedNode, ResolvedNodeOspf } from '../model/types.js';
+import type { NodePaths, ResolvedBfd, ResolvedInterface, ResolvedLab, ResolvedNode, ResolvedNodeOspf } from '../model/types.js';
 
 /** Name of the zebra route-map that keeps OSPF routes out of a node's kernel. */
 export const NO_OSPF_ROUTE_MAP = 'LVSLAB-NO-OSPF';
 
-/** Where FRR writes its log (both daemons share it), as seen from inside the node. */
+/** The one bfdd profile every OSPF interface's BFD sessions use (the lab's ospf.bfd). */
+export const BFD_PROFILE = 'lvslab';
+
+/** Where FRR writes its log (its daemons share it), as seen from inside the node. */
 export function frrLogFile(paths: NodePaths): string {
   return `${paths.log}/frr.log`;
 }
@@ -21,32 +25,43 @@ export function frrLogFile(paths: NodePaths): string {
 export interface FrrDaemonConfs {
   zebra: string;
   ospfd: string;
+  /** Empty when the lab runs no BFD (the caller then starts no bfdd). */
+  bfdd: string;
+}
+
+/** Whether `node` runs bfdd: it speaks OSPF and the lab asks for BFD. */
+export function runsBfd(lab: Pick<ResolvedLab, 'ospf'>, node: ResolvedNode): boolean {
+  return node.ospf !== undefined && lab.ospf.bfd !== undefined;
 }
 
 /**
  * The frr.conf of `node`, or the empty string when the node runs no OSPF (`node.ospf`
- * unset): such a node needs no FRR at all, and the caller should not start zebra/ospfd there.
+ * unset): such a node needs no FRR at all, and the caller should not start FRR there.
  */
 export function renderFrrConf(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths): string {
   const ospf = node.ospf;
   if (!ospf) return '';
+  const bfd = lab.ospf.bfd;
   return toText([
     ...header(lab, node, paths, ''),
-    ...interfaceBlocks(node, true),
+    ...(bfd ? bfdDebug() : []),
+    ...interfaceBlocks(node, true, bfd),
     ...zebraRouteFilter(ospf.installRoutes),
     '!',
     ...routerOspf(lab, ospf),
+    ...(bfd ? bfdProfile(bfd) : []),
   ]);
 }
 
 /**
- * zebra.conf and ospfd.conf of `node`: together they say exactly what renderFrrConf says,
- * each line in the file of the daemon that owns the command. Both empty when the node
- * runs no OSPF.
+ * zebra.conf, ospfd.conf and bfdd.conf of `node`: together they say exactly what
+ * renderFrrConf says, each line in the file of the daemon that owns the command. All
+ * empty when the node runs no OSPF; bfdd's empty when the lab runs no BFD.
  */
 export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths): FrrDaemonConfs {
   const ospf = node.ospf;
-  if (!ospf) return { zebra: '', ospfd: '' };
+  if (!ospf) return { zebra: '', ospfd: '', bfdd: '' };
+  const bfd = lab.ospf.bfd;
   return {
     zebra: toText([
       ...header(lab, node, paths, ": zebra's part of frr.conf"),
@@ -58,9 +73,11 @@ export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths
     ]),
     ospfd: toText([
       ...header(lab, node, paths, ": ospfd's part of frr.conf"),
-      ...interfaceBlocks(node, true),
+      // `ip ospf bfd` is ospfd's: it registers each neighbour with bfdd (through zebra).
+      ...interfaceBlocks(node, true, bfd),
       ...routerOspf(lab, ospf),
     ]),
+    bfdd: bfd ? toText([...header(lab, node, paths, ": bfdd's part of frr.conf"), ...bfdDebug(), ...bfdProfile(bfd)]) : '',
   };
 }
 
@@ -83,18 +100,18 @@ function header(lab: ResolvedLab, node: ResolvedNode, paths: NodePaths, which: s
   ];
 }
 
-function interfaceBlocks(node: ResolvedNode, withOspf: boolean): string[] {
+function interfaceBlocks(node: ResolvedNode, withOspf: boolean, bfd?: ResolvedBfd): string[] {
   const lines: string[] = [];
   for (const iface of node.interfaces) {
     if (!iface.ospf) continue;
     lines.push(`interface ${iface.name}`);
-    if (withOspf) lines.push(...interfaceOspfLines(iface));
+    if (withOspf) lines.push(...interfaceOspfLines(iface, bfd));
     lines.push('exit', '!');
   }
   return lines;
 }
 
-function interfaceOspfLines(iface: ResolvedInterface): string[] {
+function interfaceOspfLines(iface: ResolvedInterface, bfd?: ResolvedBfd): string[] {
   const o = iface.ospf!;
   const lines = [
     ` ip ospf network ${o.network}`,
@@ -107,7 +124,36 @@ function interfaceOspfLines(iface: ResolvedInterface): string[] {
   // FRR 8.4 turns the old `passive-interface IFNAME` (router ospf) into this per-interface
   // form itself and hides the old command as deprecated: write the form it keeps.
   if (o.passive) lines.push(' ip ospf passive');
+  // A passive interface has no neighbour to watch. FRR saves the profile as a second line
+  // beside the bare `ip ospf bfd`, so both are written, as `vtysh` would save them.
+  else if (bfd) lines.push(' ip ospf bfd', ` ip ospf bfd profile ${BFD_PROFILE}`);
   return lines;
+}
+
+/**
+ * bfdd logs a session's state changes ("state-change: [...] up -> down") only as peer
+ * debug messages; experiments time BFD's detection from that line in frr.log.
+ */
+function bfdDebug(): string[] {
+  return ['debug bfd peer', '!'];
+}
+
+/**
+ * One profile for every session: the sessions ospfd asks for are created by bfdd on the
+ * fly (no `peer` blocks), and take their timers from the profile `ip ospf bfd profile` names.
+ */
+function bfdProfile(bfd: ResolvedBfd): string[] {
+  return [
+    'bfd',
+    ` profile ${BFD_PROFILE}`,
+    `  detect-multiplier ${bfd.multiplier}`,
+    `  receive-interval ${bfd.intervalMs}`,
+    `  transmit-interval ${bfd.intervalMs}`,
+    ' exit',
+    ' !',
+    'exit',
+    '!',
+  ];
 }
 
 function routerOspf(lab: ResolvedLab, ospf: ResolvedNodeOspf): string[] {

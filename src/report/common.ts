@@ -4,6 +4,7 @@ import type { CaptureRecord, DirectorCountsMethod, Figure, Hits, Phase, RunResul
 import { PHASES } from './analysis.js';
 import type { SnapshotPhase } from './analysis.js';
 import { escapeHtml, fmtCount, fmtMeasured, fmtResolution } from './format.js';
+import type { ResultsTopology } from './topology.js';
 
 /** Beyond this many entries a report's chronology points at results.json instead. */
 export const CHRONOLOGY_LIMIT = 400;
@@ -52,6 +53,12 @@ function labHostText(h: NonNullable<RunResults['manifest']['labHost']>): string 
   if (start.uncertaintyMs === 0 && start.offsetMs === 0 && end.offsetMs === 0) return `${h.host} (one clock for lvslab and the nodes)`;
   const ms = (o: { offsetMs: number; uncertaintyMs: number }) => `${o.offsetMs >= 0 ? '+' : ''}${o.offsetMs.toFixed(1)} ms ±${o.uncertaintyMs.toFixed(1)}`;
   return `${h.host}: its clock minus lvslab's ${ms(start)} at the start, ${ms(end)} at the end; lvslab's times moved by ${h.clock.appliedOffsetMs.toFixed(1)} ms (${start.method})`;
+}
+
+/** "hello 1 s, dead 4 s", and ", BFD 300 ms x 3" on a lab that runs BFD: what decides how soon a failure is noticed. */
+export function ospfTimersText(ospf: NonNullable<ResultsTopology['ospf']>): string {
+  const bfd = ospf.bfd ? `, BFD ${ospf.bfd.intervalMs} ms x ${ospf.bfd.multiplier}` : '';
+  return `hello ${ospf.hello} s, dead ${ospf.dead} s${bfd}`;
 }
 
 /** Manifest as label/value pairs (shared with the HTML report). */

@@ -36,6 +36,7 @@ import {
   figureValue,
   manifestRows,
   ospfNeighbourRows,
+  ospfTimersText,
   sum,
   unionKeys,
   unitSuffix,
@@ -50,6 +51,7 @@ import { failoverMechanism, topologyOf, type RunResultsWithTopology } from './to
 const KEY_FIGURES: Array<{ name: FigureName; label: string }> = [
   { name: 'outage_s', label: 'Outage' },
   { name: 'ospf_detection_s', label: 'OSPF detection' },
+  { name: 'bfd_detection_s', label: 'BFD detection' },
   { name: 'route_withdrawal_s', label: 'Route withdrawal' },
   { name: 'route_restoration_s', label: 'Route restoration' },
   { name: 'vip_move_s', label: 'VIP move' },
@@ -88,7 +90,7 @@ function renderRunHtml(results: RunResultsWithTopology): string {
       meta('lab', `${results.lab.name} (instance ${results.lab.instance})`) +
       meta('runtime', results.lab.runtime) +
       meta('dataplane', results.lab.dataplane === 'nftables' ? 'nftables (fallback)' : 'kernel IPVS') +
-      (ospf ? meta('OSPF', `hello ${ospf.hello} s / dead ${ospf.dead} s`) : '') +
+      (ospf ? meta('OSPF', ospfTimersText(ospf)) : '') +
       (view.topology.services.some((x) => x.vrrp) ? meta('VRRP', failoverMechanism(view.topology) ?? '') : '') +
       meta('traffic', `${fmtIso(results.trafficStart)}, ${fmtNumber(durationOf(results), 1)} s`) +
       meta('experiment', results.experiment.file) +

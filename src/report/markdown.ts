@@ -42,6 +42,7 @@ import {
   figureWithUnit,
   manifestRows,
   ospfNeighbourRows,
+  ospfTimersText,
   sum,
   unionKeys,
 } from './common.js';
@@ -67,7 +68,7 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
   if (results.lab.dataplane === 'nftables') {
     out.push(`> **⚠ FALLBACK DATAPLANE: nftables, NOT kernel IPVS.** ${mdText(FALLBACK_NOTICE)}`, '>', `> ${mdText(results.manifest.dataplaneDetail)}`, '');
   }
-  const ospf = topology.ospf ? `hello ${topology.ospf.hello} s, dead ${topology.ospf.dead} s` : undefined;
+  const ospf = topology.ospf ? ospfTimersText(topology.ospf) : undefined;
   const vrrp = topology.services.some((x) => x.vrrp) ? failoverMechanism(topology) : undefined;
   out.push(
     mdTable(

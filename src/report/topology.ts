@@ -8,6 +8,7 @@
 // implied segment, and says so.
 import type { ResolvedLab, Role } from '../model/types.js';
 import type { RunResults } from '../experiment/types.js';
+import { ospfTimersText } from './common.js';
 
 export interface TopologyInterface {
   name: string;
@@ -44,8 +45,11 @@ export interface ResultsTopology {
   segments: Array<{ name: string; subnet: string }>;
   links: Array<{ name: string; subnet: string }>;
   services: TopologyService[];
-  /** The lab-wide OSPF timers (what a failover run mostly depends on); absent when no node runs OSPF. */
-  ospf?: { hello: number; dead: number };
+  /**
+   * The lab-wide OSPF timers (what a failover run mostly depends on), and BFD's when the lab
+   * runs it; absent when no node runs OSPF.
+   */
+  ospf?: { hello: number; dead: number; bfd?: { intervalMs: number; multiplier: number } };
 }
 
 /** RunResults plus the proposed optional `topology` field. */
@@ -77,7 +81,7 @@ export function topologyFromLab(lab: ResolvedLab): ResultsTopology {
       realServers: s.realServers.map((r) => ({ node: r.node, weight: r.weight })),
       ...(s.announce === 'vrrp' && s.vrrp ? { vrrp: { advertInt: s.vrrp.advertInt, priorities: { ...s.vrrp.priorities } } } : {}),
     })),
-    ...(lab.nodes.some((n) => n.ospf) ? { ospf: { hello: lab.ospf.hello, dead: lab.ospf.dead } } : {}),
+    ...(lab.nodes.some((n) => n.ospf) ? { ospf: { hello: lab.ospf.hello, dead: lab.ospf.dead, ...(lab.ospf.bfd ? { bfd: { ...lab.ospf.bfd } } : {}) } } : {}),
   };
 }
 
@@ -88,7 +92,8 @@ export interface TopologyView {
 }
 
 /**
- * How the lab fails over, in a few words: "OSPF ECMP, hello 1 s, dead 4 s" or "VRRP
+ * How the lab fails over, in a few words: "OSPF ECMP, hello 1 s, dead 4 s" (with ", BFD
+ * 300 ms x 3" on a lab that runs BFD, whose timers then decide the detection) or "VRRP
  * active/standby, advert_int 1 s, lb1 150, lb2 100" (its first VRRP service), or undefined.
  */
 export function failoverMechanism(topology: ResultsTopology): string | undefined {
@@ -97,7 +102,7 @@ export function failoverMechanism(topology: ResultsTopology): string | undefined
     const priorities = Object.entries(vrrp.priorities).map(([d, p]) => `${d} ${p}`).join(', ');
     return `VRRP active/standby, advert_int ${vrrp.advertInt} s${priorities ? `, ${priorities}` : ''}`;
   }
-  return topology.ospf ? `OSPF ECMP, hello ${topology.ospf.hello} s, dead ${topology.ospf.dead} s` : undefined;
+  return topology.ospf ? `OSPF ECMP, ${ospfTimersText(topology.ospf)}` : undefined;
 }
 
 /** The recorded topology, or a best effort from the records (one implied segment). */

@@ -213,7 +213,8 @@ function checkNodeNames(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
   }
   if (node.ospf) {
     // Started directly: a container has its own /run/frr, no wrapper needed.
-    expect(exec.filter((l) => l.startsWith('/usr/lib/frr/')).map((l) => l.split(' ')[0])).toEqual(['/usr/lib/frr/zebra', '/usr/lib/frr/ospfd']);
+    const daemons = lab.ospf.bfd ? ['zebra', 'bfdd', 'ospfd'] : ['zebra', 'ospfd'];
+    expect(exec.filter((l) => l.startsWith('/usr/lib/frr/')).map((l) => l.split(' ')[0])).toEqual(daemons.map((d) => `/usr/lib/frr/${d}`));
   }
   // Docker's default route is gone before any lab route is added.
   const flush = exec.indexOf('ip -4 route flush exact 0.0.0.0/0');

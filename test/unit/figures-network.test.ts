@@ -55,6 +55,57 @@ describe('ospf_detection_s', () => {
   });
 });
 
+describe('bfd_detection_s', () => {
+  /** A bfdd line at `seconds` after traffic start, as FRR 8.4 logs it with `debug bfd peer`. */
+  const bfdd = (seconds: number, peer: string, from: string, to: string, reason = ' reason:control-expired') =>
+    frr(seconds, `state-change: [mhop:no peer:${peer} local:0.0.0.0 vrf:default ifname:eth0] ${from} -> ${to}${reason}`).replace(' OSPF: [Y05P2-YJVXY] ', ' BFD: [SEY1D-NT8EQ] ');
+  const bfdLab = (): ResolvedLab => {
+    const lab = structuredClone(LAB);
+    lab.ospf.bfd = { intervalMs: 300, multiplier: 3 };
+    return lab;
+  };
+  const logs = [
+    ...routerLog([
+      bfdd(9, LB2, 'up', 'down'), // before the event
+      bfdd(10.4, LB1, 'up', 'down'), // another neighbour
+      bfdd(10.5, LB2, 'init', 'down'), // never up: not a loss
+      bfdd(10.873, LB2, 'up', 'down'),
+      frr(10.873, adj(LB2, 'Full', 'Deleted', 'InactivityTimer')),
+      bfdd(26, LB2, 'down', 'up', ''),
+    ]),
+    ...routerLog([bfdd(10.2, '10.0.1.136', 'up', 'down')], 'lb2'), // lb2 itself is no router
+  ];
+
+  it('is the time from the failure to the router bfdd line saying its session with the announcer went up -> down', () => {
+    const { figures } = computeFigures(input({ lab: bfdLab(), actions: silentLb2, logs }));
+    expect(figures.bfd_detection_s.value).toBe(0.873);
+    expect(figures.bfd_detection_s.resolution).toBe(0.004); // 1 ms logs + 3 ms command
+    expect(figures.bfd_detection_s.method).toMatch(/router logged 'up -> down \(control-expired\)' for peer 10\.0\.1\.135 \(lb2\) at 10\.873 s/);
+    expect(figures.bfd_detection_s.method).toMatch(/3 x 300 ms = 0\.900 s after the last control packet/);
+    // ospfd's figure says the adjacency fell on BFD's news, not the dead interval.
+    expect(figures.ospf_detection_s.value).toBe(0.873);
+    expect(figures.ospf_detection_s.method).toMatch(/With BFD on \(300 ms x 3\)/);
+    expect(figures.ospf_detection_s.method).not.toMatch(/dead interval/);
+  });
+
+  it('is not measured on a lab without BFD, and says so, instead of a 0 or a stray line', () => {
+    const { figures } = computeFigures(input({ actions: silentLb2, logs }));
+    expect(figures.bfd_detection_s.value).toBeNull();
+    expect(figures.bfd_detection_s.resolution).toBeNull();
+    expect(figures.bfd_detection_s.note).toBe('lab ospf-ecmp runs no BFD (its ospf.bfd is not set)');
+    expect(figures.ospf_detection_s.method).toMatch(/only noticed after the dead interval \(4 s here\)/);
+  });
+
+  it('is null, saying why, when no router logged the loss or nothing failed', () => {
+    const none = computeFigures(input({ lab: bfdLab(), actions: silentLb2, logs: logs.slice(0, 3) })).figures.bfd_detection_s;
+    expect(none.value).toBeNull();
+    expect(none.note).toMatch(/no router logged its BFD session with lb2 \(10\.0\.1\.135\) down after timeline step 0/);
+    const steady = computeFigures(input({ lab: bfdLab(), logs })).figures.bfd_detection_s;
+    expect(steady.value).toBeNull();
+    expect(steady.note).toBe('the run has no timeline');
+  });
+});
+
 describe('route_withdrawal_s and route_restoration_s', () => {
   const events: RouteEvent[] = [
     routeEvent(5, [LB1, LB2]),

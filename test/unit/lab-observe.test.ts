@@ -1,7 +1,7 @@
 // Reading the kernel's tables as the snapshots do: a VIP's route found in one `ip -j route
 // show` read, and its next hops, in the forms iproute2 prints them.
 import { describe, expect, test } from 'vitest';
-import { nextHopsOf, routeIn, type KernelRoute } from '../../src/lab/observe.js';
+import { nextHopsOf, parseBfdPeers, routeIn, type KernelRoute } from '../../src/lab/observe.js';
 
 // As `ip -j route show` printed them on a router of ospf-ecmp (iproute2 6.1).
 const table: KernelRoute[] = [
@@ -20,5 +20,28 @@ describe('routeIn', () => {
     expect(routeIn(table, '10.0.1.0/24')?.dev).toBe('eth0');
     expect(routeIn(table, '10.0.1.1/32')).toBeUndefined();
     expect(nextHopsOf(routeIn(table, '10.0.1.1/32'))).toEqual([]);
+  });
+});
+
+describe('parseBfdPeers', () => {
+  // `show bfd peers json` of ospf-ecmp-bfd's router (FRR 8.4.4), one session shown in full, one cut down.
+  const json = `[
+  {"multihop":false,"peer":"10.0.1.135","vrf":"default","interface":"eth0","id":2890473093,"remote-id":2567543667,"passive-mode":false,
+   "status":"up","uptime":6,"diagnostic":"ok","remote-diagnostic":"ok","receive-interval":300,"transmit-interval":300,
+   "echo-receive-interval":50,"echo-transmit-interval":0,"detect-multiplier":3,"remote-receive-interval":300,
+   "remote-transmit-interval":300,"remote-echo-receive-interval":50,"remote-detect-multiplier":3,"rtt-min":0,"rtt-avg":0,"rtt-max":0},
+  {"multihop":false,"peer":"10.0.1.133","vrf":"default","interface":"eth0","status":"init","diagnostic":"ok"}
+]`;
+
+  test("gives each session's peer, interface, state and timers", () => {
+    expect(parseBfdPeers(json)).toEqual([
+      { peer: '10.0.1.135', iface: 'eth0', status: 'up', receiveIntervalMs: 300, transmitIntervalMs: 300, detectMultiplier: 3 },
+      { peer: '10.0.1.133', iface: 'eth0', status: 'init' },
+    ]);
+  });
+
+  test('an empty list (bfdd without sessions) is no session, not an error', () => {
+    expect(parseBfdPeers('[]')).toEqual([]);
+    expect(parseBfdPeers('{}')).toEqual([]);
   });
 });

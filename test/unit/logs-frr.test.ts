@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAdjacencyLoss, parseFrrLog, parseOspfAdjacencyChange } from '../../src/logs/frr.js';
+import { isAdjacencyLoss, isBfdSessionLoss, parseBfdStateChange, parseFrrLog, parseOspfAdjacencyChange } from '../../src/logs/frr.js';
 
 const captured = (name: string) => readFileSync(new URL(`../fixtures/runs/captured/${name}`, import.meta.url), 'utf8');
 
@@ -89,5 +89,57 @@ describe('parseOspfAdjacencyChange', () => {
     expect(losses.every((c) => c.to === 'Down' || c.to === 'Deleted')).toBe(true);
     expect(isAdjacencyLoss({ neighborId: 'x', from: 'Down', to: 'Deleted' })).toBe(false);
     expect(parseOspfAdjacencyChange('[S3578-FNEB0] nsm_change_state:[10.0.1.135:default], Full -> Deleted): scheduling new router-LSA origination')).toBeUndefined();
+  });
+});
+
+describe('parseBfdStateChange', () => {
+  it("reads bfdd's state-change lines (FRR 8.4, debug bfd peer), with and without a reason", () => {
+    expect(parseBfdStateChange('[SEY1D-NT8EQ] state-change: [mhop:no peer:10.0.1.135 local:0.0.0.0 vrf:default ifname:eth0] up -> down reason:control-expired')).toEqual({
+      peer: '10.0.1.135',
+      local: '0.0.0.0',
+      vrf: 'default',
+      iface: 'eth0',
+      multihop: false,
+      from: 'up',
+      to: 'down',
+      reason: 'control-expired',
+    });
+    expect(parseBfdStateChange('[J1C6V-VMRW5] state-change: [mhop:no peer:10.0.1.133 local:0.0.0.0 vrf:default ifname:eth0] down -> up')).toMatchObject({ peer: '10.0.1.133', from: 'down', to: 'up' });
+    expect(parseBfdStateChange('[J1C6V-VMRW5] state-change: [mhop:yes peer:192.0.2.1 local:192.0.2.2 vrf:default] init -> up')).toMatchObject({ multihop: true, from: 'init', to: 'up' });
+    expect(parseBfdStateChange('[PSB4R-8T1TJ] session-new: mhop:no peer:10.0.1.133 local:0.0.0.0 vrf:default ifname:eth0')).toBeUndefined();
+    expect(parseBfdStateChange('[NW21R-MRYNT] session-delete: mhop:no peer:10.0.1.135 local:0.0.0.0 vrf:default ifname:eth0')).toBeUndefined();
+  });
+
+  it('counts only an established session going down as a loss', () => {
+    const change = (from: string, to: string) => ({ peer: 'p', multihop: false, from, to });
+    expect(isBfdSessionLoss(change('up', 'down'))).toBe(true);
+    expect(isBfdSessionLoss(change('init', 'down'))).toBe(false); // never came up
+    expect(isBfdSessionLoss(change('down', 'up'))).toBe(false);
+    expect(isBfdSessionLoss(change('up', 'admin-down'))).toBe(false);
+  });
+
+  it('finds, in a captured router log of two failover-bfd runs, each loss of lb2 within 3 x 300 ms of its silent failure', () => {
+    const lines = parseFrrLog(captured('router-frr-bfd.log'), { node: 'router', timeZone: 'utc' });
+    expect(new Set(lines.map((l) => l.daemon))).toEqual(new Set(['ospfd', 'zebra', 'bfdd']));
+    // results.json timeline[0].startedAt and its command time of each run (README.md).
+    const failures = [
+      { at: Date.parse('2026-12-02T15:35:28.568Z'), tookMs: 63 },
+      { at: Date.parse('2026-12-02T15:39:24.142Z'), tookMs: 181 },
+    ];
+    const losses = lines.filter((l) => {
+      const c = l.daemon === 'bfdd' ? parseBfdStateChange(l.text) : undefined;
+      return c !== undefined && isBfdSessionLoss(c);
+    });
+    expect(losses.map((l) => parseBfdStateChange(l.text)!.peer)).toEqual(['10.0.1.135', '10.0.1.135']);
+    for (const [i, f] of failures.entries()) {
+      const seconds = (losses[i]!.t - f.at) / 1000;
+      // The last control packet came at most one interval (300 ms) before the drop was in
+      // place (within the step's command time): BFD declares the loss 900 ms after it.
+      expect(seconds).toBeGreaterThan(0.9 - 0.3);
+      expect(seconds).toBeLessThanOrEqual(0.9 + f.tookMs / 1000 + 0.01);
+      // ospfd dropped the adjacency on bfdd's news, in the same millisecond.
+      const ospf = lines.find((l) => l.t >= losses[i]!.t && l.text.includes('AdjChg: Nbr 10.0.1.135') && l.text.includes('Full -> Deleted'));
+      expect(ospf!.t - losses[i]!.t).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -1,19 +1,19 @@
 // What the FRR 8.4 validators on this host do, found by trying them:
 //  - `vtysh --dryrun -f FILE` checks an integrated config: silent and exit 0 when valid,
 //    "Unknown command" lines and a non-zero exit otherwise.
-//  - `zebra -C -f FILE` / `ospfd -C -f FILE` read a daemon's config the way the daemon does
-//    and exit. Their exit code is 0 even for an unknown line or a missing file: only what
+//  - `zebra -C -f FILE` / `ospfd -C -f FILE` / `bfdd -C -f FILE` read a daemon's config the
+//    way the daemon does and exit. Their exit code is 0 even for an unknown line or a missing file: only what
 //    they print on stderr says something is wrong ("No such command on config line N: ...",
 //    "can't open configuration file"). zebra always adds one notice, "Disabling MPLS support
 //    (no kernel support)", which says nothing about the file. A dry run reads the kernel's
-//    interfaces, writes /run/frr/ospfd-gr.json and leaves /var/tmp/frr/<daemon>.<pid>
-//    behind, so it runs in a throwaway namespace with private copies of those directories
+//    interfaces, writes /run/frr/ospfd-gr.json (bfdd: its control socket /run/frr/bfdd.sock)
+//    and leaves /var/tmp/frr/<daemon>.<pid> behind, so it runs in a throwaway namespace with private copies of those directories
 //    (as lvslab starts the real daemons, see src/lab/node-setup.ts), as the frr user's files.
 import { chownSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderFrrConf, renderFrrDaemonConfs } from '../../src/render/frr.js';
+import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs } from '../../src/render/frr.js';
 import type { NodePaths, ResolvedLab, ResolvedNode } from '../../src/model/types.js';
 import { run, runOk } from '../../src/util/exec.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
@@ -72,7 +72,9 @@ function daemonPaths(label: string, lab: ResolvedLab, node: ResolvedNode): NodeP
  * `<daemon> -C -f FILE`, inside the throwaway namespace with private FRR directories;
  * exit code and output lines, minus zebra's constant MPLS notice.
  */
-async function dryrunFile(daemon: 'zebra' | 'ospfd', file: string): Promise<{ code: number; complaints: string[] }> {
+type FrrDaemon = 'zebra' | 'ospfd' | 'bfdd';
+
+async function dryrunFile(daemon: FrrDaemon, file: string): Promise<{ code: number; complaints: string[] }> {
   const script = 'mount --bind "$1" /run/frr && mount --bind "$2" /var/tmp/frr && shift 2 && exec "$@"';
   const argv = ['sh', '-c', script, 'lvtr-frr', join(tmp, 'frr-run'), join(tmp, 'frr-tmp'), `/usr/lib/frr/${daemon}`, '-C', '-f', file];
   const r = await run(inNamespace(DRYRUN_NS, argv), { timeoutMs: 20_000 });
@@ -83,7 +85,7 @@ async function dryrunFile(daemon: 'zebra' | 'ospfd', file: string): Promise<{ co
 }
 
 /** dryrunFile on `text`, written to the temp dir as `name`. */
-async function daemonDryrun(daemon: 'zebra' | 'ospfd', text: string, name: string): Promise<{ code: number; complaints: string[] }> {
+async function daemonDryrun(daemon: FrrDaemon, text: string, name: string): Promise<{ code: number; complaints: string[] }> {
   const file = join(tmp, name);
   writeFileSync(file, text);
   return dryrunFile(daemon, file);
@@ -108,6 +110,20 @@ function variantLab(): ResolvedLab {
     ospf: { retransmit: 2, cost: 10, priority: 1, hello: 1, dead: 4, network: 'point-to-point', passive: true },
   });
   router.ospf!.networks.push('10.21.21.0/30');
+  return lab;
+}
+
+/** ospf-ecmp with BFD at values other than FRR's defaults, so the file must carry them. */
+function bfdLab(): ResolvedLab {
+  const lab = cloneLab(ospfEcmpResolved);
+  lab.ospf.bfd = { intervalMs: 50, multiplier: 5 };
+  return lab;
+}
+
+/** The variant (a passive point-to-point uplink beside the segment) with BFD. */
+function variantBfdLab(): ResolvedLab {
+  const lab = variantLab();
+  lab.ospf.bfd = { intervalMs: 300, multiplier: 3 };
   return lab;
 }
 
@@ -157,6 +173,30 @@ describe('renderFrrConf', () => {
     expect(text).toMatch(/^ network 10\.21\.21\.0\/30 area 0\.0\.0\.0$/m);
   });
 
+  it('with BFD: a profile with the lab\'s timers, and every active OSPF interface asks for sessions with it', () => {
+    const lab = bfdLab();
+    for (const node of lab.nodes.filter((n) => n.ospf)) {
+      expectGolden(`ospf-ecmp-with-bfd/${node.name}/frr.conf`, renderFrrConf(lab, node, goldenPaths(lab, node)));
+      expectGolden(`ospf-ecmp-with-bfd/${node.name}/bfdd.conf`, renderFrrDaemonConfs(lab, node, goldenPaths(lab, node)).bfdd);
+    }
+    const text = renderFrrConf(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router')));
+    expect(text).toContain(`bfd\n profile ${BFD_PROFILE}\n  detect-multiplier 5\n  receive-interval 50\n  transmit-interval 50\n exit\n`);
+    expect(text).toMatch(/^interface eth0\n(?: ip ospf .*\n)* ip ospf bfd\n ip ospf bfd profile lvslab\nexit$/m);
+    // bfdd logs its sessions' state changes only as peer debug messages: experiments need them.
+    expect(text).toMatch(/^debug bfd peer$/m);
+    // Without ospf.bfd: not a word of BFD.
+    expect(renderFrrConf(ospfEcmpResolved, nodeOf(ospfEcmpResolved, 'router'), goldenPaths(ospfEcmpResolved, nodeOf(ospfEcmpResolved, 'router')))).not.toMatch(/bfd/);
+  });
+
+  it('with BFD: a passive interface asks for no session (it has no neighbour)', () => {
+    const lab = variantBfdLab();
+    const text = renderFrrConf(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router')));
+    const block = (name: string) => new RegExp(`^interface ${name}\n((?: .*\n)*)exit$`, 'm').exec(text)![1]!;
+    expect(block('eth0')).toContain(' ip ospf bfd\n');
+    expect(block('uplink0')).toContain(' ip ospf passive\n');
+    expect(block('uplink0')).not.toContain('bfd');
+  });
+
   it('is deterministic', () => {
     const lab = ospfEcmpResolved;
     const node = nodeOf(lab, 'lb2');
@@ -165,11 +205,7 @@ describe('renderFrrConf', () => {
 });
 
 describe('renderFrrConf output passes vtysh --dryrun (FRR 8.4)', () => {
-  const cases: Array<[string, ResolvedLab]> = [
-    ...FIXTURES.map((lab): [string, ResolvedLab] => [lab.instance, lab]),
-    ['variant', variantLab()],
-  ];
-  for (const [label, lab] of cases) {
+  for (const [label, lab] of COMMAND_CASES()) {
     for (const node of lab.nodes.filter((n) => n.ospf)) {
       it(`${label}/${node.name}`, async () => {
         const text = renderFrrConf(lab, node, tempPaths(tmp, lab, node));
@@ -191,6 +227,27 @@ describe('renderFrrConf output passes vtysh --dryrun (FRR 8.4)', () => {
     const outOfRange = await vtyshDryrun(good.replace(' ip ospf cost 1', ' ip ospf cost 0'), 'bad2.conf');
     expect(outOfRange.code).not.toBe(0);
   });
+
+  it("rejects BFD values outside FRR 8.4's ranges (the lab schema's limits)", async () => {
+    const lab = bfdLab();
+    const node = nodeOf(lab, 'router');
+    const good = renderFrrConf(lab, node, tempPaths(tmp, lab, node));
+    for (const [from, to] of [
+      ['  detect-multiplier 5', '  detect-multiplier 1'],
+      ['  detect-multiplier 5', '  detect-multiplier 256'],
+      ['  receive-interval 50', '  receive-interval 9'],
+      ['  transmit-interval 50', '  transmit-interval 60001'],
+    ] as const) {
+      const r = await vtyshDryrun(good.replace(from, to), 'bad-bfd.conf');
+      expect(r.output, to).toMatch(new RegExp(`Unknown command.*${to.trim()}`));
+      expect(r.code, to).not.toBe(0);
+    }
+    for (const edge of ['  detect-multiplier 2', '  detect-multiplier 255', '  receive-interval 10', '  transmit-interval 60000']) {
+      const r = await vtyshDryrun(good.replace(new RegExp(`^  ${edge.trim().split(' ')[0]} \\d+$`, 'm'), edge), 'edge-bfd.conf');
+      expect(r.output, edge).toBe('');
+      expect(r.code, edge).toBe(0);
+    }
+  });
 });
 
 /** The lines that configure something (no comments, separators, block ends or header). */
@@ -203,7 +260,36 @@ function commandLines(text: string): string[] {
 const COMMAND_CASES = (): Array<[string, ResolvedLab]> => [
   ...FIXTURES.map((lab): [string, ResolvedLab] => [lab.instance, lab]),
   ['variant', variantLab()],
+  ['bfd', bfdLab()],
+  ['variant-bfd', variantBfdLab()],
 ];
+
+/**
+ * The command lines of an integrated frr.conf by the daemon that owns them: interface
+ * names go to zebra and ospfd, `ip ospf` lines and `router ospf` to ospfd, the `bfd` block
+ * and `debug bfd` to bfdd, everything else at the top level to zebra.
+ */
+function linesByDaemon(integrated: string): Record<FrrDaemon, string[]> {
+  const owned: Record<FrrDaemon, string[]> = { zebra: [], ospfd: [], bfdd: [] };
+  let block: 'interface' | 'router ospf' | 'bfd' | undefined;
+  for (const line of commandLines(integrated)) {
+    if (!line.startsWith(' ')) block = undefined;
+    if (line.startsWith('interface ')) {
+      block = 'interface';
+      owned.zebra.push(line);
+      owned.ospfd.push(line);
+    } else if (line === 'router ospf') {
+      block = 'router ospf';
+      owned.ospfd.push(line);
+    } else if (line === 'bfd' || line.startsWith('debug bfd')) {
+      block = line === 'bfd' ? 'bfd' : undefined;
+      owned.bfdd.push(line);
+    } else if (block === 'interface' || block === 'router ospf') owned.ospfd.push(line);
+    else if (block === 'bfd') owned.bfdd.push(line);
+    else owned.zebra.push(line);
+  }
+  return owned;
+}
 
 describe('renderFrrDaemonConfs', () => {
   for (const lab of FIXTURES) {
@@ -211,9 +297,10 @@ describe('renderFrrDaemonConfs', () => {
       it(`${lab.instance}/${node.name} matches its golden files (empty when no OSPF)`, () => {
         const confs = renderFrrDaemonConfs(lab, node, goldenPaths(lab, node));
         if (!node.ospf) {
-          expect(confs).toEqual({ zebra: '', ospfd: '' });
+          expect(confs).toEqual({ zebra: '', ospfd: '', bfdd: '' });
           return;
         }
+        expect(confs.bfdd, 'no BFD in the fixtures').toBe('');
         expectGolden(`${lab.instance}/${node.name}/zebra.conf`, confs.zebra);
         expectGolden(`${lab.instance}/${node.name}/ospfd.conf`, confs.ospfd);
       });
@@ -224,15 +311,14 @@ describe('renderFrrDaemonConfs', () => {
     for (const node of lab.nodes.filter((n) => n.ospf)) {
       it(`${label}/${node.name}: each line of the integrated file is in the file of the daemon that owns it`, () => {
         const paths = goldenPaths(lab, node);
-        const { zebra, ospfd } = renderFrrDaemonConfs(lab, node, paths);
-        const isOspf = (l: string) => l.startsWith(' ') || l.startsWith('router ospf');
-        const isInterface = (l: string) => l.startsWith('interface ');
-        const integrated = commandLines(renderFrrConf(lab, node, paths));
-        // ospfd: interface names, their `ip ospf` lines and `router ospf`, in the integrated order.
-        expect(commandLines(ospfd)).toEqual(integrated.filter((l) => isOspf(l) || isInterface(l)));
-        // zebra: interface names and the route filter, nothing of OSPF's.
-        expect(commandLines(zebra)).toEqual(integrated.filter((l) => !isOspf(l)));
-        for (const text of [zebra, ospfd]) {
+        const confs = renderFrrDaemonConfs(lab, node, paths);
+        const owned = linesByDaemon(renderFrrConf(lab, node, paths));
+        // ospfd: interface names, their `ip ospf` lines (BFD's included) and `router ospf`;
+        // zebra: interface names and the route filter; bfdd: its debug line and profile.
+        // Each in the integrated order.
+        for (const daemon of ['zebra', 'ospfd', 'bfdd'] as const) expect(commandLines(confs[daemon]), daemon).toEqual(owned[daemon]);
+        expect(confs.bfdd === '', 'bfdd.conf is empty exactly when the lab runs no BFD').toBe(lab.ospf.bfd === undefined);
+        for (const text of [confs.zebra, confs.ospfd, ...(confs.bfdd ? [confs.bfdd] : [])]) {
           expect(text).toContain(`hostname ${node.name}\nlog file ${paths.log}/frr.log\nlog timestamp precision 3\n`);
           expect(text.endsWith('end\n')).toBe(true);
         }
@@ -251,13 +337,13 @@ describe('renderFrrDaemonConfs', () => {
   });
 });
 
-describe('per-daemon configs pass zebra -C and ospfd -C (FRR 8.4)', () => {
+describe('per-daemon configs pass zebra -C, ospfd -C and bfdd -C (FRR 8.4)', () => {
   for (const [label, lab] of COMMAND_CASES()) {
     for (const node of lab.nodes.filter((n) => n.ospf)) {
       it(`${label}/${node.name}`, async () => {
         const paths = daemonPaths(`daemons-${label}`, lab, node);
         const confs = renderFrrDaemonConfs(lab, node, paths);
-        for (const daemon of ['zebra', 'ospfd'] as const) {
+        for (const daemon of (['zebra', 'ospfd', 'bfdd'] as const).filter((d) => confs[d] !== '')) {
           const r = await daemonDryrun(daemon, confs[daemon], `${label}-${node.name}-${daemon}.conf`);
           expect(r.complaints, daemon).toEqual([]);
           expect(r.code, daemon).toBe(0);
@@ -293,6 +379,14 @@ describe('per-daemon configs pass zebra -C and ospfd -C (FRR 8.4)', () => {
     expect(badZebra.complaints.join('\n')).toMatch(/No such command.*ip protocol ospfx/);
     // Exit code 0 all the same: that is why the checks above read the output.
     expect([misspelled.code, outOfRange.code, badZebra.code]).toEqual([0, 0, 0]);
+
+    // bfdd's profile and ospfd's BFD lines are checked as strictly.
+    const bfd = renderFrrDaemonConfs(bfdLab(), node, daemonPaths('broken-bfd', bfdLab(), node));
+    const badMultiplier = await daemonDryrun('bfdd', bfd.bfdd.replace('  detect-multiplier 5', '  detect-multiplier 1'), 'bad-bfdd.conf');
+    expect(badMultiplier.complaints.join('\n')).toMatch(/No such command.*detect-multiplier 1/);
+    // (not 'profil': FRR takes any unambiguous prefix of a keyword)
+    const badProfile = await daemonDryrun('ospfd', bfd.ospfd.replace(' ip ospf bfd profile ', ' ip ospf bfd profiles '), 'bad-ospfd-bfd.conf');
+    expect(badProfile.complaints.join('\n')).toMatch(/No such command.*ip ospf bfd profiles /);
 
     const missing = await dryrunFile('zebra', join(tmp, 'no-such.conf'));
     expect(missing.complaints.join('\n')).toMatch(/can't open configuration file/);

@@ -17,6 +17,14 @@ describe('renderCompare', () => {
     expect(markdown).toContain('| failover | OSPF ECMP, hello 1 s, dead 4 s | OSPF ECMP, hello 10 s, dead 40 s |');
   });
 
+  it('names BFD\'s timers beside OSPF\'s for a run on a lab with BFD', () => {
+    const bfd = structuredClone(a) as typeof a & { topology?: { ospf?: Record<string, unknown> } };
+    bfd.topology!.ospf!.bfd = { intervalMs: 300, multiplier: 3 };
+    const compared = renderCompare(a, bfd);
+    expect(compared.markdown).toContain('| failover | OSPF ECMP, hello 1 s, dead 4 s | OSPF ECMP, hello 1 s, dead 4 s, BFD 300 ms x 3 |');
+    expect(compared.html).toContain('hello 1 s, dead 4 s, BFD 300 ms x 3');
+  });
+
   it('shows both runs’ assertions and one fallback notice for both', () => {
     expect(markdown).toContain('| `outage_s <= 5` | PASS (4.133 s) | FAIL (39.778 s) |');
     expect(markdown).toContain('Both runs used nftables, NOT kernel IPVS');

@@ -12,6 +12,13 @@ describe('topology for the reports', () => {
     expect(fromLab).toEqual(failoverRun().topology);
   });
 
+  it("topologyFromLab records BFD's timers beside OSPF's only on a lab that runs BFD", () => {
+    expect(topologyFromLab(ospfEcmpResolved).ospf).toEqual({ hello: 1, dead: 4 });
+    const lab = structuredClone(ospfEcmpResolved);
+    lab.ospf.bfd = { intervalMs: 300, multiplier: 3 };
+    expect(topologyFromLab(lab).ospf).toEqual({ hello: 1, dead: 4, bfd: { intervalMs: 300, multiplier: 3 } });
+  });
+
   it('draws point-to-point links and a failed daemon as well', () => {
     const topo = topologyFromLab(ospfEcmpResolved);
     topo.links.push({ name: 'up1', subnet: '10.21.21.0/30' });
