@@ -1,5 +1,5 @@
-// The netns runtime's registry entry: the nodes run this host's own programs, so their
-// packages are this runtime's host requirements.
+// The netns runtime's registry entry: the nodes run the lab host's own programs, so their
+// packages are this runtime's host requirements (checked on --host's machine when named).
 import { checkTcpdump, commandCheck, fileCheck, type HostCheck } from '../../host/checks.js';
 import type { RuntimeDefinition } from '../registry.js';
 import { NetnsRuntime } from './netns-runtime.js';
@@ -37,7 +37,7 @@ export async function checkFrrDirs(host: LabHost): Promise<HostCheck> {
 
 export const netnsRuntime: RuntimeDefinition = {
   kind: 'netns',
-  help: 'network namespaces on this host',
+  help: 'network namespaces on this host (or --host)',
   remoteHosts: true,
   open: async (settings) => new NetnsRuntime(await labHostOf(settings)),
   hostRequirements: [

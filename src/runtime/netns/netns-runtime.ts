@@ -1,4 +1,5 @@
-// The default runtime: each node is a network namespace on this host, links are veth
+// The default runtime: each node is a network namespace on the lab host (this machine, or
+// one reached over SSH: every command and file goes through its LabHost), links are veth
 // pairs, and every L2 segment is a Linux bridge inside a namespace of the lab's own
 // (`lvslab.<instance>._fabric`), so the host's firewall (e.g. Docker's FORWARD DROP with
 // br_netfilter) never sees lab frames and the host namespace gets no interface at all.
