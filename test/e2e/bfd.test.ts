@@ -4,7 +4,7 @@
 // (interval x multiplier) instead of OSPF's dead interval, and the outage stays within that
 // detection time plus the route change; `down` leaves the host as it was. On netns, and on
 // --runtime docker where an engine and the node image are there (dockerSuiteGate).
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -116,7 +116,10 @@ for (const { runtime, instance, skip } of RUNTIMES) {
 
     test('failover-bfd: BFD, not the dead timer, notices the silent failure, and the outage stays within its detection time', async () => {
       const dir = join(out, `failover-bfd-${runtime}`);
-      const r = await lvslab(['run', experimentForThisCpu(), '--name', instance, '--out', dir], { timeoutMs: 240_000 });
+      // --lab: under emulation the instance runs the slower-timer copy of the lab, which the
+      // run must be bound to (the experiment file names the catalogue lab).
+      const r = await lvslab(['run', experimentForThisCpu(), '--lab', LAB, '--name', instance, '--out', dir], { timeoutMs: 240_000 });
+      expect(existsSync(join(dir, 'results.json')), `${r.stdout}\n${r.stderr}`).toBe(true);
       const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
       // Every assertion of the experiment file held; on docker all but outage_s <= 1.2, which
       // is bounded below with the step's time (see there).
