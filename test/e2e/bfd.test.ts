@@ -145,7 +145,9 @@ for (const { runtime, instance, skip } of RUNTIMES) {
       expect(f('bfd_detection_s')!).toBeLessThanOrEqual(detectS + stepS + lateS);
       // ospfd drops the adjacency on bfdd's news (through zebra), not on its dead timer; and
       // the route follows once the LSA and SPF have run. Processing only: widened by the slowdown.
-      expect(f('ospf_detection_s')! - f('bfd_detection_s')!).toBeGreaterThanOrEqual(0);
+      // bfdd writes its state-change line after it has told zebra, so ospfd's line may come
+      // first by the time that write takes (seen: 3 ms in the emulated VM), at FRR's 1 ms stamps.
+      expect(f('ospf_detection_s')! - f('bfd_detection_s')!).toBeGreaterThanOrEqual(-0.002 - 0.002 * SLOWDOWN);
       expect(f('ospf_detection_s')! - f('bfd_detection_s')!).toBeLessThanOrEqual(0.1 * SLOWDOWN);
       expect(f('route_withdrawal_s')!).toBeGreaterThanOrEqual(f('bfd_detection_s')!);
       expect(f('route_withdrawal_s')! - f('bfd_detection_s')!).toBeLessThanOrEqual(0.3 * SLOWDOWN);
