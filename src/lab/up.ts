@@ -119,7 +119,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   const missing = preflight.missing(decision.dataplane, { keepalived: lab.services.some((s) => s.announce === 'vrrp') });
   if (missing.length > 0) {
     throw new LvslabError(
-      `this host cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
+      `${runtime.host.remote ? runtime.host.label : 'this host'} cannot run the lab yet:\n${missing.map((c) => `  - ${c.detail}: ${c.fix ?? ''}`).join('\n')}`,
       EXIT.hostNotReady,
     );
   }
