@@ -51,8 +51,3 @@ export async function runOkOn(host: LabHost, argv: readonly string[], opts: RunO
 export async function hostHasCommand(host: LabHost, cmd: string): Promise<boolean> {
   return (await host.run(['sh', '-c', 'command -v "$1"', 'sh', cmd])).code === 0;
 }
-
-/** A text file on the host, or undefined. */
-export async function readTextOn(host: LabHost, path: string): Promise<string | undefined> {
-  return (await host.readFile(path))?.toString('utf8');
-}

@@ -1,7 +1,6 @@
 // Another machine as a lab host, over one SSH connection (connection.ts): commands as quoted
 // argument arrays (quote.ts), files over SFTP, ownership and directories by the host's own
 // chown/mkdir (its users, not this machine's), detached daemons through setsid.
-import type { SFTPWrapper } from 'ssh2';
 import type { RunOptions, RunResult } from '../../util/exec.js';
 import type { LabHost } from '../host.js';
 import { SshConnection } from './connection.js';
@@ -144,4 +143,3 @@ function sftpCall<T>(call: (cb: (err: Error | null | undefined, value: T) => voi
   return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-export type { SFTPWrapper };

@@ -4,12 +4,12 @@
 import type { HostCheck } from '../../host/checks.js';
 import { engineAnswers } from '../../docker/presence.js';
 import { loadRecipe } from '../../images/recipe.js';
-import type { LvslabError } from '../../util/errors.js';
+import { EXIT, LvslabError } from '../../util/errors.js';
 import type { RuntimeDefinition } from '../registry.js';
 import type { DockerRuntime } from './docker-runtime.js';
 import type Docker from 'dockerode';
 import type { LabHost } from '../../host/host.js';
-import { labHostOf } from '../../host/open.js';
+import { hostSpecOf, labHostOf } from '../../host/open.js';
 import type { RuntimeSettings } from '../runtime.js';
 
 async function checkDocker(host: LabHost): Promise<HostCheck> {
@@ -69,5 +69,13 @@ export const dockerRuntime: RuntimeDefinition = {
   // Without an engine there can be none of ours running.
   findInstances: async (settings) => ((await engineThere(settings)) ? (await dockerForCleanup(settings)).listInstances() : []),
   // Every container and network labelled with the instance, whoever created them.
-  destroyByName: async (instance, _recorded, settings, opts) => ((await engineThere(settings)) ? (await dockerForCleanup(settings)).destroy(instance, opts) : undefined),
+  destroyByName: async (instance, recorded, settings, opts) => {
+    if (await engineThere(settings)) return (await dockerForCleanup(settings)).destroy(instance, opts);
+    // A lab recorded on another host's engine that does not answer now: down must fail and
+    // keep the record, not report nothing and forget the lab.
+    if (recorded === 'docker' && hostSpecOf(settings) !== undefined) {
+      throw new LvslabError(`down ${instance}: the Docker engine on ${hostSpecOf(settings)} does not answer; the record is kept`, EXIT.hostUnreachable, `lvslab down ${instance}   once the host answers`);
+    }
+    return undefined;
+  },
 };

@@ -18,7 +18,7 @@
 import type Docker from 'dockerode';
 import type { InterfaceRef, NodePaths, ResolvedLab, ResolvedNode } from '../../model/types.js';
 import { parseCidr, subnetsOverlap, type Cidr } from '../../model/addr.js';
-import { run, runOk, type RunOptions, type RunResult } from '../../util/exec.js';
+import type { RunOptions, RunResult } from '../../util/exec.js';
 import type { LabHost } from '../../host/host.js';
 import { localHost } from '../../host/local.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
