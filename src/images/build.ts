@@ -12,13 +12,15 @@ import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { engine, engineError, isNotFound, requireEngine } from '../docker/engine.js';
-import { haveCommand, run } from '../util/exec.js';
+import { run } from '../util/exec.js';
 import { EXIT, LvslabError } from '../util/errors.js';
 import { mirrorFor, parseAptSources, type AptSource } from './apt-sources.js';
 import { NODE_IMAGE_DEFAULT_TAG, NODE_IMAGE_REPOSITORY } from './node-image.js';
 import { loadRecipe, RECIPE_FILES, type Recipe } from './recipe.js';
 
 import { BUILD_METHODS, type BuildMethod } from './recipe.js';
+import { hostHasCommand } from '../host/host.js';
+import { localHost } from '../host/local.js';
 
 export { BUILD_METHODS, type BuildMethod };
 
@@ -100,7 +102,7 @@ async function dockerBuild(docker: Docker, recipe: Recipe, events: BuildEvents):
 }
 
 async function offlineBuild(docker: Docker, recipe: Recipe, opts: BuildOptions, events: BuildEvents): Promise<void> {
-  if (!(await haveCommand('debootstrap'))) {
+  if (!(await hostHasCommand(localHost, 'debootstrap'))) {
     throw new LvslabError('building the node image offline needs debootstrap', EXIT.hostNotReady, 'apt-get install -y debootstrap');
   }
   const { suite, mirror } = await debootstrapSource(opts);

@@ -62,9 +62,3 @@ export async function runOk(argv: readonly string[], opts: RunOptions = {}): Pro
   }
   return r.stdout;
 }
-
-/** True when the program is on PATH (or is an existing absolute path). */
-export async function haveCommand(cmd: string): Promise<boolean> {
-  const r = await run(['sh', '-c', 'command -v "$1"', 'sh', cmd]);
-  return r.code === 0;
-}

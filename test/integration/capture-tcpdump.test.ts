@@ -14,7 +14,9 @@ import { isIcmpOverEthernet, LINKTYPE_ETHERNET, readPcapRecords, summarisePcap }
 import type { ResolvedLab } from '../../src/model/types.js';
 import { NetnsRuntime } from '../../src/runtime/netns/netns-runtime.js';
 import { nodeNamespace } from '../../src/runtime/netns/names.js';
-import { haveCommand, run } from '../../src/util/exec.js';
+import { hostHasCommand } from '../../src/host/host.js';
+import { localHost } from '../../src/host/local.js';
+import { run } from '../../src/util/exec.js';
 
 const INSTANCE = 'capture-itest';
 const NAMESPACES = { a: nodeNamespace(INSTANCE, 'a'), b: nodeNamespace(INSTANCE, 'b') } as const;
@@ -42,7 +44,7 @@ async function alive(pid: string): Promise<boolean> {
 describe.skipIf(!canRun)('tcpdump capture inside a node (netns, docker and containerlab runtimes)', () => {
   beforeAll(async () => {
     for (const tool of ['ip', 'tcpdump', 'ping']) {
-      if (!(await haveCommand(tool))) throw new Error(`${tool} is not installed: scripts/install-deps.sh --tests installs it`);
+      if (!(await hostHasCommand(localHost, tool))) throw new Error(`${tool} is not installed: scripts/install-deps.sh --tests installs it`);
     }
     scratch = await mkdtemp(join(tmpdir(), 'lvscap-'));
     await runtime.destroy(INSTANCE); // a killed earlier run's

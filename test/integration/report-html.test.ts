@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveCommand, run } from '../../src/util/exec.js';
+import { hostHasCommand } from '../../src/host/host.js';
+import { localHost } from '../../src/host/local.js';
+import { run } from '../../src/util/exec.js';
 import { renderHtml } from '../../src/report/html.js';
 import { loadResults, writeReports } from '../../src/report/write.js';
 import { RESULTS_FIXTURES, evilRun } from '../fixtures/results/load-fixtures.js';
@@ -22,7 +24,7 @@ let runDir = '';
 
 beforeAll(async () => {
   const missing: string[] = [];
-  for (const cmd of ['chromium', 'xmllint', 'unshare']) if (!(await haveCommand(cmd))) missing.push(cmd);
+  for (const cmd of ['chromium', 'xmllint', 'unshare']) if (!(await hostHasCommand(localHost, cmd))) missing.push(cmd);
   if (missing.length > 0) {
     throw new Error(`missing ${missing.join(', ')}: apt-get install -y chromium libxml2-utils (scripts/install-deps.sh)`);
   }

@@ -17,7 +17,7 @@ const REPO = new URL('../../', import.meta.url).pathname;
 const savedPath = process.env.PATH;
 let dirs: string[] = [];
 
-/** A PATH holding only sh (and tcpdump when asked): haveCommand looks there. */
+/** A PATH holding only sh (and tcpdump when asked): hostHasCommand looks there. */
 async function pathWith(tools: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lvslab-path-'));
   dirs.push(dir);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { ResolvedLab } from '../../model/types.js';
-import { haveCommand, run, runOk } from '../../util/exec.js';
+import { run, runOk } from '../../util/exec.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { instanceDir } from '../../util/host-paths.js';
 import { LVSLAB_PACKAGE_DIR } from '../../util/lvslab-dist.js';
@@ -14,6 +14,8 @@ import { createTimeSysctls, DockerRuntime } from '../docker/docker-runtime.js';
 import type { CreatePlan, DestroyOptions, DestroyReport } from '../runtime.js';
 import { clabContainerName, renderDeploymentTopology } from './topology.js';
 import { CONTAINERLAB_INSTALL_HINT } from './install-hint.js';
+import { hostHasCommand } from '../../host/host.js';
+import { localHost } from '../../host/local.js';
 
 
 
@@ -30,7 +32,7 @@ export class ContainerlabRuntime extends DockerRuntime {
   }
 
   override async preflight(): Promise<void> {
-    if (!(await haveCommand('containerlab'))) {
+    if (!(await hostHasCommand(localHost, 'containerlab'))) {
       throw new LvslabError('--runtime containerlab needs the containerlab binary, which is not installed on this host', EXIT.hostNotReady, CONTAINERLAB_INSTALL_HINT);
     }
     await super.preflight();
@@ -73,7 +75,7 @@ export class ContainerlabRuntime extends DockerRuntime {
    */
   override async destroy(instance: string, opts: DestroyOptions = {}): Promise<DestroyReport> {
     const file = deploymentTopologyFile(instance);
-    if (existsSync(file) && (await haveCommand('containerlab'))) {
+    if (existsSync(file) && (await hostHasCommand(localHost, 'containerlab'))) {
       await runOk(['containerlab', 'destroy', '-t', file, '--cleanup'], { timeoutMs: 120_000 }).catch(() => undefined);
     }
     return super.destroy(instance, opts);

@@ -1,17 +1,18 @@
 // The containerlab runtime's registry entry: containerlab deploys the containers, which
 // then are Docker containers with lvslab's labels (the Docker entry finds and sweeps them).
-import { haveCommand } from '../../util/exec.js';
 import type { HostCheck } from '../../host/checks.js';
 import { engineAnswers } from '../../docker/presence.js';
 import { loadRecipe } from '../../images/recipe.js';
 import type { RuntimeDefinition } from '../registry.js';
 import { CONTAINERLAB_INSTALL_HINT } from './install-hint.js';
+import { hostHasCommand } from '../../host/host.js';
+import { localHost } from '../../host/local.js';
 
 // The runtime (and with it the Docker client) loads only when a containerlab path is taken.
 const runtimeModule = () => import('./containerlab-runtime.js');
 
 async function checkContainerlab(): Promise<HostCheck> {
-  const ok = await haveCommand('containerlab');
+  const ok = await hostHasCommand(localHost, 'containerlab');
   return {
     id: 'containerlab',
     ok,
