@@ -1,6 +1,7 @@
 // Numbering of one director's fallback dataplane: which packet mark, routing table and
 // rule preference stand for which real server. Both the full ruleset and the pool
 // re-render use this plan, so a mark never changes meaning while the daemon runs.
+import { realServersOf } from '../model/clusters.js';
 import { LvslabError, EXIT } from '../util/errors.js';
 import { cidrHolds } from '../model/addr.js';
 import type { Forwarding, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
@@ -79,7 +80,7 @@ export function planDirector(lab: Pick<ResolvedLab, 'services'>, director: Resol
     return dest;
   };
   const services = mine.map((service, index): ServicePlan => {
-    const realServers = service.realServers.map((rs) => destination(service, rs.node, rs.address, rs.port, rs.weight));
+    const realServers = realServersOf(service, director.name).map((rs) => destination(service, rs.node, rs.address, rs.port, rs.weight));
     const plan: ServicePlan = { service, index, realServers };
     if (service.sorryServer) {
       // keepalived gives the sorry server weight 1 when it brings it in.

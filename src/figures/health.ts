@@ -19,7 +19,7 @@ function failsRealServer(ctx: RunContext, action: ActionRecord): boolean {
 
 export function hcRemoval(ctx: RunContext): Figure {
   const method =
-    `Real-server failure event -> the last of the service's directors (${ctx.service.directors.join(', ')}) to log 'Removing service' / 'Disabling service' ` +
+    `Real-server failure event -> the last of the directors that forward to it (of ${ctx.service.directors.join(', ')}) to log 'Removing service' / 'Disabling service' ` +
     `for that server from VS [${ctx.service.vip}]:${ctx.service.protocol}:${ctx.service.port} (keepalived or lvslab-healthd log), each director's first such line after the event`;
   const action = ctx.events.find((a) => failsRealServer(ctx, a));
   if (!action) return absent('s', `${method}.`, `no timeline step fails a real server of service ${ctx.service.name}`);
@@ -28,7 +28,8 @@ export function hcRemoval(ctx: RunContext): Figure {
   const stepText = describeStep(ctx, action);
   const found: Array<{ director: string; t: number; resolutionMs: number }> = [];
   const silent: string[] = [];
-  for (const director of ctx.service.directors) {
+  // Only the directors that forward to it check it (its cluster, or every director).
+  for (const director of rs.directors) {
     const line = ctx.input.logs
       .filter((l) => l.node === director && CHECKER_LOGS[l.daemon] !== undefined)
       // keepalived truncates to the second: a line stamped in the event's own second may follow it.

@@ -1,6 +1,7 @@
 // Reading the state of running nodes: FRR over vtysh, the kernel over `ip -j` (routes,
 // addresses, neighbour entries), IPVS over ipvsadm. Parsers are pure and exported for
 // tests; readers go through the runtime so they work the same on every runtime.
+import { realServersOf } from '../model/clusters.js';
 import type { ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 import { cidrHolds } from '../model/addr.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -201,7 +202,7 @@ export async function readDirectorConnections(
       result.services.set(svc.name, vs?.conns ?? 0);
       result.realServers.set(
         svc.name,
-        new Map(svc.realServers.map((rs) => [rs.node, vs?.realServers.find((x) => x.address === `${rs.address}:${rs.port}`)?.conns ?? 0])),
+        new Map(realServersOf(svc, director).map((rs) => [rs.node, vs?.realServers.find((x) => x.address === `${rs.address}:${rs.port}`)?.conns ?? 0])),
       );
     }
     return result;
@@ -212,7 +213,7 @@ export async function readDirectorConnections(
     result.services.set(svc.name, readings.find((x) => x.service === svc.name && x.realServer === null)?.connections ?? 0);
     result.realServers.set(
       svc.name,
-      new Map(svc.realServers.map((rs) => [rs.node, readings.find((x) => x.service === svc.name && x.realServer === rs.node)?.connections ?? 0])),
+      new Map(realServersOf(svc, director).map((rs) => [rs.node, readings.find((x) => x.service === svc.name && x.realServer === rs.node)?.connections ?? 0])),
     );
   }
   return result;

@@ -8,6 +8,7 @@
 //  - every director sees every real server healthy (IPVS table, or the fallback's health state),
 //  - every client gets an answer from every VIP.
 // Each check returns a one-line diagnosis so a timeout can say exactly what is missing.
+import { realServersOf } from '../model/clusters.js';
 import type { Dataplane, ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readFallbackHealth } from './dataplane-state.js';
@@ -183,7 +184,8 @@ async function checkHealth(runtime: Runtime, lab: ResolvedLab, director: Resolve
       if (!table) return { name, ok: false, detail: `ipvsadm on ${director.name} failed: ${r.stderr.trim()}` };
       const vs = table.find((v) => v.address === `${svc.vip}:${svc.port}` && v.protocol === svc.protocol.toUpperCase());
       if (!vs) return { name, ok: false, detail: `${director.name}: no IPVS service ${svc.vip}:${svc.port} yet` };
-      const missing = svc.realServers
+      const mine = realServersOf(svc, director.name);
+      const missing = mine
         .filter((rs) => rs.weight > 0)
         .filter((rs) => !vs.realServers.some((x) => x.address === `${rs.address}:${rs.port}` && x.weight > 0))
         .map((rs) => rs.node);
@@ -191,7 +193,7 @@ async function checkHealth(runtime: Runtime, lab: ResolvedLab, director: Resolve
         name,
         ok: missing.length === 0,
         detail: missing.length === 0
-          ? `${director.name}: all ${svc.realServers.length} real servers of ${svc.name} in IPVS`
+          ? `${director.name}: all ${mine.length} real servers of ${svc.name} in IPVS`
           : `${director.name}: ${missing.join(', ')} not (yet) active in IPVS for ${svc.name}`,
       };
     });
@@ -200,12 +202,13 @@ async function checkHealth(runtime: Runtime, lab: ResolvedLab, director: Resolve
   return services.map((svc) => {
     const name = `health ${director.name} ${svc.name}`;
     if (!health) return { name, ok: false, detail: `${director.name}: health checker has not reported yet` };
-    const down = svc.realServers.filter((rs) => rs.weight > 0 && health.get(svc.name)?.get(rs.node) !== true).map((rs) => rs.node);
+    const mine = realServersOf(svc, director.name);
+    const down = mine.filter((rs) => rs.weight > 0 && health.get(svc.name)?.get(rs.node) !== true).map((rs) => rs.node);
     return {
       name,
       ok: down.length === 0,
       detail: down.length === 0
-        ? `${director.name}: all ${svc.realServers.length} real servers of ${svc.name} healthy`
+        ? `${director.name}: all ${mine.length} real servers of ${svc.name} healthy`
         : `${director.name}: ${down.join(', ')} not healthy for ${svc.name}`,
     };
   });

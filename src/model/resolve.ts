@@ -516,12 +516,17 @@ class Resolver {
       forwarding: s.forwarding ?? DEFAULTS.service.forwarding,
       directors,
       announce: s.announce ?? DEFAULTS.service.announce,
-      realServers: s.real_servers.map((r) => ({
-        node: r.node,
-        address: this.realServerAddress(r.node, directors[0]),
-        port: r.port ?? s.port,
-        weight: r.weight ?? DEFAULTS.service.weight,
-      })),
+      realServers: s.real_servers.map((r) => {
+        // Keep the service's director order, so renderers see the same order either way.
+        const own = r.directors === undefined ? directors : directors.filter((d) => r.directors!.includes(d));
+        return {
+          node: r.node,
+          address: this.realServerAddress(r.node, own[0]),
+          port: r.port ?? s.port,
+          weight: r.weight ?? DEFAULTS.service.weight,
+          directors: own,
+        };
+      }),
       persistenceTimeout: s.persistence_timeout ?? DEFAULTS.service.persistenceTimeout,
       healthCheck: {
         type: hc?.type ?? d.type,

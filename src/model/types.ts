@@ -153,6 +153,12 @@ export interface LabFileRealServer {
   /** Default: the service port. */
   port?: number;
   weight?: number;
+  /**
+   * The service's directors that forward to this real server, when not all of them do: a
+   * cluster in seed 000's sense (one director and its real servers on a segment of their own).
+   * Default: every director of the service.
+   */
+  directors?: string[];
 }
 
 export interface LabFileHealthCheck {
@@ -311,6 +317,8 @@ export interface ResolvedRealServer {
   address: string;
   port: number;
   weight: number;
+  /** The directors of the service that forward to it (all of them unless the lab names a subset). */
+  directors: string[];
 }
 
 export interface ResolvedHealthCheck {

@@ -522,6 +522,7 @@ class Checker {
       if (announce === 'ospf') this.ospfAnnouncement(name, service.vip, directors, has(service, 'announce'));
       this.vrrp(name, service, directors);
       this.forwardingPaths(service.forwarding ?? 'dr', directors, realServers);
+      this.directorsWithoutRealServers(name, directors, realServers);
       const hc = service.health_check;
       if (hc && hc.type === 'tcp') {
         for (const field of ['path', 'status'] as const) {
@@ -553,9 +554,10 @@ class Checker {
     return out;
   }
 
-  private serviceRealServers(name: string, service: NonNullable<LooseLab['services']>[string]): { path: PathSegment[]; name: string; node: LooseNode }[] {
-    const out: { path: PathSegment[]; name: string; node: LooseNode }[] = [];
+  private serviceRealServers(name: string, service: NonNullable<LooseLab['services']>[string]): CheckedRealServer[] {
+    const out: CheckedRealServer[] = [];
     const seen = new Set<string>();
+    const serviceDirs = service ? serviceDirectors(this.lab, service) : [];
     (Array.isArray(service?.real_servers) ? service.real_servers : []).forEach((rs, index) => {
       if (!rs) return;
       const path = ['services', name, 'real_servers', index, 'node'];
@@ -566,10 +568,47 @@ class Checker {
       const node = this.nodeRef(path, rs.node, 'realserver');
       if (node && typeof rs.node === 'string') {
         seen.add(rs.node);
-        out.push({ path, name: rs.node, node });
+        out.push({ path, name: rs.node, node, directors: this.realServerDirectors(name, index, rs.node, rs.directors, serviceDirs) });
       }
     });
     return out;
+  }
+
+  /**
+   * A real server's own `directors` (its cluster): each must be a director of the service,
+   * listed once. Returns the directors that forward to it (invalid entries dropped after
+   * being reported, so later checks judge only what is valid), undefined when not known.
+   */
+  private realServerDirectors(name: string, index: number, rsName: string, given: unknown, serviceDirs: string[]): string[] | undefined {
+    // Refused by the schema (already reported): unknown, so no check judges it again.
+    if (this.isRejected(['services', name, 'real_servers', index, 'directors'])) return undefined;
+    if (!Array.isArray(given)) return serviceDirs;
+    const seen = new Set<string>();
+    const out: string[] = [];
+    given.forEach((d: unknown, j) => {
+      const path = ['services', name, 'real_servers', index, 'directors', j];
+      if (typeof d !== 'string') return; // the schema already said what it must be
+      if (seen.has(d)) {
+        this.error(path, `director ${d} is listed twice for real server ${rsName}`, 'each director once');
+        return;
+      }
+      if (!serviceDirs.includes(d)) {
+        this.error(path, `${d} is not a director of service ${name}`, serviceDirs.length ? serviceDirs.join(', ') : 'a director of the service');
+        return;
+      }
+      seen.add(d);
+      out.push(d);
+    });
+    return out;
+  }
+
+  /** With per-real-server directors a director may be left with none: it would announce a VIP it cannot serve. */
+  private directorsWithoutRealServers(name: string, directors: [string, LooseNode][], realServers: CheckedRealServer[]): void {
+    if (realServers.length === 0) return;
+    for (const [d] of directors) {
+      if (realServers.some((rs) => rs.directors === undefined || rs.directors.includes(d))) continue;
+      this.error(['services', name, 'real_servers'], `director ${d} of service ${name} forwards to none of its real servers (every real server's directors list leaves it out)`, `${d} in the directors of at least one real server, or ${d} removed from the service's directors`);
+    }
   }
 
   private ospfAnnouncement(name: string, vip: unknown, directors: [string, LooseNode][], announceGiven: boolean): void {
@@ -677,11 +716,12 @@ class Checker {
   private forwardingPaths(
     forwarding: string,
     directors: [string, LooseNode][],
-    realServers: { path: PathSegment[]; name: string; node: LooseNode }[],
+    realServers: CheckedRealServer[],
   ): void {
     const routers = entries(this.lab.nodes).filter(([, n]) => n.role === 'router');
     for (const rs of realServers) {
       for (const [d, dNode] of directors) {
+        if (!rs.directors?.includes(d)) continue; // not in this real server's cluster, or not known
         if (sharedAttachments(dNode, rs.node).length > 0) continue;
         if (forwarding === 'tun') {
           const viaRouter = routers.some(([, r]) => sharedAttachments(dNode, r).length > 0 && sharedAttachments(rs.node, r).length > 0);
@@ -721,6 +761,15 @@ class Checker {
 }
 
 /** Every semantic problem of a (possibly partly invalid) lab file, errors and warnings. */
+/** A real server of a service that names a realserver node, with the directors that forward to it. */
+interface CheckedRealServer {
+  path: PathSegment[];
+  name: string;
+  node: LooseNode;
+  /** undefined when its `directors` list was refused by the schema. */
+  directors: string[] | undefined;
+}
+
 export function validateLab(lab: LooseLab, rejected: PathSegment[][] = []): LabIssue[] {
   if (!lab || typeof lab !== 'object' || Array.isArray(lab)) return [];
   return new Checker(lab, rejected).run();

@@ -12,6 +12,7 @@
 // `lb_kind` (what the seeds write) are older spellings it still accepts. We write the
 // documented ones. Every scheduler in SCHEDULERS (including mh and twos) is accepted by
 // 2.2.7's `lvs_sched`.
+import { realServersOf } from '../model/clusters.js';
 import type {
   Dataplane,
   Forwarding,
@@ -51,7 +52,7 @@ export function renderKeepalivedConf(
     block('global_defs', [`router_id ${token(node.name, 'node name')}`]),
   ];
   for (const service of vrrp) blocks.push(vrrpInstance(lab, node, service));
-  for (const service of virtualServers) blocks.push(virtualServer(service));
+  for (const service of virtualServers) blocks.push(virtualServer(service, node.name));
 
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
 }
@@ -62,7 +63,7 @@ export function runsKeepalived(lab: Pick<ResolvedLab, 'services'>, node: Resolve
   return dataplane === 'ipvs' || lab.services.some((s) => s.announce === 'vrrp' && node.directs.includes(s.name));
 }
 
-function virtualServer(service: ResolvedService): string[] {
+function virtualServer(service: ResolvedService, director: string): string[] {
   assertPortsFitForwarding(service);
   const body = [
     `delay_loop ${service.healthCheck.delayLoop}`,
@@ -73,7 +74,7 @@ function virtualServer(service: ResolvedService): string[] {
   if (service.persistenceTimeout > 0) body.push(`persistence_timeout ${service.persistenceTimeout}`);
   if (service.inhibitOnFailure) body.push('inhibit_on_failure');
   if (service.sorryServer) body.push(`sorry_server ${service.sorryServer.address} ${service.sorryServer.port}`);
-  for (const rs of service.realServers) body.push(...realServer(rs, service.healthCheck));
+  for (const rs of realServersOf(service, director)) body.push(...realServer(rs, service.healthCheck));
   return block(`virtual_server ${service.vip} ${service.port}`, body);
 }
 
@@ -130,7 +131,7 @@ export function vrrpInterface(lab: ResolvedLab, node: ResolvedNode, service: Res
     iface.attachment.kind === 'segment' ? iface.attachment.segment : '';
   const membersOf = (segment: string): string[] =>
     lab.segments.find((s) => s.name === segment)?.members.map((m) => m.node) ?? [];
-  const realServers = new Set(service.realServers.map((rs) => rs.node));
+  const realServers = new Set(realServersOf(service, node.name).map((rs) => rs.node));
   const clients = new Set(lab.nodes.filter((n) => n.role === 'client').map((n) => n.name));
 
   const chosen =

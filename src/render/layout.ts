@@ -92,8 +92,18 @@ export function layeredLayout(topo: LayoutTopology, width: number): Layout {
       return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : width / 2;
     };
     if (l % 2 === 1 || members.every((k) => !k.startsWith('n:'))) {
-      // Connectors sit above the middle of the members they were reached from.
-      for (const k of members) x.set(k, bary(k));
+      // Connectors sit above the middle of the members they were reached from; several
+      // reached from the same place (a router with a segment per site, seed 000) would sit
+      // on one spot, so such a row is spread evenly in that order instead.
+      const at = new Map(members.map((k) => [k, bary(k)]));
+      const spots = new Set([...at.values()].map((v) => Math.round(v)));
+      if (spots.size === members.length) {
+        for (const k of members) x.set(k, at.get(k)!);
+      } else {
+        const sorted = [...members].sort((a, b) => at.get(a)! - at.get(b)! || a.localeCompare(b));
+        const spacing = width / members.length;
+        sorted.forEach((k, i) => x.set(k, spacing * (i + 0.5)));
+      }
       continue;
     }
     members.sort(

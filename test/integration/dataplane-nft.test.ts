@@ -430,8 +430,8 @@ scenario('DR on one segment (wrr 1:3)', async () => {
           directors: ['dir'],
           announce: 'none',
           realServers: [
-            { node: 'rs1', address: '10.0.1.129', port: 80, weight: weights.rs1 },
-            { node: 'rs2', address: '10.0.1.131', port: 80, weight: weights.rs2 },
+            { node: 'rs1', address: '10.0.1.129', port: 80, weight: weights.rs1, directors: ['dir'] },
+            { node: 'rs2', address: '10.0.1.131', port: 80, weight: weights.rs2, directors: ['dir'] },
           ],
           persistenceTimeout: 0,
           healthCheck,
@@ -478,8 +478,8 @@ scenario('NAT through the director (wrr 2:1, port 80 → 8080)', async () => {
           directors: ['ndir'],
           announce: 'none',
           realServers: [
-            { node: 'rs1', address: '10.0.3.11', port: 8080, weight: weights.rs1 },
-            { node: 'rs2', address: '10.0.3.12', port: 8080, weight: weights.rs2 },
+            { node: 'rs1', address: '10.0.3.11', port: 8080, weight: weights.rs1, directors: ['ndir'] },
+            { node: 'rs2', address: '10.0.3.12', port: 8080, weight: weights.rs2, directors: ['ndir'] },
           ],
           persistenceTimeout: 0,
           healthCheck,

@@ -8,6 +8,7 @@ import { parseNftCounters, readNftCounters, realServerCounterName } from '../../
 import { poolOf, renderNftDataplane, renderServicePool } from '../../src/dataplane/nft-render.js';
 import { MARK_BASE, planDirector, SORRY_SERVER } from '../../src/dataplane/plan.js';
 import { fallbackProblems } from '../../src/dataplane/support.js';
+import { loadLabFile } from '../../src/model/load.js';
 import { lvsDrResolved } from '../fixtures/lvs-dr.resolved.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
 
@@ -53,8 +54,8 @@ function smallLab(overrides: Partial<ResolvedService> = {}): { lab: { services: 
     directors: ['lb1'],
     announce: 'none',
     realServers: [
-      { node: 'rs1', address: '10.0.1.129', port: 80, weight: 1 },
-      { node: 'rs2', address: '10.0.1.131', port: 80, weight: 3 },
+      { node: 'rs1', address: '10.0.1.129', port: 80, weight: 1, directors: ['lb1'] },
+      { node: 'rs2', address: '10.0.1.131', port: 80, weight: 3, directors: ['lb1'] },
     ],
     persistenceTimeout: 0,
     healthCheck: { type: 'http', path: '/', status: 200, delayLoop: 1, connectTimeout: 1, retry: 1, delayBeforeRetry: 1 },
@@ -166,8 +167,8 @@ describe('forwarding methods', () => {
     const { lab, director } = smallLab({
       forwarding: 'nat',
       realServers: [
-        { node: 'rs1', address: '10.0.1.129', port: 8080, weight: 1 },
-        { node: 'rs2', address: '10.0.1.131', port: 8080, weight: 1 },
+        { node: 'rs1', address: '10.0.1.129', port: 8080, weight: 1, directors: ['lb1'] },
+        { node: 'rs2', address: '10.0.1.131', port: 8080, weight: 1, directors: ['lb1'] },
       ],
     });
     const dp = renderNftDataplane(lab, director);
@@ -191,7 +192,7 @@ describe('forwarding methods', () => {
   });
 
   it('DR refuses a real server off the director\'s segments', () => {
-    const { lab, director } = smallLab({ realServers: [{ node: 'rs1', address: '10.9.9.9', port: 80, weight: 1 }] });
+    const { lab, director } = smallLab({ realServers: [{ node: 'rs1', address: '10.9.9.9', port: 80, weight: 1, directors: ['lb1'] }] });
     expect(() => renderNftDataplane(lab, director)).toThrow(/shares no segment/);
     expect(fallbackProblems({ ...lab, nodes: [director] }, { ipip: true })[0]).toMatch(/shares no segment/);
   });
@@ -284,6 +285,20 @@ describe('in a network namespace', () => {
     for (const healthy of [['rs1'], [], ['rs1', 'rs2']]) {
       const r = await inNs(['nft', '-f', '-'], { input: renderServicePool(plan, 'web', healthy) });
       expect(r.stderr).toBe('');
+    }
+  });
+
+  it('ospf-multisite: each director plans only its own cluster, and nft -c accepts both rulesets', async () => {
+    const multisite = await loadLabFile('labs/ospf-multisite.yaml');
+    for (const [name, servers] of [['lb1', ['192.168.128.11', '192.168.128.12']], ['lb2', ['192.168.129.11', '192.168.129.12']]] as const) {
+      const director = node(multisite, name);
+      const plan = planDirector(multisite, director);
+      expect(plan.services[0]!.realServers.map((d) => d.address)).toEqual(servers);
+      const dp = renderNftDataplane(multisite, director);
+      const other = name === 'lb1' ? '192.168.129.' : '192.168.128.';
+      expect(dp.nft).not.toContain(other);
+      const check = await inNs(['nft', '-c', '-f', '-'], { input: dp.nft });
+      expect({ name, stderr: check.stderr, code: check.code }).toEqual({ name, stderr: '', code: 0 });
     }
   });
 

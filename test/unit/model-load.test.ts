@@ -108,8 +108,8 @@ describe('catalogue lab ospf-ecmp', () => {
         directors: ['lb1', 'lb2'],
         announce: 'ospf',
         realServers: [
-          { node: 'rs1', address: '10.0.1.129', port: 80, weight: 10 },
-          { node: 'rs2', address: '10.0.1.131', port: 80, weight: 10 },
+          { node: 'rs1', address: '10.0.1.129', port: 80, weight: 10, directors: ['lb1', 'lb2'] },
+          { node: 'rs2', address: '10.0.1.131', port: 80, weight: 10, directors: ['lb1', 'lb2'] },
         ],
         persistenceTimeout: 0,
         healthCheck: { type: 'http', path: '/', status: 200, delayLoop: 5, connectTimeout: 2, retry: 1, delayBeforeRetry: 1 },

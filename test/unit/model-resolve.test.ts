@@ -129,8 +129,8 @@ describe('defaults of a sparse lab', () => {
     const web = lab.services[0]!;
     expect(web.directors).toEqual(['lb1', 'lb2', 'lb3']);
     expect(web.realServers).toEqual([
-      { node: 'rs1', address: '10.200.1.1', port: 80, weight: 1 },
-      { node: 'rs2', address: '10.200.1.6', port: 80, weight: 1 },
+      { node: 'rs1', address: '10.200.1.1', port: 80, weight: 1, directors: ['lb1', 'lb2', 'lb3'] },
+      { node: 'rs2', address: '10.200.1.6', port: 80, weight: 1, directors: ['lb1', 'lb2', 'lb3'] },
     ]);
     expect(web.healthCheck).toEqual({ type: 'tcp', path: '/', status: 200, delayLoop: 5, connectTimeout: 2, retry: 1, delayBeforeRetry: 1 });
     expect(web).toMatchObject({ protocol: 'tcp', scheduler: 'rr', forwarding: 'dr', announce: 'ospf', persistenceTimeout: 0, inhibitOnFailure: false });
@@ -258,10 +258,10 @@ describe('nat, tun, vrrp and an anycast speaker', () => {
   it('resolves the services', () => {
     const [nat, tun, ha] = lab.services;
     expect(nat!.directors).toEqual(['lb2', 'lb1']);
-    expect(nat!.realServers).toEqual([{ node: 'rs1', address: '10.0.1.21', port: 8080, weight: 1 }]);
+    expect(nat!.realServers).toEqual([{ node: 'rs1', address: '10.0.1.21', port: 8080, weight: 1, directors: ['lb2', 'lb1'] }]);
     expect(tun!.realServers).toEqual([
-      { node: 'rs1', address: '10.0.1.21', port: 443, weight: 1 },
-      { node: 'rs2', address: '10.0.2.22', port: 443, weight: 3 },
+      { node: 'rs1', address: '10.0.1.21', port: 443, weight: 1, directors: ['lb1', 'lb2'] },
+      { node: 'rs2', address: '10.0.2.22', port: 443, weight: 3, directors: ['lb1', 'lb2'] },
     ]);
     expect(tun!.sorryServer).toEqual({ address: '10.0.1.99', port: 443 });
     expect(ha!.vrrp).toEqual({ virtualRouterId: 51, advertInt: 1, priorities: { lb1: 150, lb2: 200 } });

@@ -231,6 +231,19 @@ describe('renderKeepalivedConf output passes keepalived --config-test (2.2.7)', 
     expect(nat).toEqual({ code: 0, output: '' });
   });
 
+  it('ospf-multisite: each director lists only its own cluster\'s real servers, and --config-test accepts both', async () => {
+    const multisite = await loadLabFile(fileURLToPath(new URL('../../labs/ospf-multisite.yaml', import.meta.url)));
+    const realServerLines = (text: string) => text.split('\n').filter((l) => /^\s*real_server /.test(l)).map((l) => l.trim());
+    const lb1 = render(multisite, 'lb1');
+    const lb2 = render(multisite, 'lb2');
+    expect(realServerLines(lb1)).toEqual(['real_server 192.168.128.11 80 {', 'real_server 192.168.128.12 80 {']);
+    expect(realServerLines(lb2)).toEqual(['real_server 192.168.129.11 80 {', 'real_server 192.168.129.12 80 {']);
+    for (const [name, text] of [['lb1', lb1], ['lb2', lb2]] as const) {
+      const r = await configTest(text);
+      expect({ name, ...r }).toEqual({ name, code: 0, output: '' });
+    }
+  });
+
   it('accepts the keepalived-vrrp lab\'s configs on both dataplanes in a namespace that has eth0', async () => {
     for (const dataplane of ['ipvs', 'nftables'] as const) {
       for (const name of ['lb1', 'lb2']) {

@@ -103,8 +103,8 @@ describe('renderNginxConf', () => {
     const lab = cloneLab(ospfEcmpResolved);
     const web = lab.services[0]!;
     lab.services.push(
-      { ...structuredClone(web), name: 'alt', port: 8080, realServers: [{ node: 'rs1', address: '10.0.1.129', port: 8080, weight: 1 }] },
-      { ...structuredClone(web), name: 'dns', port: 53, protocol: 'udp', realServers: [{ node: 'rs1', address: '10.0.1.129', port: 53, weight: 1 }] },
+      { ...structuredClone(web), name: 'alt', port: 8080, realServers: [{ node: 'rs1', address: '10.0.1.129', port: 8080, weight: 1, directors: ['lb1', 'lb2'] }] },
+      { ...structuredClone(web), name: 'dns', port: 53, protocol: 'udp', realServers: [{ node: 'rs1', address: '10.0.1.129', port: 53, weight: 1, directors: ['lb1', 'lb2'] }] },
       { ...structuredClone(web), name: 'again', port: 80 },
     );
     const rs1 = nodeOf(lab, 'rs1');
