@@ -305,6 +305,7 @@ export const FIGURE_NAMES = [
   'long_lived_broken',
   'directors_before', // directors with new connections in the before phase
   'busiest_director_share_before', // the largest director's share of them
+  'worst_client_success_ratio', // the smallest success ratio of one client over the run
   'servers_after', // distinct real servers answering in the after phase
   'directors_after', // directors with new connections in the after phase
   'nexthops.before',
@@ -407,6 +408,27 @@ export interface Hits {
    * snapshots at the phase's boundaries, so the phases add up to perDirector.
    */
   perPhase: Record<Phase, { perRealServer: Record<string, number>; perDirector: Record<string, number | null>; directors?: DirectorCountsMethod }>;
+  /**
+   * In a lab whose real servers each belong to one director (a cluster, seed 000): real
+   * server -> that director. Absent otherwise (an answer then does not say which director carried it).
+   */
+  clusters?: Record<string, string>;
+  /** Per client: its requests over the run and per phase (by request start). Older files lack it. */
+  perClient?: Record<string, { total: ClientPhaseHits; perPhase: Record<Phase, ClientPhaseHits> }>;
+}
+
+/** What one client saw in one stretch of the run. */
+export interface ClientPhaseHits {
+  requests: number;
+  ok: number;
+  /** ok / requests; null when the client started no request in the stretch. */
+  successRatio: number | null;
+  /** ok answers per real server. */
+  perRealServer: Record<string, number>;
+  /** With Hits.clusters: ok answers per cluster (director), from the real server that answered. */
+  perCluster?: Record<string, number>;
+  /** With Hits.clusters: ok answers from a server in no cluster of the lab. */
+  unknownServer?: number;
 }
 
 /** Client-side counts against the directors' counters and the real servers' access logs. */

@@ -7,6 +7,7 @@ import { crossCheck } from './crosscheck.js';
 import { hcRemoval } from './health.js';
 import { busiestDirectorShareBefore, computeHits, directorsAfter, directorsBefore, serversAfter } from './hits.js';
 import { vipMoveFigures } from './vrrp.js';
+import { worstClientSuccessRatio } from './clients.js';
 import { longLivedBroken } from './longlived.js';
 import { bfdDetection, ospfDetection } from './ospf.js';
 import { requestFigures } from './requests.js';
@@ -33,6 +34,7 @@ export function computeFigures(input: FigureInput): ComputedFigures {
     ...vipMoveFigures(ctx),
     directors_before: directorsBefore(ctx),
     busiest_director_share_before: busiestDirectorShareBefore(ctx),
+    worst_client_success_ratio: worstClientSuccessRatio(ctx),
     servers_after: serversAfter(ctx),
     directors_after: directorsAfter(ctx),
     'nexthops.before': nextHopsFigure(ctx, 'before'),

@@ -163,13 +163,31 @@ export function median(values: number[]): number | null {
 }
 
 
-/** The first failure event that hits a node announcing the VIP (what OSPF and the routes react to). */
+/**
+ * The first failure event that cuts a router off from a node announcing the VIP (what OSPF
+ * and the routes react to): a failure of the announcer itself, or of the router's own
+ * interface toward it (seed 000's "cable of the 129 switch": the router's port to one site),
+ * which cuts off the announcers reached through nothing but that interface.
+ */
 export function firstAnnouncerFailure(ctx: RunContext): { action: ActionRecord; node: ResolvedNode } | undefined {
   const announcers = vipAnnouncers(ctx.lab, ctx.service);
   for (const action of ctx.events) {
     if (!FAILURE_ACTIONS.has(action.action)) continue;
-    const node = announcers.find((n) => n.name === action.node);
+    const node = announcers.find((n) => n.name === action.node) ?? announcerBehindRouterInterface(ctx.lab, announcers, action);
     if (node) return { action, node };
   }
   return undefined;
+}
+
+function announcerBehindRouterInterface(lab: ResolvedLab, announcers: ResolvedNode[], action: ActionRecord): ResolvedNode | undefined {
+  const router = lab.nodes.find((n) => n.name === action.node && n.role === 'router');
+  if (!router || action.interface === undefined) return undefined;
+  const key = (i: ResolvedNode['interfaces'][number]) => (i.attachment.kind === 'segment' ? `s:${i.attachment.segment}` : `l:${i.attachment.link}`);
+  const failed = router.interfaces.find((i) => i.name === action.interface);
+  if (!failed) return undefined;
+  const others = new Set(router.interfaces.filter((i) => i !== failed && i.ospf).map(key));
+  return announcers.find((a) => {
+    const theirs = a.interfaces.filter((i) => i.ospf).map(key);
+    return theirs.includes(key(failed)) && !theirs.some((k) => others.has(k));
+  });
 }

@@ -4,6 +4,7 @@ import type { Figure, Hits, Phase, RequestRecord } from '../experiment/types.js'
 import { type RunContext, phaseOf, phaseRange, rel } from './context.js';
 import { directorDeltas, snapshotOf } from './counters.js';
 import { directorCounts } from './director-counts.js';
+import { clusterMap, perClientHits } from './clients.js';
 import { absent, figure } from './figure.js';
 
 const PHASES: Phase[] = ['before', 'during', 'after'];
@@ -22,6 +23,7 @@ export function expectedShares(ctx: RunContext): Record<string, number> {
 
 export function computeHits(ctx: RunContext): Hits {
   const directors = directorCounts(ctx);
+  const clusters = clusterMap(ctx);
   const perPhase = {} as Hits['perPhase'];
   for (const phase of PHASES) {
     const range = phaseRange(ctx, phase);
@@ -36,6 +38,8 @@ export function computeHits(ctx: RunContext): Hits {
     directors: directors.total.measure,
     expectedShare: expectedShares(ctx),
     perPhase,
+    ...(clusters ? { clusters } : {}),
+    perClient: perClientHits(ctx),
   };
 }
 

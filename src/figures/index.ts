@@ -22,6 +22,7 @@
 //  long_lived_broken    LongLivedEvent breaks
 //  directors_before     directors whose connection counter grew in [traffic start, first step)
 //  busiest_director_share_before  the largest of those counts / their sum
+//  worst_client_success_ratio  the smallest per-client ok / requests over the run
 //  servers_after        distinct servers with ok answers in [last step, traffic end]
 //  directors_after      directors whose connection counter grew in the after phase
 //  nexthops.<phase>     VIP next hops of the first router in that phase's snapshot

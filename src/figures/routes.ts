@@ -67,7 +67,8 @@ export function routeFigures(ctx: RunContext): { route_withdrawal_s: Figure; rou
   const addresses = addressesOf(node);
   const routers = nodesOfRole(ctx.lab, 'router').map((r) => r.name);
   const vipEvents = ctx.input.routeEvents.filter((e) => e.prefix === prefix && routers.includes(e.node)).sort((a, b) => a.t - b.t);
-  const restore = ctx.events.find((a) => RESTORE_ACTIONS.has(a.action) && a.node === node.name && eventTime(a) >= eventTime(action));
+  // The step that undoes the failure: on the node it hit (the announcer, or the router whose port to it failed).
+  const restore = ctx.events.find((a) => RESTORE_ACTIONS.has(a.action) && a.node === action.node && eventTime(a) >= eventTime(action));
 
   if (vipEvents.length === 0) return fromSnapshots(ctx, action, node, restore, withdrawalMethod, restorationMethod);
 
@@ -109,7 +110,7 @@ export function routeFigures(ctx: RunContext): { route_withdrawal_s: Figure; rou
   }
 
   if (!restore) {
-    return { route_withdrawal_s: withdrawal, route_restoration_s: absent('s', `${restorationMethod}.`, `no restore step for ${node.name} after ${stepText}`) };
+    return { route_withdrawal_s: withdrawal, route_restoration_s: absent('s', `${restorationMethod}.`, `no restore step for ${action.node} after ${stepText}`) };
   }
   if (withdrawn.length === 0) {
     return {
@@ -180,7 +181,7 @@ function fromSnapshots(
   const wanted = router && before ? snapshotVipNextHops(before, router, ctx.service) : undefined;
   const afterHops = router && after ? snapshotVipNextHops(after, router, ctx.service) : undefined;
   let restoration: Figure;
-  if (!restore) restoration = absent('s', `${restorationMethod}.`, `no restore step for ${node.name} after ${describeStep(ctx, action)}`);
+  if (!restore) restoration = absent('s', `${restorationMethod}.`, `no restore step for ${action.node} after ${describeStep(ctx, action)}`);
   else if (withdrawal.value === null) restoration = absent('s', `${restorationMethod}.${fallback}`, 'no withdrawal was seen, so there is nothing to restore');
   else if (wanted && afterHops && after!.t >= eventTime(restore) && wanted.every((h) => afterHops.includes(h))) {
     const bound = (after!.t - eventTime(restore)) / 1000;

@@ -167,3 +167,48 @@ export function captureHref(c: CaptureRecord): string | undefined {
 }
 
 export const CAPTURES_INTRO = 'One pcap per link, for the whole run: each member of a segment (its link to the switch), and each point-to-point link on its first end.';
+
+/**
+ * Per client and phase: requests, ok answers, success ratio, and who answered — per cluster
+ * (director) when the lab splits its real servers into clusters, else per real server.
+ * undefined for results written before per-client hits existed.
+ */
+export function clientRows(hits: Hits): { head: string[]; rows: string[][]; note: string } | undefined {
+  const per = hits.perClient;
+  if (!per || Object.keys(per).length === 0) return undefined;
+  const clusters = hits.clusters;
+  const answerers = clusters
+    ? [...new Set(Object.values(clusters))]
+    : unionKeys(...Object.values(per).map((c) => c.total.perRealServer));
+  const label = (a: string): string => {
+    if (!clusters) return a;
+    const members = Object.entries(clusters).filter(([, d]) => d === a).map(([rs]) => rs);
+    return `cluster ${a} (${members.join(', ')})`;
+  };
+  const rows: string[][] = [];
+  for (const [client, c] of Object.entries(per)) {
+    for (const [phase, h] of [...PHASES.map((p) => [p, c.perPhase[p]] as const), ['whole run', c.total] as const]) {
+      if (!h) continue;
+      const counts = clusters ? h.perCluster ?? {} : h.perRealServer;
+      rows.push([
+        client,
+        phase,
+        fmtCount(h.requests),
+        fmtCount(h.ok),
+        // Two decimals: a few failures in thousands of requests must not round to 100 %.
+        h.successRatio === null ? '—' : `${(h.successRatio * 100).toFixed(2)} %`,
+        ...answerers.map((a) => fmtCount(counts[a] ?? 0)),
+        ...(clusters ? [fmtCount(h.unknownServer ?? 0)] : []),
+      ]);
+    }
+  }
+  return {
+    head: ['client', 'phase', 'requests', 'ok', 'success', ...answerers.map(label), ...(clusters ? ['other server'] : [])],
+    rows,
+    note:
+      'Each client\'s short-lived requests by start time. ' +
+      (clusters
+        ? 'A cluster is a director and the real servers only it forwards to; an ok answer is counted for the cluster of the real server that answered (its X-Real-Server).'
+        : 'Ok answers per real server (X-Real-Server).'),
+  };
+}

@@ -40,6 +40,7 @@ import {
   sum,
   unionKeys,
   unitSuffix,
+  clientRows,
 } from './common.js';
 import { renderRepeatHtml } from './repeat.js';
 import { hitsChart } from './svg/bars.js';
@@ -142,6 +143,7 @@ function renderRunHtml(results: RunResultsWithTopology): string {
   b.push('<section class="card" id="hits"><h2>Hits</h2>');
   b.push(hitsChart(results, 520));
   b.push(perPhaseTable(results));
+  b.push(perClientTable(results));
   b.push('</section>');
   b.push('</div>');
 
@@ -290,6 +292,20 @@ function perPhaseTable(results: RunResults): string {
     (reasons.length > 0 ? `<p class="note">${reasons.map((r, i) => `<sup>${i + 1}</sup> ${escapeHtml(NOT_MEASURED)}: ${escapeHtml(r)}`).join('<br/>')}</p>` : '') +
     '<p class="note">Real servers: ok answers by request start. Directors: new connections, differences of counter readings at the phase ' +
     'boundaries (at the start of each timeline step), so the phases add up to the whole run.</p>'
+  );
+}
+
+function perClientTable(results: RunResults): string {
+  const clients = clientRows(results.hits);
+  if (!clients) return '';
+  return (
+    '<h3>Per client</h3>' +
+    htmlTable(
+      clients.head.map((h, i) => (i < 2 ? h : { text: h, cls: 'num' })),
+      clients.rows.map((r) => r.map((cell, i) => (i < 2 ? td(cell) : td(cell, 'num')))),
+      { rowCls: clients.rows.map((r) => (r[1] === 'whole run' ? 'total' : undefined)) },
+    ) +
+    `<p class="note">${escapeHtml(clients.note)}</p>`
   );
 }
 

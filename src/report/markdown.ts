@@ -45,6 +45,7 @@ import {
   ospfTimersText,
   sum,
   unionKeys,
+  clientRows,
 } from './common.js';
 import { isRepeatResults } from './kinds.js';
 import { renderRepeatMarkdown } from './repeat.js';
@@ -205,6 +206,17 @@ function renderRunMarkdown(results: RunResultsWithTopology): string {
       '(at the start of each timeline step), so the phases add up to the whole run.',
     '',
   );
+  const clients = clientRows(results.hits);
+  if (clients) {
+    out.push(
+      '### Per client',
+      '',
+      mdTable(clients.head.map(mdText), clients.rows.map((r) => r.map(mdText)), ['l', 'l', ...clients.head.slice(2).map(() => 'r' as const)]),
+      '',
+      mdText(clients.note),
+      '',
+    );
+  }
 
   out.push('## Router VIP routes', '');
   const routes = vipRoutes(results, topology);

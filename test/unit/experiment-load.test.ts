@@ -1,4 +1,4 @@
-// Experiment files: every built-in one loads and binds to ospf-ecmp; role-based targets
+// Experiment files: every built-in one loads and binds to its own lab; role-based targets
 // resolve to the lab's nodes; what a lab cannot provide, and every mistake in a file, is
 // reported with line and column before anything runs.
 import { readdirSync } from 'node:fs';
@@ -23,12 +23,14 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('built-in experiments', () => {
-  test.each(experiments)('%s loads and binds to ospf-ecmp on both dataplanes', async (file) => {
+  // Each to the lab it names (ospf-ecmp when it names none), sending from every client there.
+  test.each(experiments)('%s loads and binds to its own lab on both dataplanes', async (file) => {
     const loaded = await loadExperimentFile(`${REPO}experiments/${file}`);
-    const lab = await loadLabFile(`${REPO}labs/ospf-ecmp.yaml`);
+    const lab = await loadLabFile(`${REPO}labs/${loaded.experiment.lab ?? 'ospf-ecmp'}.yaml`);
+    const clients = lab.nodes.filter((n) => n.role === 'client').map((n) => n.name).sort();
     for (const dataplane of ['ipvs', 'nftables'] as const) {
       const bound = bindExperiment(loaded, lab, dataplane);
-      expect(bound.traffic.map((t) => t.client).sort()).toEqual(['client1', 'client2']);
+      expect(bound.traffic.map((t) => t.client).sort()).toEqual(clients);
       expect(bound.service.name).toBe('web');
     }
   });
@@ -41,6 +43,18 @@ describe('built-in experiments', () => {
       [25, 'silent-restore', 'lb2', 'eth0'],
     ]);
     expect(bound.longLived).toHaveLength(2);
+  });
+
+  test('multisite-failover and multisite-link-cut act on the router\'s port to cluster 2 (eth1, 192.168.129.90)', async () => {
+    const lab = await loadLabFile(`${REPO}labs/ospf-multisite.yaml`);
+    expect(lab.nodes.find((n) => n.name === 'router')!.interfaces.find((i) => i.name === 'eth1')!.address).toBe('192.168.129.90');
+    for (const [file, actions] of [['multisite-failover', ['silent-failure', 'silent-restore']], ['multisite-link-cut', ['link-down', 'link-up']]] as const) {
+      const bound = bindExperiment(await loadExperimentFile(`${REPO}experiments/${file}.yaml`), lab, 'nftables');
+      expect(bound.steps.map((s) => [s.at, s.action, s.node.name, s.iface])).toEqual([
+        [10, actions[0], 'router', 'eth1'],
+        [25, actions[1], 'router', 'eth1'],
+      ]);
+    }
   });
 
   test('a `dataplane` daemon is keepalived on ipvs and the health daemon on the fallback', async () => {

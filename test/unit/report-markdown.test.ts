@@ -149,3 +149,30 @@ describe('renderMarkdown (--repeat)', () => {
     expect(md).not.toContain('## Assertions per run');
   });
 });
+
+describe('per-client hits', () => {
+  const perPhase = (requests: number, ok: number, lb1: number, lb2: number) => ({
+    requests,
+    ok,
+    successRatio: requests === 0 ? null : ok / requests,
+    perRealServer: { rs1: lb1, rs3: lb2 },
+    perCluster: { lb1, lb2 },
+  });
+
+  it('shows each client per phase with its success and the cluster that answered, and is absent for older results', () => {
+    const run = failoverRun();
+    delete run.hits.perClient; // as in an older results.json
+    expect(renderMarkdown(run)).not.toContain('### Per client');
+    run.hits.clusters = { rs1: 'lb1', rs3: 'lb2' };
+    run.hits.perClient = {
+      client1: {
+        total: perPhase(3000, 2999, 2000, 999),
+        perPhase: { before: perPhase(1000, 1000, 500, 500), during: perPhase(1000, 999, 999, 0), after: perPhase(1000, 1000, 501, 499) },
+      },
+    };
+    const table = section(renderMarkdown(run), '### Per client').replace(/[\u00a0\u2009\u202f]/g, ' '); // thousands are grouped with a thin space
+    expect(table).toContain('| client | phase | requests | ok | success | cluster lb1 (rs1) | cluster lb2 (rs3) | other server |');
+    expect(table).toContain('| client1 | during | 1 000 | 999 | 99.90 % | 999 | 0 | 0 |');
+    expect(table).toContain('| client1 | whole run | 3 000 | 2 999 | 99.97 % | 2 000 | 999 | 0 |');
+  });
+});
