@@ -23,6 +23,12 @@ export interface HealthdConfig {
   applyNetwork?: boolean;
   /** Delay of every first check after start, ms (keepalived's warmup); default 0. */
   warmupMs?: number;
+  /**
+   * Announce only what can be served (lab announce_only_when_serving): each listed service's
+   * VIP is added to the running ospfd while at least one of its real servers is healthy here,
+   * and removed when none is, by running vtysh with these arguments (render/announce.ts).
+   */
+  announce?: Array<{ service: string; vip: string; up: string[]; down: string[] }>;
 }
 
 /** Written atomically (tmp + rename) by healthd at start and after every check. */
@@ -56,6 +62,8 @@ export interface HealthdServiceState {
   /** What the dataplane holds now: weight 0 = existing flows only. */
   pool: Array<{ realServer: string; address: string; port: number; weight: number }>;
   realServers: Record<string, HealthdRealServerState>;
+  /** With announce_only_when_serving: whether its VIP is announced in ospfd now (absent before the first decision). */
+  announced?: boolean;
 }
 
 export interface HealthdRealServerState {

@@ -19,6 +19,7 @@ import {
 import { poolOf, renderNftDataplane, renderServicePool, type Pool } from './nft-render.js';
 import { planDirector, type DestinationPlan, type DirectorPlan, type ServicePlan } from './plan.js';
 import { probe, type ProbeTarget } from './probe.js';
+import { run } from '../util/exec.js';
 
 interface Checked {
   svc: ServicePlan;
@@ -40,6 +41,9 @@ class Healthd {
   private applying: Promise<void> = Promise.resolve();
   private rulesetApplied = false;
   private stopping = false;
+  /** Guarded VIPs: service -> announced in ospfd right now (false until a real server passes; see syncAnnouncements). */
+  private readonly announced = new Map<string, boolean>();
+  private announcing: Promise<void> = Promise.resolve();
 
   constructor(private readonly config: HealthdConfig) {
     this.plan = planDirector({ services: config.services }, config.director);
@@ -125,6 +129,7 @@ class Healthd {
         const events = ch.checker.complete(Date.now(), outcome);
         this.report(ch, events);
         if (events.some((e) => e.kind === 'up' || e.kind === 'down')) this.reapplyPool(ch.svc);
+        this.syncAnnouncements();
         this.writeState();
         this.tick();
       });
@@ -169,6 +174,36 @@ class Healthd {
     } else {
       log(`Gained quorum for VS ${vs}`);
       log(`Removing sorry server ${sorry} from VS ${vs}`);
+    }
+  }
+
+  /**
+   * Announce only what can be served: a guarded VIP is in the running ospfd while at least
+   * one of its real servers is up here, and out of it otherwise. Called after every check, so
+   * a change takes effect with the check that caused it, and a vtysh that failed (ospfd not
+   * answering yet) is tried again at the next check. One change at a time, in order.
+   */
+  private syncAnnouncements(): void {
+    for (const hook of this.config.announce ?? []) {
+      const svc = this.plan.services.find((s) => s.service.name === hook.service);
+      if (!svc) continue;
+      const serving = this.healthyOf(svc).length > 0;
+      if (this.announced.get(hook.service) === serving) continue;
+      // Everything checked at least once before the first withdrawal, so start-up says "not yet", not "down".
+      if (!serving && this.announced.get(hook.service) === undefined && !this.checked.filter((c) => c.svc === svc).every((c) => c.checker.snapshot().checks > 0)) continue;
+      this.announced.set(hook.service, serving);
+      this.announcing = this.announcing.then(async () => {
+        const began = Date.now();
+        const r = await run(['vtysh', ...(serving ? hook.up : hook.down)], { timeoutMs: 5000 }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
+        const what = serving ? `announcing ${hook.vip}/32 over OSPF (a real server of ${hook.service} passes its check)` : `withdrawing ${hook.vip}/32 from OSPF (no real server of ${hook.service} passes its check)`;
+        if (r.code === 0) {
+          log(`${what}: done in ${Date.now() - began} ms`);
+        } else {
+          log(`ERROR: ${what}: vtysh exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+          this.announced.delete(hook.service); // unknown again: the next check retries
+        }
+        this.writeState();
+      });
     }
   }
 
@@ -233,6 +268,7 @@ class Healthd {
           weight: e.weight,
         })),
         realServers,
+        ...(this.announced.has(s.name) ? { announced: this.announced.get(s.name)! } : {}),
       };
     }
     const state: HealthdState = {

@@ -1,6 +1,7 @@
 // The glue between `up`/readiness and the nftables fallback dataplane: what the fallback
 // cannot do for a lab (refused before anything is created), what it only approximates
 // (printed in the notice), and the health daemon's view of the real servers.
+import { announcementArgv, guardedAnnouncements } from '../render/announce.js';
 import type { NodePaths, ResolvedLab, ResolvedNode } from '../model/types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { detectIpipTunnels } from '../dataplane/detect.js';
@@ -33,6 +34,21 @@ export function healthdConfigFor(lab: ResolvedLab, director: ResolvedNode, paths
     services: lab.services.filter((s) => s.directors.includes(director.name)),
     statePath: files.state,
     applyNetwork: true,
+    ...announceHook(lab, director, paths),
+  };
+}
+
+/** The vtysh arguments healthd runs to announce and withdraw each guarded VIP of this director. */
+function announceHook(lab: ResolvedLab, director: ResolvedNode, paths: NodePaths): Pick<HealthdConfig, 'announce'> {
+  const guarded = guardedAnnouncements(lab, director);
+  if (guarded.length === 0) return {};
+  return {
+    announce: guarded.map((s) => ({
+      service: s.name,
+      vip: s.vip,
+      up: announcementArgv(paths.frrVtyDir, s.vip, lab.ospf.area, true),
+      down: announcementArgv(paths.frrVtyDir, s.vip, lab.ospf.area, false),
+    })),
   };
 }
 

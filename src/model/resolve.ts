@@ -282,6 +282,7 @@ class Resolver {
       sourceFile: this.meta.sourceFile,
       sourceHash: this.meta.sourceHash,
       dataplane: lab.dataplane ?? 'auto',
+      ...(lab.announce_only_when_serving === true ? { announceOnlyWhenServing: true as const } : {}),
       ospf: this.ospfGlobal(),
       segments: entries(lab.segments).map(([name]): ResolvedSegment => {
         const key = `segment:${name}`;

@@ -41,6 +41,12 @@ export interface LabFile {
   description?: string;
   /** `auto` (default): kernel IPVS where the kernel has it, else the nftables fallback. */
   dataplane?: DataplaneChoice;
+  /**
+   * Directors announce an OSPF VIP only while at least one of their real servers passes its
+   * health check (withdrawn when none does, live through ospfd's vty). Default false: the
+   * seeds announce unconditionally.
+   */
+  announce_only_when_serving?: boolean;
   ospf?: LabFileOspf;
   segments?: Record<string, LabFileSegment>;
   links?: Record<string, LabFileLink>;
@@ -212,6 +218,8 @@ export interface ResolvedLab {
   sourceFile: string;
   sourceHash: string;
   dataplane: DataplaneChoice;
+  /** Set (true) when directors announce an OSPF VIP only while one of its real servers is healthy; absent otherwise. */
+  announceOnlyWhenServing?: true;
   ospf: ResolvedOspfGlobal;
   segments: ResolvedSegment[];
   links: ResolvedLink[];

@@ -9,6 +9,7 @@
 // Pure: the same (lab, node, paths) always gives the same bytes. Validated in the tests
 // with `vtysh --dryrun -f` and each daemon's own `-C -f` dry run.
 import type { NodePaths, ResolvedBfd, ResolvedInterface, ResolvedLab, ResolvedNode, ResolvedNodeOspf } from '../model/types.js';
+import { guardedAnnouncements, startupNetworks } from './announce.js';
 
 /** Name of the zebra route-map that keeps OSPF routes out of a node's kernel. */
 export const NO_OSPF_ROUTE_MAP = 'LVSLAB-NO-OSPF';
@@ -48,7 +49,7 @@ export function renderFrrConf(lab: ResolvedLab, node: ResolvedNode, paths: NodeP
     ...interfaceBlocks(node, true, bfd),
     ...zebraRouteFilter(ospf.installRoutes),
     '!',
-    ...routerOspf(lab, ospf),
+    ...routerOspf(lab, node, ospf),
     ...(bfd ? bfdProfile(bfd) : []),
   ]);
 }
@@ -75,7 +76,7 @@ export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths
       ...header(lab, node, paths, ": ospfd's part of frr.conf"),
       // `ip ospf bfd` is ospfd's: it registers each neighbour with bfdd (through zebra).
       ...interfaceBlocks(node, true, bfd),
-      ...routerOspf(lab, ospf),
+      ...routerOspf(lab, node, ospf),
     ]),
     bfdd: bfd ? toText([...header(lab, node, paths, ": bfdd's part of frr.conf"), ...bfdDebug(), ...bfdProfile(bfd)]) : '',
   };
@@ -156,7 +157,7 @@ function bfdProfile(bfd: ResolvedBfd): string[] {
   ];
 }
 
-function routerOspf(lab: ResolvedLab, ospf: ResolvedNodeOspf): string[] {
+function routerOspf(lab: ResolvedLab, node: ResolvedNode, ospf: ResolvedNodeOspf): string[] {
   const lines = ['router ospf', ` ospf router-id ${ospf.routerId}`, ' log-adjacency-changes detail'];
   if (lab.ospf.referenceBandwidth !== undefined) {
     lines.push(` auto-cost reference-bandwidth ${lab.ospf.referenceBandwidth}`);
@@ -169,7 +170,10 @@ function routerOspf(lab: ResolvedLab, ospf: ResolvedNodeOspf): string[] {
     ` timers lsa min-arrival ${lab.ospf.lsaMinArrivalMs}`,
     ` timers throttle spf ${lab.ospf.spfDelayMs} ${lab.ospf.spfHoldMs} ${lab.ospf.spfMaxHoldMs}`,
   );
-  for (const network of ospf.networks) lines.push(` network ${network} area ${lab.ospf.area}`);
+  for (const network of startupNetworks(lab, node)) lines.push(` network ${network} area ${lab.ospf.area}`);
+  for (const s of guardedAnnouncements(lab, node)) {
+    lines.push(` ! ${s.vip}/32 is announced only while a real server of ${s.name} passes its health check (added and removed live through the vty)`);
+  }
   if (ospf.defaultOriginate) lines.push(' default-information originate always');
   lines.push('exit', '!');
   return lines;

@@ -224,9 +224,9 @@ function checkNodeNames(lab: ResolvedLab, exp: ContainerlabExport, topo: ClabTop
 
 describe('nothing in an export depends on this host', () => {
   it('paths are the container\'s, except the relative bind sources', () => {
-    // Absolute paths allowed inside containers: lvslab's own directory, FRR's binaries and
+    // Absolute paths allowed inside containers: lvslab's own directory, FRR's binaries (vtysh: keepalived's quorum scripts) and
     // directories, the image's copy of lvslab, and /dev/null.
-    const allowed = [`${CONTAINER_BASE}/`, `${CONTAINER_BASE}:`, '/usr/lib/frr/', '/run/frr', '/var/tmp/frr', '/opt/lvslab/', '/dev/null'];
+    const allowed = [`${CONTAINER_BASE}/`, `${CONTAINER_BASE}:`, '/usr/lib/frr/', '/usr/bin/vtysh', '/run/frr', '/var/tmp/frr', '/opt/lvslab/', '/dev/null'];
     for (const lab of catalogue) {
       for (const variant of VARIANTS) {
         const exp = renderContainerlabExport(lab, variant);

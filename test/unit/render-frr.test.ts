@@ -197,6 +197,18 @@ describe('renderFrrConf', () => {
     expect(block('uplink0')).not.toContain('bfd');
   });
 
+  it('announcing only what can be served: a director starts without the VIP /32 (its check adds it), the router is unchanged', () => {
+    const lab = guardedLab();
+    const lb1 = renderFrrConf(lab, nodeOf(lab, 'lb1'), goldenPaths(lab, nodeOf(lab, 'lb1')));
+    expect(lb1).not.toMatch(/^ network 10\.0\.1\.100\/32 area/m);
+    // Not the segment's /24, which holds the VIP and would match lo's address: lb1's own address on it.
+    expect(lb1).not.toMatch(/^ network 10\.0\.1\.0\/24 area/m);
+    expect(lb1).toMatch(/^ network 10\.0\.1\.133\/32 area 0\.0\.0\.0$/m);
+    expect(lb1).toContain(' ! 10.0.1.100/32 is announced only while a real server of web passes its health check');
+    const router = (l: ResolvedLab) => renderFrrConf(l, nodeOf(l, 'router'), goldenPaths(l, nodeOf(l, 'router')));
+    expect(router(lab)).toBe(router(ospfEcmpResolved));
+  });
+
   it('is deterministic', () => {
     const lab = ospfEcmpResolved;
     const node = nodeOf(lab, 'lb2');
@@ -262,7 +274,15 @@ const COMMAND_CASES = (): Array<[string, ResolvedLab]> => [
   ['variant', variantLab()],
   ['bfd', bfdLab()],
   ['variant-bfd', variantBfdLab()],
+  ['guarded', guardedLab()],
 ];
+
+/** ospf-ecmp announcing only what can be served: the directors start without the VIP's network. */
+function guardedLab(): ResolvedLab {
+  const lab = cloneLab(ospfEcmpResolved);
+  lab.announceOnlyWhenServing = true;
+  return lab;
+}
 
 /**
  * The command lines of an integrated frr.conf by the daemon that owns them: interface
