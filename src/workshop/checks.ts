@@ -202,18 +202,25 @@ export async function evaluateCheck(session: LabSession, c: CheckSpec): Promise<
   let unusable: string | undefined;
   let lastError: string | undefined;
   const started = Date.now();
+  const holdMs = (c.hold_s ?? 0) * 1000;
+  // With hold_s, the check passes only once it has held that long without a break.
+  let heldSince: number | undefined;
   const waited = await pollUntil(
     async () => {
       attempts++;
       try {
         const j = await observeOnce(session, c);
-        return { done: j.ok, value: j };
+        if (!j.ok) heldSince = undefined;
+        else heldSince ??= Date.now();
+        const held = heldSince !== undefined && Date.now() - heldSince >= holdMs;
+        return { done: held, value: held || !j.ok ? j : { ...j, ok: false, detail: `${j.detail}, but not yet for ${c.hold_s} s without a break` } };
       } catch (e) {
         if (e instanceof Unusable) {
           unusable = e.message;
           return { done: true, value: undefined as Judgement | undefined };
         }
         lastError = (e as Error).message;
+        heldSince = undefined;
         throw e;
       }
     },

@@ -22,6 +22,20 @@ export interface LastCheck {
   unusable: number;
 }
 
+/** A check result as grade keeps it (checks.ts CheckResult, with when it was graded). */
+export interface StoredCheckResult {
+  id: string;
+  kind: string;
+  title: string;
+  outcome: 'passed' | 'failed' | 'unusable';
+  observed: number | string | null;
+  detail: string;
+  hint?: string;
+  attempts: number;
+  elapsedMs: number;
+  gradedAt: string;
+}
+
 export interface StudentRecord {
   name: string;
   group?: string;
@@ -34,6 +48,11 @@ export interface StudentRecord {
   /** Index into the exercise's stages of the stage the student is on. */
   stage: number;
   lastCheck?: LastCheck;
+  /**
+   * Check results of each stage (by stage index) as last graded while the student was on
+   * it: a later stage's faults must not re-grade what the student already did.
+   */
+  stageResults?: Record<string, StoredCheckResult[]>;
   /** Answers to the exercise's questions, by question id (workshop predict). */
   predictions?: Record<string, number>;
 }

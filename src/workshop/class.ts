@@ -163,6 +163,8 @@ export async function resetStudent(record: ClassRecord, studentName: string, exe
   await writer.update(() => {
     student.status = 'resetting';
     delete student.lastCheck;
+    // Back at the start of the stage: its results so far no longer hold (earlier stages' stay).
+    if (student.stageResults) delete student.stageResults[String(student.stage)];
     delete student.error;
   });
   events.student(student.name, `removing ${student.instance}`);

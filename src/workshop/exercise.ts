@@ -30,6 +30,7 @@ export interface CheckSpec {
   kind: CheckKind;
   title?: string;
   within_s?: number;
+  hold_s?: number;
   hint?: string;
   node?: string;
   prefix?: string;
@@ -101,7 +102,7 @@ export const CHECK_KEYS: Record<CheckKind, { required: string[]; optional: strin
   command: { required: ['node', 'argv', 'match'], optional: ['exit'] },
   figure: { required: ['experiment', 'expect'], optional: [] },
 };
-const CHECK_COMMON = ['id', 'kind', 'title', 'within_s', 'hint'];
+const CHECK_COMMON = ['id', 'kind', 'title', 'within_s', 'hold_s', 'hint'];
 
 export const FAULT_KEYS: Record<FaultKind, { required: string[]; optional: string[]; role: ResolvedNode['role'] }> = {
   'arp-sysctls-missing': { required: ['node'], optional: [], role: 'realserver' },
@@ -174,6 +175,10 @@ function checkExercise(ex: Loose<ExerciseFile>): LabIssue[] {
       const allowed = new Set([...CHECK_COMMON, ...CHECK_KEYS[kind].required, ...CHECK_KEYS[kind].optional]);
       for (const key of Object.keys(check)) {
         if (!allowed.has(key)) issues.push(err([...path, key], `key '${key}' does not apply to kind ${kind}`, [...allowed].join(', '), 'key'));
+      }
+      if (typeof check.hold_s === 'number') {
+        const window = typeof check.within_s === 'number' ? check.within_s : 5;
+        if (check.hold_s > window) issues.push(err([...path, 'hold_s'], `hold_s ${check.hold_s} is longer than the retry window (within_s ${window})`, `within_s of at least ${check.hold_s}`));
       }
       if (kind === 'command' && typeof check.match === 'string') {
         try {

@@ -8,6 +8,8 @@ import { loadState } from '../runtime/instance-record.js';
 import { runExperiment } from '../experiment/run.js';
 import { resolveExperimentArgument } from '../lab/catalogue.js';
 import { evaluateAssertions } from '../figures/assertions.js';
+import type { Figure, RunResults } from '../experiment/types.js';
+import { figureResolution, figureValue, figureWithUnit } from '../report/common.js';
 import { EXIT, type ExitCode } from '../util/errors.js';
 import { checkTitle, evaluateCheck, type CheckResult } from './checks.js';
 import type { CheckSpec, LoadedExercise } from './exercise.js';
@@ -55,18 +57,30 @@ export function gradeExitCode(grade: ClassGrade): ExitCode {
   return EXIT.ok;
 }
 
-async function figureCheck(session: LabSession, record: ClassRecord, c: CheckSpec, outDir: string): Promise<CheckResult> {
+/** One experiment run per student and experiment in a grading: every figure check on it reads the same run. */
+type ExperimentRuns = Map<string, Promise<{ dir: string; figures: RunResults['figures'] }>>;
+
+async function figureCheck(session: LabSession, record: ClassRecord, c: CheckSpec, outDir: string, runs: ExperimentRuns): Promise<CheckResult> {
   const started = Date.now();
   const base = { id: c.id, kind: c.kind, title: checkTitle(c), ...(c.hint ? { hint: c.hint } : {}), attempts: 1 };
   const quiet = { stageStart() {}, stageDone() {}, stageFail() {}, notice() {}, progress() {}, runStart() {}, runDone() {} };
   try {
-    const experimentFile = await resolveExperimentArgument(c.experiment!);
-    const result = await runExperiment({ experimentFile, lab: record.labFile, instance: session.lab.instance, repeat: 1, outDir, keep: true, upTimeoutMs: 60_000 }, quiet);
-    const [a] = evaluateAssertions([c.expect!], result.runs[0]!.figures);
+    let run = runs.get(c.experiment!);
+    if (!run) {
+      run = resolveExperimentArgument(c.experiment!)
+        .then((experimentFile) => runExperiment({ experimentFile, lab: record.labFile, instance: session.lab.instance, repeat: 1, outDir: `${outDir}/${c.experiment}`, keep: true, upTimeoutMs: 60_000 }, quiet))
+        .then((r) => ({ dir: r.dir, figures: r.runs[0]!.figures }));
+      runs.set(c.experiment!, run);
+    }
+    const result = await run;
+    const [a] = evaluateAssertions([c.expect!], result.figures);
     const elapsedMs = Date.now() - started;
     if (!a) return { ...base, outcome: 'unusable', observed: null, detail: 'no assertion', elapsedMs };
-    const measured = a.actual === null ? 'not measured' : String(a.actual);
-    return { ...base, outcome: a.passed ? 'passed' : 'failed', observed: a.actual, detail: `${a.expression}: measured ${measured} (run written to ${result.dir})`, elapsedMs };
+    const f = (result.figures as Record<string, Figure>)[a.figure];
+    const measured = a.actual === null ? `not measured${f?.note ? ` (${f.note})` : ''}` : `${figureWithUnit(f)} (resolution ${figureResolution(f)}${f && f.unit !== 'count' ? ` ${f.unit}` : ''}; the method is in the run's report)`;
+    // The observed value as the reports print it: to the figure's resolution, not to float noise.
+    const observed = a.actual === null ? null : Number(figureValue(f).replace(/[^0-9.+-]/g, '')) || a.actual;
+    return { ...base, outcome: a.passed ? 'passed' : 'failed', observed, detail: `${a.expression}: measured ${measured}; run written to ${result.dir}`, elapsedMs };
   } catch (e) {
     return { ...base, outcome: 'failed', observed: null, detail: `the experiment did not run: ${(e as Error).message.split('\n')[0]}`, elapsedMs: Date.now() - started };
   }
@@ -81,9 +95,24 @@ async function gradeStudent(record: ClassRecord, student: StudentRecord, exercis
     return grade;
   }
   const session = await openSession(state);
+  const runs: ExperimentRuns = new Map();
   for (const [si, stage] of stages.entries()) {
-    for (const c of stage.checks ?? []) {
-      grade.checks.push(c.kind === 'figure' ? await figureCheck(session, record, c, `${outDir}/${student.name}-runs/${c.id}`) : await evaluateCheck(session, c));
+    if (si < student.stage) {
+      // An earlier stage: its results as graded while the student was on it (the faults
+      // of later stages would fail them now, through no doing of the student's).
+      const stored = student.stageResults?.[String(si)];
+      for (const c of stage.checks ?? []) {
+        const kept = stored?.find((r) => r.id === c.id);
+        grade.checks.push(
+          kept
+            ? { ...kept, kind: c.kind, detail: `${kept.detail} (graded on stage ${si + 1}, ${kept.gradedAt})` }
+            : { id: c.id, kind: c.kind, title: checkTitle(c), outcome: 'unusable', observed: null, detail: `not graded while the student was on stage ${si + 1}`, attempts: 0, elapsedMs: 0 },
+        );
+      }
+    } else {
+      for (const c of stage.checks ?? []) {
+        grade.checks.push(c.kind === 'figure' ? await figureCheck(session, record, c, `${outDir}/${student.name}-runs`, runs) : await evaluateCheck(session, c));
+      }
     }
     for (const q of stage.questions ?? []) {
       const observedBy = q.observe ? grade.checks.find((r) => r.id === q.observe) : undefined;
@@ -133,6 +162,8 @@ export async function gradeClass(record: ClassRecord, exercise: LoadedExercise, 
     for (const g of grade.students) {
       const s = r.students.find((x) => x.name === g.student);
       if (!s || g.notGraded) continue;
+      const current = new Set((ex.stages[g.stage]?.checks ?? []).map((c) => c.id));
+      s.stageResults = { ...(s.stageResults ?? {}), [String(g.stage)]: g.checks.filter((c) => current.has(c.id)).map((c) => ({ ...c, gradedAt: grade.gradedAt })) };
       s.lastCheck = { at: grade.gradedAt, passed: g.checks.filter((c) => c.outcome === 'passed').length, failed: g.checks.filter((c) => c.outcome === 'failed').length, unusable: g.checks.filter((c) => c.outcome === 'unusable').length };
     }
   });

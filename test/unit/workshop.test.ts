@@ -109,6 +109,10 @@ describe('exercises', () => {
       "15:24 stages[0].checks[3].kind: 'bogus' is not accepted here",
     ]);
   });
+  test('a hold longer than its retry window could never pass', () => {
+    const text = ['name: x', 'title: t', 'lab: ospf-ecmp', 'stages:', '  - title: a', '    text: b', '    checks:', '      - { id: n, kind: ospf-neighbors, node: router, count: 2, hold_s: 6 }', ''].join('\n');
+    expect(problemsOf(() => loadExerciseText(text, 'ex.yaml'))).toEqual(['8:72 stages[0].checks[0].hold_s: hold_s 6 is longer than the retry window (within_s 5)']);
+  });
   test('binding to the lab: nodes, roles and the lab itself', async () => {
     const lab = await loadLabFile(`${CATALOGUE_DIR}ospf-ecmp.yaml`);
     const loaded = loadExerciseText(
