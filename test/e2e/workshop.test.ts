@@ -17,8 +17,9 @@ import { hostSnapshot, leftovers, lvslab, REPO, scaledMs, type HostSnapshot } fr
 
 const CLASS = 'wse2e';
 const KILLED_CLASS = 'wse2ek';
+const BFD_CLASS = 'wse2eb';
 const STUDENTS = ['alice', 'bob', 'carol'];
-const instances = [...STUDENTS.map((s) => `ws-${CLASS}-${s}`), `ws-${KILLED_CLASS}-s01`];
+const instances = [...STUDENTS.map((s) => `ws-${CLASS}-${s}`), `ws-${KILLED_CLASS}-s01`, `ws-${BFD_CLASS}-s01`];
 let before: HostSnapshot;
 let scratch = '';
 
@@ -40,13 +41,13 @@ const outcomes = (g: Grade, student: string, ids?: string[]): Record<string, str
 const FAULT_CHECKS = ['rs2-arp-ignore', 'rs2-arp-announce', 'director-up'];
 
 beforeAll(async () => {
-  for (const c of [CLASS, KILLED_CLASS]) await lvslab(['workshop', 'down', '--class', c]);
+  for (const c of [CLASS, KILLED_CLASS, BFD_CLASS]) await lvslab(['workshop', 'down', '--class', c]);
   before = await hostSnapshot();
   scratch = mkdtempSync(join(tmpdir(), 'lvslab-workshop-'));
 }, scaledMs(60_000));
 
 afterAll(async () => {
-  for (const c of [CLASS, KILLED_CLASS]) await lvslab(['workshop', 'down', '--class', c]);
+  for (const c of [CLASS, KILLED_CLASS, BFD_CLASS]) await lvslab(['workshop', 'down', '--class', c]);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }, scaledMs(60_000));
 
@@ -156,6 +157,37 @@ describe('workshop on netns', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { removedInstances: string[] }).removedInstances).toEqual([`ws-${KILLED_CLASS}-s01`]);
   }, scaledMs(90_000));
+
+  test('a prediction beside a measured figure, then a stage whose fault waits for the dead interval', async () => {
+    const up = await lvslab(['workshop', 'up', 'ospf-ecmp-bfd', '--students', '1', '--class', BFD_CLASS, '--exercise', 'dead-interval-bfd'], { timeoutMs: 180_000 });
+    expect(up.code, up.stderr).toBe(0);
+    expect((await lvslab(['workshop', 'predict', '--class', BFD_CLASS, '--student', 's01', 'outage', '4'])).code).toBe(0);
+    const gradeOf = async (out: string) => {
+      const r = await lvslab(['workshop', 'grade', '--class', BFD_CLASS, '--out', join(scratch, out), '--json'], { timeoutMs: 180_000 });
+      return { code: r.code, g: (JSON.parse(r.stdout) as Grade).students[0]! };
+    };
+    // Stage 1 runs failover-bfd once on the student's lab; both figure checks read that run.
+    const first = await gradeOf('bfd-0');
+    expect(first.g.checks.map((c) => [c.id, c.outcome])).toEqual([['outage', 'passed'], ['during', 'passed']]);
+    const outage = first.g.predictions.find((p) => p.id === 'outage')!;
+    expect(outage.predicted).toBe(4);
+    // BFD's detection is 300 ms x 3 here; the experiment's own bound is 1.2 s.
+    expect(outage.measured).toBeGreaterThan(0);
+    expect(outage.measured).toBeLessThanOrEqual(1.2);
+    expect(first.code).toBe(0);
+    // Stage 2: lb1's dead interval no longer matches. Graded at once, the adjacency is still
+    // up until the router's dead timer (4 s) runs out: hold_s 5 makes that a failure.
+    expect((await lvslab(['workshop', 'next', '--class', BFD_CLASS, 's01'])).code).toBe(0);
+    const broken = await gradeOf('bfd-1');
+    expect(broken.code).toBe(7);
+    expect(broken.g.checks.map((c) => [c.id, c.outcome])).toEqual([['outage', 'passed'], ['during', 'passed'], ['adjacencies', 'failed'], ['nexthops', 'failed']]);
+    const fix = await lvslab(['exec', '--student', 's01', '--class', BFD_CLASS, 'lb1', '--', 'vtysh', '-c', 'configure terminal', '-c', 'interface eth0', '-c', 'ip ospf dead-interval 4']);
+    expect(fix.code, fix.stderr).toBe(0);
+    const fixed = await gradeOf('bfd-2');
+    expect(fixed.g.checks.map((c) => [c.id, c.outcome])).toEqual([['outage', 'passed'], ['during', 'passed'], ['adjacencies', 'passed'], ['nexthops', 'passed']]);
+    expect(fixed.code).toBe(0);
+    expect((await lvslab(['workshop', 'down', '--class', BFD_CLASS])).code).toBe(0);
+  }, scaledMs(600_000));
 
   test('workshop down removes the class and leaves the host as it was', async () => {
     const r = await lvslab(['workshop', 'down', '--class', CLASS, '--json']);
