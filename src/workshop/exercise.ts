@@ -18,6 +18,7 @@ import type { SourceLocator } from '../model/locate.js';
 import type { ResolvedLab, ResolvedNode } from '../model/types.js';
 import { AssertionSyntaxError, parseAssertion } from '../figures/assertions.js';
 import { EXIT, LvslabError } from '../util/errors.js';
+import { DEFAULT_WINDOW_S } from './checks.js';
 
 export const EXERCISE_SCHEMA_URL = new URL('../../schema/exercise.schema.json', import.meta.url);
 export const EXERCISES_DIR = fileURLToPath(new URL('../../exercises/', import.meta.url));
@@ -177,7 +178,7 @@ function checkExercise(ex: Loose<ExerciseFile>): LabIssue[] {
         if (!allowed.has(key)) issues.push(err([...path, key], `key '${key}' does not apply to kind ${kind}`, [...allowed].join(', '), 'key'));
       }
       if (typeof check.hold_s === 'number') {
-        const window = typeof check.within_s === 'number' ? check.within_s : 5;
+        const window = typeof check.within_s === 'number' ? check.within_s : DEFAULT_WINDOW_S;
         if (check.hold_s > window) issues.push(err([...path, 'hold_s'], `hold_s ${check.hold_s} is longer than the retry window (within_s ${window})`, `within_s of at least ${check.hold_s}`));
       }
       if (kind === 'command' && typeof check.match === 'string') {

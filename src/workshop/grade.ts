@@ -2,7 +2,6 @@
 // the one they are on), their predictions set beside what was measured, and the results
 // written for students (Markdown + HTML each) and the teacher (one class page, CSV, JUnit).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { loadLabForUp } from '../lab/up.js';
 import { openSession, type LabSession } from '../lab/session.js';
 import { loadState } from '../runtime/instance-record.js';
 import { runExperiment } from '../experiment/run.js';
@@ -60,6 +59,17 @@ export function gradeExitCode(grade: ClassGrade): ExitCode {
 /** One experiment run per student and experiment in a grading: every figure check on it reads the same run. */
 type ExperimentRuns = Map<string, Promise<{ dir: string; figures: RunResults['figures'] }>>;
 
+/**
+ * Experiments run one at a time across the class: two at once on a small host would share
+ * its cores, and their timing figures (an outage of 0.9 s) would measure the contention.
+ */
+let experimentQueue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const next = experimentQueue.then(work, work);
+  experimentQueue = next.catch(() => {});
+  return next;
+}
+
 async function figureCheck(session: LabSession, record: ClassRecord, c: CheckSpec, outDir: string, runs: ExperimentRuns): Promise<CheckResult> {
   const started = Date.now();
   const base = { id: c.id, kind: c.kind, title: checkTitle(c), ...(c.hint ? { hint: c.hint } : {}), attempts: 1 };
@@ -68,7 +78,7 @@ async function figureCheck(session: LabSession, record: ClassRecord, c: CheckSpe
     let run = runs.get(c.experiment!);
     if (!run) {
       run = resolveExperimentArgument(c.experiment!)
-        .then((experimentFile) => runExperiment({ experimentFile, lab: record.labFile, instance: session.lab.instance, repeat: 1, outDir: `${outDir}/${c.experiment}`, keep: true, upTimeoutMs: 60_000 }, quiet))
+        .then((experimentFile) => oneAtATime(() => runExperiment({ experimentFile, lab: record.labFile, instance: session.lab.instance, repeat: 1, outDir: `${outDir}/${c.experiment}`, keep: true, upTimeoutMs: 60_000 }, quiet)))
         .then((r) => ({ dir: r.dir, figures: r.runs[0]!.figures }));
       runs.set(c.experiment!, run);
     }
@@ -140,8 +150,6 @@ export interface GradeOptions {
 }
 
 export async function gradeClass(record: ClassRecord, exercise: LoadedExercise, opts: GradeOptions): Promise<{ grade: ClassGrade; files: string[] }> {
-  // The lab file is loaded once more so a changed catalogue lab is noticed before any check runs.
-  await loadLabForUp(record.labFile, undefined, { stageStart() {}, stageDone() {}, stageFail() {}, notice() {} });
   const ex = exercise.exercise;
   const grade: ClassGrade = {
     className: record.className,
