@@ -46,7 +46,7 @@ export function renderStudentMarkdown(grade: ClassGrade, g: StudentGrade, exerci
   for (const r of g.checks) lines.push(`| ${MARK[r.outcome]} | ${mdText(r.title)} | ${mdText(r.detail)}${r.outcome === 'failed' && r.hint ? ` — hint: ${mdText(r.hint)}` : ''} |`);
   lines.push('');
   if (g.predictions.length) {
-    lines.push('## Your predictions and what was measured', '', '| question | you predicted | measured | |', '|---|---|---|---|');
+    lines.push('## Your predictions and what was measured', '', '| question | you predicted | measured | difference |', '|---|---|---|---|');
     for (const p of g.predictions) lines.push(`| ${mdText(p.ask)} | ${mdText(predictedText(p))} | ${mdText(measuredText(p))} | ${mdText(predictionVerdict(p))} |`);
     lines.push('');
   }
@@ -70,7 +70,7 @@ export function renderStudentHtml(grade: ClassGrade, g: StudentGrade, exercise: 
     ),
   );
   if (g.predictions.length) {
-    parts.push('<h2>Your predictions and what was measured</h2>', htmlTable(['question', 'you predicted', 'measured', ''], g.predictions.map((p) => [td(p.ask), td(predictedText(p)), td(measuredText(p), p.measured === null ? 'not-measured' : 'num'), td(predictionVerdict(p))])));
+    parts.push('<h2>Your predictions and what was measured</h2>', htmlTable(['question', 'you predicted', 'measured', 'difference'], g.predictions.map((p) => [td(p.ask), td(predictedText(p)), td(measuredText(p), p.measured === null ? 'not-measured' : 'num'), td(predictionVerdict(p))])));
   }
   parts.push('</section>');
   return htmlPage(`${g.student}: ${exercise.exercise.title}`, parts.join('\n'));

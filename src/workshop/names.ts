@@ -21,6 +21,7 @@ export function classNameProblem(name: string): string | undefined {
   if (CLASS_NAME.pattern.test(name)) return undefined;
   if (name === '') return 'the class name is empty';
   if (name.length > 8) return `'${name}' is too long (${name.length} characters, at most 8)`;
+  if (CLASS_NAME.pattern.test(name.toLowerCase())) return `'${name}' has capital letters (write '${name.toLowerCase()}')`;
   return `'${name}' is not a valid class name`;
 }
 

@@ -38,6 +38,7 @@ describe('names', () => {
     expect(studentNameProblem('9lives')).toMatch(/not a valid student name/);
     expect(studentNameProblem('')).toMatch(/empty/);
     expect(classNameProblem('mon-day')).toMatch(/not a valid class name/);
+    expect(classNameProblem('Monday')).toMatch(/capital letters \(write 'monday'\)/);
     expect(studentNameProblem('bob-2')).toBeUndefined();
   });
   test('numbered students sort as numbers', () => {
