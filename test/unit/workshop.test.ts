@@ -235,3 +235,34 @@ describe('grading', () => {
     expect(predictionVerdict({ ...p, predicted: null })).toBe('—');
   });
 });
+
+describe('published schemas', () => {
+  type S = Record<string, unknown>;
+  const walk = (schema: S, where: string, visit: (s: S, where: string) => void): void => {
+    visit(schema, where);
+    for (const [name, sub] of Object.entries((schema.properties ?? {}) as Record<string, S>)) walk(sub, `${where}.${name}`, visit);
+    if (schema.items && typeof schema.items === 'object') walk(schema.items as S, `${where}[]`, visit);
+  };
+  for (const file of ['schema/exercise.schema.json', 'schema/roster.schema.json']) {
+    test(`${file}: draft-07, compiles in strict mode, every field described, no open mapping, every pattern worded`, async () => {
+      const { Ajv } = await import('ajv');
+      const { PATTERN_TEXT } = await import('../../src/model/schema.js');
+      const { readFileSync } = await import('node:fs');
+      const schema = JSON.parse(readFileSync(file, 'utf8')) as S;
+      expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+      expect(() => new Ajv({ allErrors: true, strictTypes: false }).compile(schema)).not.toThrow();
+      const undocumented: string[] = [];
+      const open: string[] = [];
+      const unworded: string[] = [];
+      walk(schema, '$', (s, where) => {
+        if (where !== '$' && (typeof s.description !== 'string' || s.description.length < 8)) undocumented.push(where);
+        const isObject = s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object'));
+        if (isObject && s.additionalProperties === undefined) open.push(where);
+        if (typeof s.pattern === 'string' && !PATTERN_TEXT[s.pattern]) unworded.push(`${where} ${s.pattern}`);
+      });
+      expect(undocumented).toEqual([]);
+      expect(open).toEqual([]);
+      expect(unworded).toEqual([]);
+    });
+  }
+});
