@@ -13,7 +13,7 @@ import { run } from '../../src/util/exec.js';
 import { hostHasCommand } from '../../src/host/host.js';
 import { localHost } from '../../src/host/local.js';
 import { pollUntil } from '../../src/util/poll.js';
-import { hostSnapshot, leftovers, lvslab, REPO, scaledMs, type HostSnapshot } from './support.js';
+import { foreignDockerLinks, hostSnapshot, leftovers, lvslab, REPO, scaledMs, type HostSnapshot } from './support.js';
 
 const CLASS = 'wse2e';
 const KILLED_CLASS = 'wse2ek';
@@ -193,7 +193,8 @@ describe('workshop on netns', () => {
     const r = await lvslab(['workshop', 'down', '--class', CLASS, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { removedInstances: string[] }).removedInstances).toEqual(STUDENTS.map((s) => `ws-${CLASS}-${s}`));
-    expect(leftovers(before, await hostSnapshot(), instances)).toEqual({});
+    const after = await hostSnapshot();
+    expect(leftovers(before, after, instances, await foreignDockerLinks(instances))).toEqual({});
     const again = await lvslab(['workshop', 'status', '--class', CLASS]);
     expect(again.code).toBe(5);
   }, scaledMs(60_000));
