@@ -16,6 +16,7 @@ import { registerRun } from './commands/run.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
 import { registerImages } from './commands/images.js';
+import { registerWorkshop } from './commands/workshop.js';
 import { closeLabHosts } from '../host/open.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,10 +44,11 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 invalid input (nothing changed), 3 host not ready
 (nothing changed), 4 lab not ready in time (rolled back), 5 no such instance,
-6 the lab host (--host) could not be reached or refused lvslab (nothing changed).`,
+6 the lab host (--host) could not be reached or refused lvslab (nothing changed),
+7 workshop grade: a check failed, 8 workshop grade: no usable check.`,
     );
   program.exitOverride();
-  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport, registerImages]) {
+  for (const register of [registerUp, registerDown, registerStatus, registerExec, registerLabs, registerValidate, registerGraph, registerDoctor, registerRun, registerReport, registerExport, registerImages, registerWorkshop]) {
     register(program);
   }
   return program;

@@ -135,39 +135,46 @@ export async function runOnce(
     const steps = exp.steps;
     const beforeAt = steps.length > 0 ? trafficStart + steps[0]!.at * 1000 - snapshotLeadMs : undefined;
     const duringAt = steps.length >= 2 ? trafficStart + steps[steps.length - 1]!.at * 1000 - snapshotLeadMs : steps.length === 1 ? trafficEnd - snapshotLeadMs : undefined;
-    let tookBefore = false;
-    let tookDuring = false;
-    for (const [i, step] of steps.entries()) {
+    // The steps keep their times whatever the readings around them cost: the phase snapshots
+    // and the counter readings run beside the steps, never in front of them. Under load (CPU
+    // emulation with traffic running) one snapshot has taken longer than its lead, and a step
+    // that waited for it ran seconds late, so its phases no longer matched the experiment's.
+    // A reading that fails is held until the steps are done (a rejection nobody awaits yet
+    // would end the process), then fails the run as it did when it was awaited in line.
+    const readings: Promise<void>[] = [];
+    const readingErrors: unknown[] = [];
+    const beside = (reading: Promise<void>) => readings.push(reading.catch((e: unknown) => void readingErrors.push(e)));
+    const snapshotAt = (at: number, phase: 'before' | 'during') =>
+      beside(
+        (async () => {
+          await waitUntil(at);
+          snapshots.push(await takeSnapshot(runtime, lab, dataplane, phase));
+        })(),
+      );
+    if (beforeAt !== undefined) snapshotAt(beforeAt, 'before');
+    if (duringAt !== undefined) snapshotAt(duringAt, 'during');
+    for (const step of steps) {
       const due = trafficStart + step.at * 1000;
-      if (beforeAt !== undefined && !tookBefore) {
-        await waitUntil(beforeAt);
-        snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'before'));
-        tookBefore = true;
-      }
-      if (duringAt !== undefined && !tookDuring && i === steps.length - 1 && steps.length >= 2) {
-        await waitUntil(duringAt);
-        snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'during'));
-        tookDuring = true;
-      }
       // The phase boundary is the step's start: read the counters around it, so per-phase
       // director counts are differences of readings at the boundaries. The read is centred
       // on the step (half the last read's duration ahead) and runs alongside it: reads take
       // 0.05-0.3 s on a busy machine, and the step keeps its time instead of waiting. The
       // read's span is the boundary's resolution (figures/director-counts.ts).
       await waitUntil(due - readMs / 2);
-      const reading = takeCounterSnapshot(runtime, lab, dataplane, step.step);
+      beside(
+        takeCounterSnapshot(runtime, lab, dataplane, step.step).then((read) => {
+          counterSnapshots.push(read);
+          readMs = read.tEnd - read.t;
+        }),
+      );
       await waitUntil(due);
       const record = await performStep(session, step, due);
-      const read = await reading;
-      counterSnapshots.push(read);
-      readMs = read.tEnd - read.t;
       actions.push(record);
       progress({ kind: 'step', text: `t=${step.at}s ${step.action} ${record.node}${record.interface ? `:${record.interface}` : ''}${record.daemon ? ` ${record.daemon}` : ''}${record.ok ? '' : ` FAILED: ${record.detail}`}`, t: Date.now() });
     }
-    if (duringAt !== undefined && !tookDuring) {
-      await waitUntil(duringAt);
-      snapshots.push(await takeSnapshot(runtime, lab, dataplane, 'during'));
-    }
+    await Promise.all(readings);
+    if (readingErrors.length > 0) throw readingErrors[0];
+    snapshots.sort((a, b) => a.t - b.t);
 
     // The generators finish on their own: the window ends, then in-flight requests time out.
     const maxTimeout = Math.max(0, ...jobs.map((j) => j.config.timeoutMs));

@@ -25,6 +25,8 @@ export interface HostRequirement {
   neededBy: 'always' | 'ipvs' | 'nftables' | 'keepalived' | 'doctor';
   /** Checks the lab host: this machine, or the one --host names. */
   check: (host: LabHost) => Promise<HostCheck>;
+  /** Only means something on a host reached over SSH (doctor leaves it out for this machine). */
+  remoteOnly?: true;
 }
 
 const INSTALL = 'scripts/install-deps.sh   (or: apt-get install -y';
@@ -86,7 +88,6 @@ const SLOW_COMMAND_MS = 200;
  * connection), since sshd runs each through the login shell and its rc files.
  */
 export async function checkCommandLatency(host: LabHost): Promise<HostCheck> {
-  if (!host.remote) return { id: 'ssh-latency', ok: true, optional: true, detail: 'commands run on this machine (no SSH)' };
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
@@ -110,5 +111,5 @@ export const HOST_WIDE_REQUIREMENTS: readonly HostRequirement[] = [
   { neededBy: 'always', check: (host) => commandCheck(host, 'iproute2', 'ip', 'iproute2') },
   // `up` probes IPVS itself when it decides the dataplane.
   { neededBy: 'doctor', check: checkIpvs },
-  { neededBy: 'doctor', check: checkCommandLatency },
+  { neededBy: 'doctor', check: checkCommandLatency, remoteOnly: true },
 ];

@@ -8,10 +8,11 @@ import type { LabHost } from './host.js';
 
 /**
  * Everything `doctor` checks: the host-wide requirements, then each runtime's in registry
- * order (on a remote host, only those of the runtimes that can drive one).
+ * order (on a remote host, only those of the runtimes that can drive one; on this machine, none
+ * that only a host reached over SSH needs).
  */
 export function doctorRequirements(remote = false): HostRequirement[] {
-  return [...HOST_WIDE_REQUIREMENTS, ...registeredRuntimes().filter((r) => !remote || r.remoteHosts).flatMap((r) => r.hostRequirements)];
+  return [...HOST_WIDE_REQUIREMENTS, ...registeredRuntimes().filter((r) => !remote || r.remoteHosts).flatMap((r) => r.hostRequirements)].filter((r) => remote || !r.remoteOnly);
 }
 
 /** What `up` on this runtime may need (its dataplane picks among them); no doctor-only ones. */

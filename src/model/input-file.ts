@@ -9,7 +9,7 @@ import { EXIT, LvslabError } from '../util/errors.js';
 import { LabValidationError, type Problem } from './problems.js';
 import { INPUT_LIMITS, tooLargeProblem } from './yaml-source.js';
 
-export type InputKind = 'lab' | 'experiment';
+export type InputKind = 'lab' | 'experiment' | 'exercise' | 'roster';
 
 export interface InputFile {
   text: string;

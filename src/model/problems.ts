@@ -78,7 +78,7 @@ export class LabValidationError extends LvslabError {
   constructor(
     readonly problems: Problem[],
     /** What kind of file, for the message. */
-    readonly fileKind: 'lab' | 'experiment' = 'lab',
+    readonly fileKind: 'lab' | 'experiment' | 'exercise' | 'roster' = 'lab',
   ) {
     super(LabValidationError.describe(problems, fileKind), EXIT.invalidInput);
     this.name = 'LabValidationError';

@@ -44,6 +44,14 @@ export const PATTERN_TEXT: Record<string, { noun: string; accepted: string }> = 
   // Name shapes the experiment schema uses for node and interface references.
   ['^[a-z][a-z0-9-]{0,23}$']: { noun: 'a node name', accepted: 'a lowercase letter, then up to 23 lowercase letters, digits or "-"' },
   ['^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$']: { noun: 'an interface name', accepted: 'uplink, downlink, or a letter then up to 14 letters, digits, "_", "." or "-"' },
+  // Workshop rosters and exercises (src/workshop/names.ts says why these shapes).
+  ['^[a-z][a-z0-9-]{0,11}$']: { noun: 'a student name', accepted: 'a lowercase letter, then up to 11 lowercase letters, digits or "-"' },
+  ['^[a-z][a-z0-9]{0,7}$']: { noun: 'a class name', accepted: 'a lowercase letter, then up to 7 lowercase letters or digits' },
+  ['^[A-Za-z0-9][A-Za-z0-9 _.-]{0,31}$']: { noun: 'a group label', accepted: 'a letter or digit, then up to 31 letters, digits, spaces, "_", "." or "-"' },
+  ['^[a-z][a-z0-9-]{0,31}$']: { noun: 'an identifier', accepted: 'a lowercase letter, then up to 31 lowercase letters, digits or "-"' },
+  ['^[a-z][a-z0-9-]{0,63}$']: { noun: 'a catalogue name', accepted: 'a lowercase letter, then up to 63 lowercase letters, digits or "-" (lvslab labs, lvslab experiments)' },
+  ['^[a-z][a-z0-9-]{0,14}$']: { noun: 'a service name', accepted: 'a lowercase letter, then up to 14 lowercase letters, digits or "-"' },
+  ['^[a-z0-9_]+(\\.[A-Za-z0-9_/-]+)+$']: { noun: 'a sysctl key', accepted: 'a dotted key such as net.ipv4.conf.all.arp_ignore' },
   ['^/[!-~]*$']: { noun: 'a URL path', accepted: 'a path starting with "/", printable ASCII with no spaces (a space is %20)' },
 };
 

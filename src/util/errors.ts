@@ -14,6 +14,10 @@ export const EXIT = {
   notFound: 5,
   /** The lab host (--host) could not be reached over SSH, or refused it (unknown host key, no key accepted): nothing was changed. */
   hostUnreachable: 6,
+  /** `workshop grade`: at least one check failed (or a student's lab was not up to be checked). */
+  checkFailed: 7,
+  /** `workshop grade`: no check could be evaluated (no checks, or none of them usable). */
+  noUsableChecks: 8,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -127,10 +127,13 @@ function listTree(dir: string): string[] {
  * `before`). Things that disappeared are ignored: other programs on a developer's machine
  * may clean up their own files meanwhile; a lab can only leave things behind.
  */
-export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: string[]): Partial<HostSnapshot> {
+export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: string[], foreignLinks: ReadonlySet<string> = new Set()): Partial<HostSnapshot> {
   // Objects of other lvslab instances (a developer's own lab running meanwhile) are not ours
   // to judge; everything else on the host is.
+  // Host links another instance's Docker networks made (foreignDockerLinks), and their routes.
+  const foreignLink = (x: string) => foreignLinks.has(x) || [...foreignLinks].some((l) => x.includes(` dev ${l} `));
   const otherInstance = (x: string) => {
+    if (foreignLink(x)) return true;
     const m = /lvslab\.([a-z0-9-]+)\.|\/run\/lvslab\/([a-z0-9-]+)/.exec(x);
     const inst = m?.[1] ?? m?.[2];
     return inst !== undefined && !instances.includes(inst);
@@ -142,6 +145,24 @@ export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: 
     if (fresh.length > 0) out[key] = fresh;
   }
   return out;
+}
+
+/**
+ * Host links that belong to other lvslab instances' Docker networks: each network's bridge
+ * (br-<first 12 of its id>) and the veths enslaved to it. Their names carry no instance
+ * name, so `leftovers` cannot tell them from a lab's own without this (another engineer's
+ * Docker lab coming up during a netns suite's run).
+ */
+export async function foreignDockerLinks(instances: string[]): Promise<Set<string>> {
+  const docker = engine();
+  if (!(await engineAvailable(docker))) return new Set();
+  const bridges = new Set(
+    (await docker.listNetworks({ filters: instanceFilter() }))
+      .filter((n) => !instances.includes(n.Labels?.['io.lvslab.instance'] ?? ''))
+      .map((n) => `br-${n.Id.slice(0, 12)}`),
+  );
+  const links = JSON.parse((await run(['ip', '-j', 'link', 'show'])).stdout || '[]') as Array<{ ifname: string; master?: string }>;
+  return new Set(links.filter((l) => bridges.has(l.ifname) || (l.master !== undefined && bridges.has(l.master))).map((l) => l.ifname));
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { EXIT, LvslabError } from '../../util/errors.js';
-import { pickInstance, requireState } from './shared.js';
+import { pickInstanceOrStudent, requireState, withStudentFlags } from './shared.js';
 import { runtimeOfRecord } from '../../runtime/select.js';
 
 export function registerExec(program: Command): void {
-  program
-    .command('exec')
+  withStudentFlags(program.command('exec'))
     .argument('<NODE>', 'node to run in')
     .argument('<CMD...>', 'command and its arguments (put them after --)')
     .option('--name <NAME>', 'instance (default: the only one that is up)')
@@ -16,9 +15,10 @@ Examples:
   lvslab exec router -- ip route show 10.0.1.100
   lvslab exec router -- vtysh -c 'show ip ospf neighbor'
   lvslab exec lb1 -- nft list ruleset
-  lvslab exec --name alice rs1 -- bash`)
-    .action(async (node: string, cmd: string[], opts: { name?: string }) => {
-      const inst = await pickInstance(opts.name, '--name');
+  lvslab exec --name alice rs1 -- bash
+  lvslab exec --student alice rs1 -- sysctl net.ipv4.conf.all.arp_ignore   (a workshop student's lab)`)
+    .action(async (node: string, cmd: string[], opts: { name?: string; student?: string; class?: string }) => {
+      const inst = await pickInstanceOrStudent(opts);
       const state = await requireState(inst);
       const runtime = await runtimeOfRecord(state);
       const n = state.lab.nodes.find((x) => x.name === node);

@@ -6,6 +6,8 @@ import { listAllInstances } from '../../runtime/select.js';
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { loadState, type InstanceState } from '../../runtime/instance-record.js';
 import { checkInstanceName } from '../../model/names.js';
+import { pickClass, studentOf } from '../../workshop/class-record.js';
+import { checkStudentName } from '../../workshop/names.js';
 
 /** `--runtime`, the same words everywhere: every registered runtime with its help, and only those accepted. */
 export function runtimeOption(description: string): Option {
@@ -67,4 +69,23 @@ export async function requireState(instance: string): Promise<InstanceState> {
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** `--student NAME [--class CLASS]` for commands that take an instance: a student's own lab (`workshop up`). */
+export function withStudentFlags(command: Command): Command {
+  return command
+    .option('--student <NAME>', "a workshop student's own lab (lvslab workshop up), instead of --name")
+    .option('--class <CLASS>', 'the workshop class of --student (default: the only one)');
+}
+
+/** The instance a command means, by --name or by --student (and --class); both at once is an input error. */
+export async function pickInstanceOrStudent(opts: { name?: string; student?: string; class?: string }, label = '--name'): Promise<string> {
+  if (opts.student === undefined) {
+    if (opts.class !== undefined) throw new LvslabError('--class goes with --student', EXIT.invalidInput);
+    return pickInstance(opts.name, label);
+  }
+  if (opts.name !== undefined) throw new LvslabError(`give ${label} or --student, not both`, EXIT.invalidInput);
+  checkStudentName(opts.student, '--student');
+  const record = await pickClass(opts.class);
+  return pickInstance(studentOf(record, opts.student).instance, '--student');
 }

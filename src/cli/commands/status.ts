@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import { checkReadiness } from '../../lab/readiness.js';
 import { loadState } from '../../runtime/instance-record.js';
 import { describeInstance, formatSummary } from '../summary.js';
-import { pickInstance, printJson, requireState } from './shared.js';
+import { pickInstance, pickInstanceOrStudent, printJson, requireState, withStudentFlags } from './shared.js';
 import { listAllInstances, runtimeOfRecord } from '../../runtime/select.js';
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
+  withStudentFlags(program.command('status'))
     .argument('[NAME]', 'one instance (default: every instance that is up)')
     .option('--json', 'machine-readable output')
     .description('show each lab instance: nodes, dataplane, the routers\' VIP routes (or who holds a VRRP VIP), and live health checks')
@@ -15,9 +14,15 @@ export function registerStatus(program: Command): void {
 Examples:
   lvslab status
   lvslab status ospf-ecmp --json | jq '.[0].vipRoutes'
+  lvslab status --student alice                (a workshop student's lab)
   lvslab status keepalived-vrrp --json | jq '.[0].vrrpVips'`)
-    .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const names = name !== undefined ? [await pickInstance(name)] : (await listAllInstances()).map((i) => i.instance);
+    .action(async (name: string | undefined, opts: { json?: boolean; student?: string; class?: string }) => {
+      const names =
+        opts.student !== undefined || opts.class !== undefined
+          ? [await pickInstanceOrStudent({ ...(name !== undefined ? { name } : {}), ...opts }, 'NAME')]
+          : name !== undefined
+            ? [await pickInstance(name)]
+            : (await listAllInstances()).map((i) => i.instance);
       const out = [];
       for (const inst of names) {
         const state = await loadState(inst);

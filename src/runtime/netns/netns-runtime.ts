@@ -9,6 +9,7 @@ import { LVSLAB_DIST, LVSLAB_PACKAGE_DIR, distBelow } from '../../util/lvslab-di
 import { removeInstanceDir } from '../../util/host-paths.js';
 import { pollUntil } from '../../util/poll.js';
 import { LvslabError } from '../../util/errors.js';
+import { isValidInstanceName } from '../../model/names.js';
 import { runOkOn, type LabHost } from '../../host/host.js';
 import { localHost } from '../../host/local.js';
 import { packLvslab } from '../../host/lvslab-package.js';
@@ -150,7 +151,9 @@ export class NetnsRuntime implements Runtime {
       const inst = instanceOfNamespace(ns);
       if (inst) found.add(inst);
     }
-    for (const d of await this.host.readdir(RUN_ROOT)) found.add(d);
+    // Only instance-shaped names: /run/lvslab also holds lvslab's own records that are no
+    // instance (the workshops' class records under _workshops, src/workshop/class-record.ts).
+    for (const d of await this.host.readdir(RUN_ROOT)) if (isValidInstanceName(d)) found.add(d);
     return [...found].sort();
   }
 
