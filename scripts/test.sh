@@ -55,12 +55,12 @@ if [ "$host" = 1 ]; then
 fi
 # The VM is there for kernel IPVS, under CPU emulation that makes every minute cost several.
 # It runs the suites whose outcome depends on the dataplane (the directors' IPVS tables and
-# counters, keepalived's checks, VRRP beside IPVS), and BFD, which issue 10 asks to see on
-# kernel IPVS as well. SSH transport, up/down's promises and the container
+# counters, keepalived's checks, VRRP beside IPVS, keepalived's quorum scripts announcing the
+# VIP), and BFD, which issue 10 asks to see on kernel IPVS as well. SSH transport, up/down's promises and the container
 # runtimes do not change with the dataplane: they run on the host only (in stop 15 the whole
 # e2e suite in the VM took 42 of CI's 65 minutes).
 VM_SUITES=(test/vm test/e2e/lvs-dr.test.ts test/e2e/ospf-ecmp.test.ts test/e2e/experiments.test.ts
-  test/e2e/keepalived-vrrp.test.ts test/e2e/bfd.test.ts)
+  test/e2e/keepalived-vrrp.test.ts test/e2e/bfd.test.ts test/e2e/guarded.test.ts)
 if [ "$vm" = 1 ]; then
   # The VM's own limit (vm-run.sh's default is 25 min): with a host core busy these suites
   # take about 18; past 45 something hangs, and CI's 90 minutes must still hold.
