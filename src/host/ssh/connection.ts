@@ -8,6 +8,7 @@ import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from '
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { fingerprint, knownHostsName, verifyHostKey, type HostKeyVerdict, type KnownKey } from './known-hosts.js';
 import type { SshEndpoint } from './endpoint.js';
+import { ChannelSocket } from './channel-socket.js';
 
 // ssh2 is CommonJS: its classes come off the default export.
 const { Client, utils } = ssh2;
@@ -89,13 +90,16 @@ export class SshConnection {
   }
 
   /**
-   * A command's channel as a byte stream (Docker's `docker system dial-stdio`: one HTTP
-   * connection to the host's engine), within its own MAX_STREAMS until it closes.
+   * A command's channel as a socket-like byte stream (channel-socket.ts; Docker's `docker
+   * system dial-stdio`: one HTTP connection to the host's engine), within its own
+   * MAX_STREAMS until sshd has closed the channel.
    */
-  async openStream(command: string): Promise<ClientChannel> {
+  async openStream(command: string): Promise<ChannelSocket> {
     await this.streamSlots.acquire();
+    let socket: ChannelSocket | undefined;
     try {
-      return await this.openExec(command, {}, (ch) => ch.once('close', () => this.streamSlots.release()));
+      await this.openExec(command, {}, (ch) => (socket = new ChannelSocket(ch, `${command} on ${this.endpoint.label}`, () => this.streamSlots.release())));
+      return socket!;
     } catch (err) {
       this.streamSlots.release();
       throw err;
@@ -105,6 +109,11 @@ export class SshConnection {
   /** A channel with a pseudo-terminal, for `lvslab exec`; `onOpen` runs before any of its events. */
   async execPty(command: string, size: { rows: number; cols: number; term: string }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
     return this.openExec(command, { pty: { rows: size.rows, cols: size.cols, term: size.term } }, onOpen);
+  }
+
+  /** Stream channels sshd has not yet confirmed closed: what a leak of them would show in. */
+  get openStreams(): number {
+    return this.streamSlots.held;
   }
 
   async sftp(): Promise<SFTPWrapper> {
@@ -162,6 +171,10 @@ class Slots {
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly size: number) {}
+
+  get held(): number {
+    return this.active;
+  }
 
   async acquire(): Promise<void> {
     if (this.active < this.size) {

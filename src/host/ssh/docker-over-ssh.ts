@@ -1,14 +1,15 @@
 // The Docker engine of a lab host reached over SSH, for dockerode: every HTTP connection is
 // `docker system dial-stdio` on the host's one SSH connection (as `docker -H ssh://` does),
-// so no Docker socket is ever exposed on the network. docker-modem's own ssh:// mode opens a
-// new SSH connection per request and accepts any host key; this one shares the connection
-// whose host key was checked.
+// so no Docker socket is ever exposed on the network. docker-modem's own ssh:// mode is not
+// used: it makes a new SSH connection (handshake, login) for every request, which a lab's
+// hundreds of requests turn into seconds and into refusals by sshd's MaxStartups, and it
+// checks no host key unless told how; this one shares the connection whose key was checked.
 import { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { SshHost } from './ssh-host.js';
 
-/** HTTP connections to the engine at once (each is an SSH channel; exec channels need the rest). */
+/** HTTP connections to the engine at once: the connection's stream channels (connection.ts MAX_STREAMS). */
 const MAX_ENGINE_CONNECTIONS = 3;
 
 class DialStdioAgent extends Agent {
@@ -19,18 +20,11 @@ class DialStdioAgent extends Agent {
   override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): Duplex {
     // node:http accepts the socket through the callback; undefined here means "wait for it".
     this.host.connection.openStream('docker system dial-stdio').then(
-      (channel) => callback?.(null, asSocket(channel)),
+      (socket) => callback?.(null, socket),
       (err: Error) => callback?.(err, undefined as unknown as Duplex),
     );
     return undefined as unknown as Duplex;
   }
-}
-
-/** node:http calls these on its sockets; an SSH channel has nothing to set. */
-function asSocket(channel: Duplex): Duplex {
-  const s = channel as Duplex & Record<string, unknown>;
-  for (const m of ['setNoDelay', 'setKeepAlive', 'setTimeout', 'ref', 'unref']) if (typeof s[m] !== 'function') s[m] = () => s;
-  return s;
 }
 
 /** A dockerode client for the engine on `host`. */

@@ -61,9 +61,8 @@ function dockerForCleanup(settings: RuntimeSettings): Promise<DockerRuntime> {
 export const dockerRuntime: RuntimeDefinition = {
   kind: 'docker',
   help: 'one container per node',
-  // Not yet: the engine over SSH (docker-over-ssh.ts) answers and runs execs, but a lab's
-  // many parallel execs still stall on its channels; --host with docker is refused until then.
-  remoteHosts: false,
+  // The engine of another host over its SSH connection (docker-over-ssh.ts).
+  remoteHosts: true,
   open: async (settings) => openDocker(settings, (await loadRecipe()).image),
   hostRequirements: [{ neededBy: 'doctor', check: checkDocker }],
   // Without an engine there can be none of ours running.
