@@ -1,8 +1,10 @@
 // The Docker engine of a lab host over SSH (docker-over-ssh.ts), against a real sshd on a
-// loopback address and this machine's engine behind it: a lab's burst of execs, with and
-// without stdin, all answer and every channel they used closes again — also the spare
-// connections node:http makes and destroys unread, whose channels once never closed and
-// stalled every later request — and a `docker system dial-stdio` that fails says why.
+// loopback address and this machine's engine behind it, through the engine's socket
+// forwarded by sshd and, where sshd forbids that, through `docker system dial-stdio`: a lab's
+// burst of execs, with and without stdin, all answer and every channel they used closes
+// again — also the spare connections node:http makes and destroys unread, whose channels once
+// never closed and stalled every later request — and a command behind a stream that fails
+// says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { execInContainer } from '../../src/docker/exec.js';
@@ -22,8 +24,12 @@ const CHANNELS_CLOSE_MS = scaledMs(5000);
 
 const gate = canRunSshd() ? await dockerSuiteGate('docker-over-ssh integration suite') : { skip: true };
 
-describe.skipIf(gate.skip)('the Docker engine over SSH', () => {
+describe.skipIf(gate.skip).each([
+  { transport: 'socket', streamLocalForwarding: true },
+  { transport: 'dial-stdio', streamLocalForwarding: false },
+])('the Docker engine over SSH, through $transport', ({ transport, streamLocalForwarding }) => {
   let sshd: TestSshd;
+  const opened = { socket: 0, 'dial-stdio': 0 };
   let host: SshHost;
   let docker: Docker;
   const savedConfig = process.env.LVSLAB_SSH_CONFIG;
@@ -32,9 +38,23 @@ describe.skipIf(gate.skip)('the Docker engine over SSH', () => {
 
   beforeAll(async () => {
     if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
-    sshd = await startSshd();
+    sshd = await startSshd({ streamLocalForwarding });
     process.env.LVSLAB_SSH_CONFIG = sshd.configFile;
     host = new SshHost(await resolveEndpoint(parseSshTarget(SSH_ALIAS)));
+    // Which channels the engine's connections came through.
+    const { connection } = host;
+    const openSocket = connection.openSocket.bind(connection);
+    const openStream = connection.openStream.bind(connection);
+    connection.openSocket = async (path) => {
+      const s = await openSocket(path);
+      opened.socket++;
+      return s;
+    };
+    connection.openStream = async (command) => {
+      const s = await openStream(command);
+      if (command === 'docker system dial-stdio') opened['dial-stdio']++;
+      return s;
+    };
     docker = dockerOverSsh(host);
     await docker.getContainer(CONTAINER).remove({ force: true }).catch(() => undefined);
     const c = await docker.createContainer({ name: CONTAINER, Image: (await loadRecipe()).image, Cmd: ['sleep', 'infinity'], HostConfig: { Init: true, NetworkMode: 'none' } });
@@ -61,9 +81,13 @@ describe.skipIf(gate.skip)('the Docker engine over SSH', () => {
     expect((await allStreamsClosed()).value).toBe(0);
     // and the engine still answers: nothing is left waiting for a channel
     expect((await docker.getContainer(CONTAINER).inspect()).State.Running).toBe(true);
+    // each exec is three requests (create, start, inspect), all through the one transport
+    expect(opened[transport as 'socket' | 'dial-stdio']).toBeGreaterThanOrEqual(24);
+    expect(opened[transport === 'socket' ? 'dial-stdio' : 'socket']).toBe(0);
   }, scaledMs(120_000));
 
   it("closes a stream's channel when it is destroyed unread (node:http's spare connections)", async () => {
+    expect((await allStreamsClosed()).value).toBe(0); // the last test's, confirmed
     const socket = await host.connection.openStream('cat');
     expect(host.connection.openStreams).toBe(1);
     socket.destroy();

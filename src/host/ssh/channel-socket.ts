@@ -44,16 +44,25 @@ export class ChannelSocket extends Duplex {
       // its own words, not node:http's "socket hang up".
       if (!this.received && this.exitCode !== undefined && this.exitCode !== 0) {
         const err = new Error(`${this.what} exited ${this.exitCode}${this.stderrText.trim() ? `: ${this.stderrText.trim()}` : ''}`);
-        this.destroy(Object.assign(err, { code: REMOTE_COMMAND_FAILED }));
+        this.failLater(Object.assign(err, { code: REMOTE_COMMAND_FAILED }));
       } else {
         this.push(null);
       }
     });
-    channel.on('error', (err: Error) => this.destroy(err));
-    channel.once('close', () => {
-      onChannelClosed();
-      if (!this.destroyed) this.destroy();
-    });
+    channel.on('error', (err: Error) => this.failLater(err));
+    // Not destroyed here: what the channel carried before it closed may not have been read
+    // yet (node:http hands an upgraded connection over unread). The channel's end was pushed
+    // as this stream's end; once that is read, the stream ends and closes itself.
+    channel.once('close', onChannelClosed);
+  }
+
+  /**
+   * A quick command's exit, end and close can come in the packet that confirms the channel,
+   * before whoever opened it (node:http, in a promise's continuation) listens for 'error':
+   * the error waits until this turn of the event loop is over.
+   */
+  private failLater(err: Error): void {
+    setImmediate(() => this.destroy(err));
   }
 
   override _read(): void {

@@ -17,7 +17,8 @@ type Client = InstanceType<typeof Client>;
 /**
  * Channels open at once on one connection, under OpenSSH's MaxSessions of 10 (which counts a
  * closed channel until sshd has processed the close): exec channels, byte streams (Docker's
- * HTTP connections, hijacked execs included), and the SFTP session.
+ * HTTP connections, hijacked execs included: dial-stdio sessions, or forwarded sockets,
+ * which MaxSessions does not count), and the SFTP session.
  */
 export const MAX_CHANNELS = 6;
 const MAX_STREAMS = 3;
@@ -132,15 +133,49 @@ export class SshConnection {
     c?.end();
   }
 
+  /**
+   * A stream to a unix socket on the host (OpenSSH's direct-streamlocal channel, as `ssh -L`
+   * forwards one): nothing runs on the host for it, and it is no session, so sshd's
+   * MaxSessions does not count it. Within MAX_STREAMS with openStream()'s channels. Fails
+   * when sshd forbids it (AllowStreamLocalForwarding, DisableForwarding) or nothing listens there.
+   */
+  async openSocket(socketPath: string): Promise<ChannelSocket> {
+    await this.streamSlots.acquire();
+    let socket: ChannelSocket | undefined;
+    try {
+      await this.openChannel(
+        (client, cb) => client.openssh_forwardOutStreamLocal(socketPath, cb),
+        (ch) => (socket = new ChannelSocket(ch, `${socketPath} on ${this.endpoint.label}`, () => this.streamSlots.release())),
+        { retryRefusals: false },
+      );
+      return socket!;
+    } catch (err) {
+      this.streamSlots.release();
+      throw err;
+    }
+  }
+
   /** Opens an exec channel; `onOpen` runs synchronously with it, before any of its events. */
-  private async openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+  private openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    return this.openChannel((client, cb) => client.exec(command, options, cb), onOpen, { retryRefusals: true });
+  }
+
+  /**
+   * Opens a channel (`open` asks the client for it); `onOpen` runs synchronously with it.
+   * With retryRefusals, a refusal ("open failed": sshd at MaxSessions) is tried again.
+   */
+  private async openChannel(
+    open: (client: Client, cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
+    onOpen: (channel: ClientChannel) => void,
+    opts: { retryRefusals: boolean },
+  ): Promise<ClientChannel> {
     let reconnected = false;
     for (let attempt = 0; ; attempt++) {
       const client = await this.connected();
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
           try {
-            client.exec(command, options, (err, ch) => {
+            open(client, (err, ch) => {
               if (err) return reject(err);
               onOpen(ch);
               resolve(ch);
@@ -151,6 +186,7 @@ export class SshConnection {
         });
       } catch (err) {
         const message = String((err as Error).message);
+        if (/channel open failure|open failed|prohibited/i.test(message) && !opts.retryRefusals) throw sshError(this.endpoint, err as Error, 'opening a channel');
         if (/open failed/i.test(message) && attempt < CHANNEL_RETRIES) {
           await new Promise((r) => setTimeout(r, CHANNEL_RETRY_MS));
           continue;
