@@ -1,12 +1,12 @@
-// An SSH exec channel as the socket node:http wants from an Agent (one HTTP connection to a
-// host's Docker engine through `docker system dial-stdio`). ssh2's Channel is a Duplex, but
-// not a socket: its destroy() only sends CHANNEL_CLOSE, and it emits 'close' only after its
-// readable side has been read to the end. node:http's Agent makes a spare socket whenever a
-// socket goes away while requests wait, and destroys it unread when another socket took the
-// request; a bare channel then never closes, so both its place among the connection's
-// channels and the Agent's count of sockets leak until every request waits forever. This
-// stream is destroyed when node:http destroys it, keeps the channel read to its end so it
-// does close, and says when it has (`onChannelClosed`).
+// An SSH channel as the socket node:http wants from an Agent: one HTTP connection to a host's
+// Docker engine (its socket forwarded by sshd, or `docker system dial-stdio`). ssh2's Channel
+// is a Duplex, but not a socket: its destroy() only sends CHANNEL_CLOSE, and it emits 'close'
+// only after its readable side has been read to the end. node:http's Agent makes a spare
+// socket whenever a socket goes away while requests wait, and destroys it unread when another
+// socket took the request; a bare channel then never closes, so both its place among the
+// connection's channels and the Agent's count of sockets leak until every request waits
+// forever. This stream is destroyed when node:http destroys it, keeps the channel read to its
+// end so it does close, and says when it has (`onChannelClosed`).
 import { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 
@@ -39,21 +39,24 @@ export class ChannelSocket extends Duplex {
     channel.on('exit', (code: number | null) => {
       if (typeof code === 'number') this.exitCode = code;
     });
+    // A command that failed before it carried a byte (no docker on the host, no engine) gets
+    // its own words, not node:http's "socket hang up". Its exit status may come after its
+    // end, never after the channel's close: an empty stream's end waits for that.
+    let endWithoutBytes = false;
     channel.on('end', () => {
-      // A command that failed before it carried a byte (no docker on the host, no engine):
-      // its own words, not node:http's "socket hang up".
-      if (!this.received && this.exitCode !== undefined && this.exitCode !== 0) {
-        const err = new Error(`${this.what} exited ${this.exitCode}${this.stderrText.trim() ? `: ${this.stderrText.trim()}` : ''}`);
-        this.failLater(Object.assign(err, { code: REMOTE_COMMAND_FAILED }));
-      } else {
-        this.push(null);
-      }
+      if (this.received) this.push(null);
+      else endWithoutBytes = true;
     });
     channel.on('error', (err: Error) => this.failLater(err));
     // Not destroyed here: what the channel carried before it closed may not have been read
     // yet (node:http hands an upgraded connection over unread). The channel's end was pushed
     // as this stream's end; once that is read, the stream ends and closes itself.
-    channel.once('close', onChannelClosed);
+    channel.once('close', () => {
+      onChannelClosed();
+      if (!endWithoutBytes) return;
+      if (this.exitCode === undefined || this.exitCode === 0) this.push(null);
+      else this.failLater(Object.assign(new Error(`${this.what} exited ${this.exitCode}${this.stderrText.trim() ? `: ${this.stderrText.trim()}` : ''}`), { code: REMOTE_COMMAND_FAILED }));
+    });
   }
 
   /**
