@@ -201,6 +201,14 @@ describe.skipIf((!available && !required) || dockerGate.skip)('ospf-ecmp on dock
     expect(r.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent/);
   }, scaledMs(60_000));
 
+  test("doctor --host reaches the host's engine through its socket forwarded by sshd", async () => {
+    const r = await remote(['doctor', '--host', SSH_ALIAS, '--json']);
+    const checks = (JSON.parse(r.stdout) as { checks: Array<{ id: string; ok: boolean; detail: string }> }).checks;
+    const docker = checks.find((c) => c.id === 'docker');
+    expect(docker?.ok, docker?.detail).toBe(true);
+    expect(docker?.detail).toMatch(/^Docker engine \S+ answers through its socket \/var\/run\/docker\.sock forwarded by sshd/);
+  }, scaledMs(60_000));
+
   test('up --runtime docker --host builds the lab in containers on the host, ready, and the record keeps the host', async () => {
     const r = await remote(['up', 'ospf-ecmp', '--name', DOCKER_INSTANCE, '--runtime', 'docker', '--host', SSH_ALIAS, '--json', '--timeout', '90'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);

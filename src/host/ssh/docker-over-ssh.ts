@@ -21,7 +21,7 @@ const ENGINE_SOCKET = '/var/run/docker.sock';
 
 class EngineAgent extends Agent {
   /** Whether sshd forwards the engine's socket: unknown until the first connection. */
-  private socketForwarded: boolean | undefined;
+  socketForwarded: boolean | undefined;
 
   constructor(private readonly host: SshHost) {
     super({ keepAlive: false, maxSockets: MAX_ENGINE_CONNECTIONS });
@@ -56,4 +56,11 @@ class EngineAgent extends Agent {
 export function dockerOverSsh(host: SshHost): Docker {
   // The address is only the HTTP Host header: the agent decides where bytes go.
   return new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent: new EngineAgent(host) } as Docker.DockerOptions);
+}
+
+/** How `docker`'s connections reach the engine, once one did (for doctor); undefined for a client not made here or not yet used. */
+export function engineTransport(docker: Docker): string | undefined {
+  const agent = (docker.modem as { agent?: unknown }).agent;
+  if (!(agent instanceof EngineAgent) || agent.socketForwarded === undefined) return undefined;
+  return agent.socketForwarded ? `its socket ${ENGINE_SOCKET} forwarded by sshd` : 'docker system dial-stdio (sshd forwards no socket there, or the engine listens elsewhere)';
 }

@@ -15,8 +15,10 @@ import type { RuntimeSettings } from '../runtime.js';
 async function checkDocker(host: LabHost): Promise<HostCheck> {
   try {
     const { requireEngine } = await import('../../docker/engine.js');
-    const { version } = await requireEngine(await dockerEngineOn(host));
-    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers (--runtime docker)`, optional: true };
+    const client = await dockerEngineOn(host);
+    const { version } = await requireEngine(client);
+    const transport = client ? (await import('../../host/ssh/docker-over-ssh.js')).engineTransport(client) : undefined;
+    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers${transport ? ` through ${transport}` : ''} (--runtime docker)`, optional: true };
   } catch (err) {
     const e = err as LvslabError;
     return { id: 'docker', ok: false, detail: `${e.message} (only needed for --runtime docker)`, fix: e.hint, optional: true };
