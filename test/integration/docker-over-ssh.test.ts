@@ -22,7 +22,10 @@ const CONTAINER = 'lvslab-test-docker-over-ssh';
 /** sshd confirms a closed channel within a round trip; this is that, widened for a loaded machine. */
 const CHANNELS_CLOSE_MS = scaledMs(5000);
 
-const gate = canRunSshd() ? await dockerSuiteGate('docker-over-ssh integration suite') : { skip: true };
+// scripts/test.sh sets LVSLAB_SSH_TESTS=require: there a machine without sshd fails the suite.
+const sshRequired = process.env.LVSLAB_SSH_TESTS === 'require';
+const gate: { skip: boolean; missing?: string } = canRunSshd() || sshRequired ? await dockerSuiteGate('docker-over-ssh integration suite') : { skip: true };
+if (!canRunSshd() && !sshRequired) console.warn('docker-over-ssh integration suite skipped: no sshd here (openssh-server) or not root');
 
 describe.skipIf(gate.skip).each([
   { transport: 'socket', streamLocalForwarding: true },
@@ -38,6 +41,7 @@ describe.skipIf(gate.skip).each([
 
   beforeAll(async () => {
     if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
+    if (!canRunSshd()) throw new Error('LVSLAB_SSH_TESTS=require but sshd cannot run here (install openssh-server; run as root)');
     sshd = await startSshd({ streamLocalForwarding });
     process.env.LVSLAB_SSH_CONFIG = sshd.configFile;
     host = new SshHost(await resolveEndpoint(parseSshTarget(SSH_ALIAS)));
