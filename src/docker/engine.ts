@@ -3,6 +3,8 @@
 // command that fixes it instead of an HTTP status and a JSON body.
 import Docker from 'dockerode';
 import { EXIT, LvslabError } from '../util/errors.js';
+// A constant only: the SSH client itself loads only when a lab host is remote.
+import { REMOTE_COMMAND_FAILED } from '../host/ssh/channel-socket.js';
 
 export type Engine = Docker;
 
@@ -72,6 +74,14 @@ export function engineError(err: unknown, doing: string): LvslabError {
       `${doing}: no Docker engine answers at ${engineAddress()}`,
       EXIT.hostNotReady,
       'start one: `dockerd >/var/log/dockerd.log 2>&1 &` (install it with `apt-get install docker.io`), or use --runtime netns',
+    );
+  }
+  if (e.code === REMOTE_COMMAND_FAILED) {
+    // The engine of a lab host over SSH: `docker system dial-stdio` there said why it could not connect.
+    return new LvslabError(
+      `${doing}: ${text}`,
+      EXIT.hostNotReady,
+      'the lab host needs a running Docker engine and the docker CLI (its `docker system dial-stdio` carries the connection): apt-get install docker.io there and start dockerd, or use --runtime netns',
     );
   }
   if (e.code === 'EACCES') {

@@ -19,6 +19,7 @@ import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from '../runtime/instance-record.js';
 import { ensureFrrHostDirs } from '../host/frr-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
+import { registeredRuntimes } from '../runtime/registry.js';
 import { planNodes, type DataplaneDecision, type LabSession } from './session.js';
 
 export type { DataplaneDecision } from './session.js';
@@ -150,8 +151,10 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
     lab,
   };
   const recordSettings = () => {
-    // The lab host, whatever the runtime: status, exec, run and down go back there.
-    const settings = { ...(runtime.host.spec ? { [HOST_SETTING]: runtime.host.spec } : {}), ...runtime.recordedSettings?.(lab.instance) };
+    // The lab host of a runtime that takes --host: status, exec, run and down go back there.
+    // (GNS3 reaches its compute's host by a setting of its own, which it records itself.)
+    const takesHost = registeredRuntimes().find((r) => r.kind === runtime.kind)?.remoteHosts === true;
+    const settings = { ...(takesHost && runtime.host.spec ? { [HOST_SETTING]: runtime.host.spec } : {}), ...runtime.recordedSettings?.(lab.instance) };
     if (Object.keys(settings).length > 0) state.runtimeSettings = settings;
   };
   recordSettings();

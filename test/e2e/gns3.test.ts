@@ -11,7 +11,10 @@
 //   - ospf-ecmp-p2p and link-cut-p2p (point-to-point links as direct GNS3 links);
 //   - on a 3.0 stand-in (its /v3 API and JWT login, and 3.0.6's compute that ignores an empty
 //     filter list): failover-test's resumed director carries traffic again, through the
-//     client's BPF clear, and down.
+//     client's BPF clear, and down;
+//   - with the compute's Docker engine reached over SSH (--gns3-compute-host, a real sshd on
+//     a loopback address; lvslab's own DOCKER_HOST leads nowhere): ready, both servers
+//     answer, failover-test passes, down leaves nothing.
 // Like the other container suites it needs a Docker engine and the node image
 // (LVSLAB_DOCKER_TESTS=require makes their absence a failure).
 //
@@ -26,6 +29,8 @@ import { loadRecipe } from '../../src/images/recipe.js';
 import { MATCHES_NO_FRAME } from '../../src/gns3/client.js';
 import { pollUntil } from '../../src/util/poll.js';
 import { startGns3Standin, type Gns3Standin } from '../support/gns3-standin/server.mjs';
+import { canRunSshd, SSH_ALIAS, startSshd, type TestSshd } from '../support/sshd.js';
+import { EXIT } from '../../src/util/errors.js';
 import { addTallies, dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, type HostSnapshot, type NodeExec, requestLoop, scaledMs } from './support.js';
 
 const INSTANCE = 'e2e-gns3';
@@ -51,14 +56,14 @@ async function gns3Containers(): Promise<string[]> {
 }
 
 /** The server's own answer (2.2's API; basic auth when credentials are given). */
-async function serverGet<T>(path: string): Promise<T> {
+async function serverGet<T>(path: string, base = serverUrl): Promise<T> {
   const user = process.env.LVSLAB_GNS3_USER;
   const headers: Record<string, string> = user ? { authorization: `Basic ${Buffer.from(`${user}:${process.env.LVSLAB_GNS3_PASSWORD ?? ''}`).toString('base64')}` } : {};
-  return (await (await fetch(`${serverUrl}${path}`, { headers })).json()) as T;
+  return (await (await fetch(`${base}${path}`, { headers })).json()) as T;
 }
 
-async function projectsNamed(name: string): Promise<Array<{ project_id: string; name: string }>> {
-  return (await serverGet<Array<{ project_id: string; name: string }>>('/v2/projects')).filter((p) => p.name === name);
+async function projectsNamed(name: string, base = serverUrl): Promise<Array<{ project_id: string; name: string }>> {
+  return (await serverGet<Array<{ project_id: string; name: string }>>('/v2/projects', base)).filter((p) => p.name === name);
 }
 
 describe.skipIf(gate.skip)(`ospf-ecmp on a GNS3 server (${REAL_SERVER ? `real, ${REAL_SERVER}` : 'the stand-in'})`, () => {
@@ -278,4 +283,92 @@ describe.skipIf(gate.skip)('ospf-ecmp on a GNS3 3.0 stand-in: a resumed director
     expect(await gns3Containers()).toEqual(v3Containers);
     expect(leftovers(v3Before, await hostSnapshot(), [V3])).toEqual({});
   }, scaledMs(300_000));
+});
+
+// A GNS3 server whose compute's Docker engine is on another machine (the GNS3 VM): lvslab
+// reaches that engine over SSH (--gns3-compute-host), through the same transport as --host.
+// Here the stand-in's compute is this machine, its engine reached only through a real sshd on
+// a loopback address: lvslab's own DOCKER_HOST leads nowhere, so a lvslab that went to the
+// engine directly would fail. Stand-in only (a real server's compute is wherever it is).
+const SSH_COMPUTE = 'e2e-gns3-ssh';
+// scripts/test.sh sets LVSLAB_SSH_TESTS=require: there a machine without sshd fails this part.
+const sshRequired = process.env.LVSLAB_SSH_TESTS === 'require';
+const sshGate = canRunSshd() || sshRequired ? gate : { skip: true, missing: undefined };
+if (!canRunSshd() && !sshRequired) console.warn('GNS3 compute-over-SSH e2e skipped: no sshd here (openssh-server) or not root');
+
+describe.skipIf(sshGate.skip || REAL_SERVER !== undefined)("ospf-ecmp on a GNS3 stand-in whose compute's Docker engine is reached over SSH", () => {
+  let sshStandin: Gns3Standin;
+  let sshd: TestSshd;
+  let sshBefore: HostSnapshot;
+  let sshContainers: string[];
+  const cli = (args: string[], opts: { timeoutMs?: number } = {}) =>
+    lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: sshStandin.url, LVSLAB_SSH_CONFIG: sshd.configFile, DOCKER_HOST: 'unix:///nonexistent/lvslab-e2e-docker.sock' } });
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
+    if (!canRunSshd()) throw new Error('LVSLAB_SSH_TESTS=require but sshd cannot run here (install openssh-server; run as root)');
+    sshStandin = await startGns3Standin({ containers: true, images: [(await loadRecipe()).image] });
+    sshd = await startSshd();
+    await cli(['down', SSH_COMPUTE, '--gns3-compute-host', SSH_ALIAS]);
+    sshBefore = await hostSnapshot();
+    sshContainers = await gns3Containers();
+  }, scaledMs(60_000));
+
+  afterAll(async () => {
+    if (sshd && sshStandin) await cli(['down', SSH_COMPUTE, '--gns3-compute-host', SSH_ALIAS]);
+    await sshd?.stop();
+    await sshStandin?.close();
+  }, scaledMs(120_000));
+
+  test('without --gns3-compute-host this lvslab reaches no engine, and says through which it would', async () => {
+    const r = await cli(['up', 'ospf-ecmp', '--name', SSH_COMPUTE, '--runtime', 'gns3']);
+    expect(r.code).toBe(EXIT.hostNotReady);
+    expect(r.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent.*through this host's Docker engine/s);
+  }, scaledMs(60_000));
+
+  test('up --gns3-compute-host: ready, the record keeps the compute host (and no --host)', async () => {
+    const r = await cli(['up', 'ospf-ecmp', '--name', SSH_COMPUTE, '--runtime', 'gns3', '--gns3-compute-host', SSH_ALIAS, '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(r.stdout) as { phase: string; runtime: string; vipRoutes: Array<{ nextHops: string[] }> };
+    expect(out.phase).toBe('ready');
+    expect(out.runtime).toBe('gns3');
+    expect(out.vipRoutes.map((v) => [...v.nextHops].sort())).toEqual([['10.0.1.133', '10.0.1.135']]);
+    const record = JSON.parse(await readFile(`/run/lvslab/${SSH_COMPUTE}/instance.json`, 'utf8')) as { runtimeSettings: Record<string, string> };
+    expect(record.runtimeSettings.gns3ComputeHost).toBe(SSH_ALIAS);
+    expect(record.runtimeSettings.host).toBeUndefined();
+    expect((await gns3Containers()).filter((c) => !sshContainers.includes(c))).toHaveLength(7);
+  }, scaledMs(300_000));
+
+  test('both real servers answer, through exec without the flag (the record names the compute host)', async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < 20 && served.size < 2; i++) {
+      const r = await cli(['exec', '--name', SSH_COMPUTE, i % 2 ? 'client1' : 'client2', '--', 'curl', '-s', '-m', '2', VIP_URL]);
+      expect(r.code, r.stderr).toBe(0);
+      served.add(r.stdout.trim());
+    }
+    expect([...served].sort()).toEqual(['served-by rs1', 'served-by rs2']);
+  }, scaledMs(60_000));
+
+  test('failover-test passes; the report names the engine over SSH and the lab host clock', async () => {
+    const out = '/tmp/lvslab-e2e-gns3-ssh-failover';
+    await rm(out, { recursive: true, force: true });
+    const r = await cli(['run', 'failover-test', '--name', SSH_COMPUTE, '--out', out, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as { manifest: { runtimeDetail?: string }; assertions: Array<{ passed: boolean }> };
+    expect(results.manifest.runtimeDetail).toBe(`GNS3 ${sshStandin.version} at ${sshStandin.url}, compute local, its Docker engine on root@127.0.0.1:${sshd.port} over SSH`);
+    expect(results.assertions.length).toBeGreaterThan(0);
+    expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+    const manifest = JSON.parse(await readFile(`${out}/manifest.json`, 'utf8')) as { labHost: { host: string } };
+    expect(manifest.labHost.host).toBe(`root@127.0.0.1:${sshd.port}`);
+    await rm(out, { recursive: true, force: true });
+  }, scaledMs(300_000));
+
+  test('down (no flag) deletes the project and leaves no container, interface or file', async () => {
+    const r = await cli(['down', SSH_COMPUTE], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed e2e-gns3-ssh: 8 nodes/);
+    expect(await projectsNamed(`lvslab-${SSH_COMPUTE}`, sshStandin.url)).toEqual([]);
+    expect(await gns3Containers()).toEqual(sshContainers);
+    expect(leftovers(sshBefore, await hostSnapshot(), [SSH_COMPUTE])).toEqual({});
+  }, scaledMs(150_000));
 });

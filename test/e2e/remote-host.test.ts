@@ -2,12 +2,15 @@
 // host, with a key made for the test and a known_hosts entry, read through an ssh config
 // alias as a user's ~/.ssh/config would be. up is ready, both real servers answer,
 // failover-test passes with its records written here and the clock offset in its manifest,
-// and down leaves nothing on the "remote" host (this machine, reached only through sshd).
+// and down leaves nothing on the "remote" host (this machine, reached only through sshd) —
+// on netns and on docker (the host's engine through `docker system dial-stdio` channels; this
+// machine's engine is put out of lvslab's reach, so nothing can pass by going to it directly).
 // An unknown host key, a key the host refuses, an unreachable host and a connection dropped
 // mid-up each end with a clear error and leave nothing.
 //
 // scripts/test.sh sets LVSLAB_SSH_TESTS=require so a machine without sshd fails the suite
-// there; elsewhere (the IPVS VM has no sshd) it is skipped and says why.
+// there; elsewhere (the IPVS VM has no sshd) it is skipped and says why. The docker part also
+// needs an engine and the node image (dockerSuiteGate, as docker.test.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT } from '../../src/util/errors.js';
 import { pollUntil } from '../../src/util/poll.js';
 import { canRunSshd, SSH_ALIAS, startSshd, type TestSshd } from '../support/sshd.js';
-import { hostSnapshot, leftovers, lvslab, REPO, scaledMs, type HostSnapshot } from './support.js';
+import { dockerSuiteGate, hostSnapshot, leftovers, lvslab, REPO, scaledMs, type HostSnapshot } from './support.js';
+import { engine } from '../../src/docker/engine.js';
+import { containerName, instanceFilter } from '../../src/runtime/docker/names.js';
 
 const INSTANCE = 'e2e-ssh';
 const REFUSED = 'e2e-ssh-no';
@@ -161,4 +166,94 @@ describe.skipIf(!available && !required)('ospf-ecmp on a lab host over SSH', () 
     expect(namespacesOf(DROPPED)).toEqual([]);
     expect(leftovers(before, await hostSnapshot(), NAMES)).toEqual({});
   }, scaledMs(120_000));
+});
+
+const DOCKER_INSTANCE = 'e2e-ssh-dk';
+const dockerGate = available || required ? await dockerSuiteGate('remote-host e2e suite (docker)') : { skip: true };
+
+describe.skipIf((!available && !required) || dockerGate.skip)('ospf-ecmp on docker on a lab host over SSH', () => {
+  let sshd: TestSshd;
+  let before: HostSnapshot;
+  let out: string;
+  // This machine's engine is the "remote" host's, so a lvslab that went to it directly
+  // instead of through sshd would pass unnoticed: its own DOCKER_HOST leads nowhere.
+  const remote = (args: string[], opts: { timeoutMs?: number } = {}) =>
+    lvslab(args, { timeoutMs: opts.timeoutMs, env: { LVSLAB_SSH_CONFIG: sshd.configFile, DOCKER_HOST: 'unix:///nonexistent/lvslab-e2e-docker.sock' } });
+
+  beforeAll(async () => {
+    if (!available) throw new Error('LVSLAB_SSH_TESTS=require but sshd cannot run here (install openssh-server; run as root)');
+    if (dockerGate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${dockerGate.missing}`);
+    sshd = await startSshd();
+    await remote(['down', DOCKER_INSTANCE, '--host', SSH_ALIAS]);
+    before = await hostSnapshot();
+    out = mkdtempSync(join(tmpdir(), 'lvslab-e2e-ssh-dk-'));
+  }, scaledMs(120_000));
+
+  afterAll(async () => {
+    if (sshd) await remote(['down', DOCKER_INSTANCE, '--host', SSH_ALIAS]);
+    await sshd?.stop();
+    if (out) rmSync(out, { recursive: true, force: true });
+  }, scaledMs(120_000));
+
+  test('without --host the lvslab under test has no engine: the one it reaches is behind sshd', async () => {
+    const r = await remote(['up', 'ospf-ecmp', '--name', DOCKER_INSTANCE, '--runtime', 'docker']);
+    expect(r.code).toBe(EXIT.hostNotReady);
+    expect(r.stderr).toMatch(/no Docker engine answers at unix:\/\/\/nonexistent/);
+  }, scaledMs(60_000));
+
+  test("doctor --host reaches the host's engine through its socket forwarded by sshd", async () => {
+    const r = await remote(['doctor', '--host', SSH_ALIAS, '--json']);
+    const checks = (JSON.parse(r.stdout) as { checks: Array<{ id: string; ok: boolean; detail: string }> }).checks;
+    const docker = checks.find((c) => c.id === 'docker');
+    expect(docker?.ok, docker?.detail).toBe(true);
+    expect(docker?.detail).toMatch(/^Docker engine \S+ answers through its socket \/var\/run\/docker\.sock forwarded by sshd/);
+  }, scaledMs(60_000));
+
+  test('up --runtime docker --host builds the lab in containers on the host, ready, and the record keeps the host', async () => {
+    const r = await remote(['up', 'ospf-ecmp', '--name', DOCKER_INSTANCE, '--runtime', 'docker', '--host', SSH_ALIAS, '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const desc = JSON.parse(r.stdout) as { phase: string; runtime: string; vipRoutes: Array<{ nextHops: string[] }> };
+    expect(desc.phase).toBe('ready');
+    expect(desc.runtime).toBe('docker');
+    expect(desc.vipRoutes.map((v) => [...v.nextHops].sort())).toEqual([['10.0.1.133', '10.0.1.135']]);
+    const containers = await engine().listContainers({ filters: instanceFilter(DOCKER_INSTANCE) });
+    expect(containers.map((c) => c.Names[0]).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2'].map((n) => `/${containerName(DOCKER_INSTANCE, n)}`).sort());
+    const record = JSON.parse(readFileSync(`/run/lvslab/${DOCKER_INSTANCE}/instance.json`, 'utf8')) as { runtime: string; runtimeSettings?: Record<string, string> };
+    expect(record.runtime).toBe('docker');
+    expect(record.runtimeSettings?.host).toBe(SSH_ALIAS);
+    // lvslab's programs were copied to the host for the containers' bind mount
+    expect(existsSync(`/run/lvslab/${DOCKER_INSTANCE}/lvslab/package.json`)).toBe(true);
+  }, scaledMs(240_000));
+
+  test('both real servers answer the clients, through exec without --host (the record names it)', async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < 20 && served.size < 2; i++) {
+      const r = await remote(['exec', '--name', DOCKER_INSTANCE, i % 2 ? 'client1' : 'client2', '--', 'curl', '-s', '-m', '2', VIP_URL]);
+      expect(r.code, r.stderr).toBe(0);
+      served.add(r.stdout.trim());
+    }
+    expect([...served].sort()).toEqual(['served-by rs1', 'served-by rs2']);
+  }, scaledMs(60_000));
+
+  test('failover-test passes; its records come back here, with the clock offset in the manifest', async () => {
+    const dir = join(out, 'failover');
+    const r = await remote(['run', 'failover-test', '--name', DOCKER_INSTANCE, '--out', dir], { timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/PASS {2}outage_s <= 5/);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { lab: { runtime: string }; assertions: Array<{ passed: boolean }> };
+    expect(results.lab.runtime).toBe('docker');
+    expect(results.assertions.length).toBeGreaterThan(0);
+    expect(results.assertions.every((a) => a.passed)).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { labHost: { host: string; clock: { start: { offsetMs: number; uncertaintyMs: number } } } };
+    expect(manifest.labHost.host).toBe(`root@127.0.0.1:${sshd.port}`);
+    expect(Math.abs(manifest.labHost.clock.start.offsetMs)).toBeLessThanOrEqual(manifest.labHost.clock.start.uncertaintyMs + 1);
+  }, scaledMs(300_000));
+
+  test('down (no --host: the record names it) leaves no container, network, interface or file on the host', async () => {
+    const r = await remote(['down', DOCKER_INSTANCE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed e2e-ssh-dk: 7 nodes/);
+    expect(leftovers(before, await hostSnapshot(), [DOCKER_INSTANCE])).toEqual({});
+    expect(existsSync(`/run/lvslab/${DOCKER_INSTANCE}`)).toBe(false);
+  }, scaledMs(60_000));
 });

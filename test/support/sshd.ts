@@ -94,7 +94,12 @@ async function listen(config: string): Promise<ChildProcess> {
   return child;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+  /** false: `AllowStreamLocalForwarding no`, as a host that forbids forwarding its sockets. */
+  streamLocalForwarding?: boolean;
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'lvslab-sshd-'));
   mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation directory
   keygen(join(dir, 'host_ed25519'));
@@ -123,6 +128,7 @@ export async function startSshd(): Promise<TestSshd> {
       // holds parallel commands for up to 60 s. SHLVL=1 makes each command's bash the second.
       // A real host with heavy rc files shows in doctor's ssh-latency check.
       'SetEnv SHLVL=1',
+      ...(opts.streamLocalForwarding === false ? ['AllowStreamLocalForwarding no'] : []),
       '',
     ].join('\n'),
   );

@@ -5,6 +5,7 @@ import { parseCidr } from '../../src/model/addr.js';
 import { DEFAULT_TRANSPORT_POOL, pickTransportSubnets, transportAddress, transportPool } from '../../src/runtime/docker/transport-subnets.js';
 import { parseLinkList } from '../../src/runtime/docker/docker-runtime.js';
 import { engineError } from '../../src/docker/engine.js';
+import { REMOTE_COMMAND_FAILED } from '../../src/host/ssh/channel-socket.js';
 import { mirrorFor, parseAptSources } from '../../src/images/apt-sources.js';
 import { loadRecipe, parsePackageList, recipeHash, RECIPE_FILES } from '../../src/images/recipe.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
@@ -79,6 +80,14 @@ describe('engine errors become messages with the fix', () => {
     const e = engineError({ statusCode: 403, json: { message: 'Pool overlaps with other one on this address space' } }, 'creating Docker network n');
     expect(e.exitCode).toBe(EXIT.hostNotReady);
     expect(e.hint).toMatch(/LVSLAB_DOCKER_POOL/);
+  });
+
+  it("a lab host's dial-stdio that failed: its words, and what the host needs", () => {
+    const failed = Object.assign(new Error('docker system dial-stdio on root@lab1:22 exited 127: bash: line 1: docker: command not found'), { code: REMOTE_COMMAND_FAILED });
+    const e = engineError(failed, 'reaching the Docker engine');
+    expect(e.exitCode).toBe(EXIT.hostNotReady);
+    expect(e.message).toBe('reaching the Docker engine: docker system dial-stdio on root@lab1:22 exited 127: bash: line 1: docker: command not found');
+    expect(e.hint).toMatch(/Docker engine and the docker CLI/);
   });
 
   it('anything else quotes the engine', () => {

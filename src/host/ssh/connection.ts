@@ -8,6 +8,7 @@ import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from '
 import { EXIT, LvslabError } from '../../util/errors.js';
 import { fingerprint, knownHostsName, verifyHostKey, type HostKeyVerdict, type KnownKey } from './known-hosts.js';
 import type { SshEndpoint } from './endpoint.js';
+import { ChannelSocket } from './channel-socket.js';
 
 // ssh2 is CommonJS: its classes come off the default export.
 const { Client, utils } = ssh2;
@@ -16,7 +17,8 @@ type Client = InstanceType<typeof Client>;
 /**
  * Channels open at once on one connection, under OpenSSH's MaxSessions of 10 (which counts a
  * closed channel until sshd has processed the close): exec channels, byte streams (Docker's
- * HTTP connections, hijacked execs included), and the SFTP session.
+ * HTTP connections, hijacked execs included: dial-stdio sessions, or forwarded sockets,
+ * which MaxSessions does not count), and the SFTP session.
  */
 export const MAX_CHANNELS = 6;
 const MAX_STREAMS = 3;
@@ -89,13 +91,16 @@ export class SshConnection {
   }
 
   /**
-   * A command's channel as a byte stream (Docker's `docker system dial-stdio`: one HTTP
-   * connection to the host's engine), within its own MAX_STREAMS until it closes.
+   * A command's channel as a socket-like byte stream (channel-socket.ts; Docker's `docker
+   * system dial-stdio`: one HTTP connection to the host's engine), within its own
+   * MAX_STREAMS until sshd has closed the channel.
    */
-  async openStream(command: string): Promise<ClientChannel> {
+  async openStream(command: string): Promise<ChannelSocket> {
     await this.streamSlots.acquire();
+    let socket: ChannelSocket | undefined;
     try {
-      return await this.openExec(command, {}, (ch) => ch.once('close', () => this.streamSlots.release()));
+      await this.openExec(command, {}, (ch) => (socket = new ChannelSocket(ch, `${command} on ${this.endpoint.label}`, () => this.streamSlots.release())));
+      return socket!;
     } catch (err) {
       this.streamSlots.release();
       throw err;
@@ -105,6 +110,11 @@ export class SshConnection {
   /** A channel with a pseudo-terminal, for `lvslab exec`; `onOpen` runs before any of its events. */
   async execPty(command: string, size: { rows: number; cols: number; term: string }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
     return this.openExec(command, { pty: { rows: size.rows, cols: size.cols, term: size.term } }, onOpen);
+  }
+
+  /** Stream channels sshd has not yet confirmed closed: what a leak of them would show in. */
+  get openStreams(): number {
+    return this.streamSlots.held;
   }
 
   async sftp(): Promise<SFTPWrapper> {
@@ -123,15 +133,49 @@ export class SshConnection {
     c?.end();
   }
 
+  /**
+   * A stream to a unix socket on the host (OpenSSH's direct-streamlocal channel, as `ssh -L`
+   * forwards one): nothing runs on the host for it, and it is no session, so sshd's
+   * MaxSessions does not count it. Within MAX_STREAMS with openStream()'s channels. Fails
+   * when sshd forbids it (AllowStreamLocalForwarding, DisableForwarding) or nothing listens there.
+   */
+  async openSocket(socketPath: string): Promise<ChannelSocket> {
+    await this.streamSlots.acquire();
+    let socket: ChannelSocket | undefined;
+    try {
+      await this.openChannel(
+        (client, cb) => client.openssh_forwardOutStreamLocal(socketPath, cb),
+        (ch) => (socket = new ChannelSocket(ch, `${socketPath} on ${this.endpoint.label}`, () => this.streamSlots.release())),
+        { retryRefusals: false },
+      );
+      return socket!;
+    } catch (err) {
+      this.streamSlots.release();
+      throw err;
+    }
+  }
+
   /** Opens an exec channel; `onOpen` runs synchronously with it, before any of its events. */
-  private async openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+  private openExec(command: string, options: { pty?: { rows: number; cols: number; term: string } }, onOpen: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    return this.openChannel((client, cb) => client.exec(command, options, cb), onOpen, { retryRefusals: true });
+  }
+
+  /**
+   * Opens a channel (`open` asks the client for it); `onOpen` runs synchronously with it.
+   * With retryRefusals, a refusal ("open failed": sshd at MaxSessions) is tried again.
+   */
+  private async openChannel(
+    open: (client: Client, cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
+    onOpen: (channel: ClientChannel) => void,
+    opts: { retryRefusals: boolean },
+  ): Promise<ClientChannel> {
     let reconnected = false;
     for (let attempt = 0; ; attempt++) {
       const client = await this.connected();
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
           try {
-            client.exec(command, options, (err, ch) => {
+            open(client, (err, ch) => {
               if (err) return reject(err);
               onOpen(ch);
               resolve(ch);
@@ -142,6 +186,7 @@ export class SshConnection {
         });
       } catch (err) {
         const message = String((err as Error).message);
+        if (/channel open failure|open failed|prohibited/i.test(message) && !opts.retryRefusals) throw sshError(this.endpoint, err as Error, 'opening a channel');
         if (/open failed/i.test(message) && attempt < CHANNEL_RETRIES) {
           await new Promise((r) => setTimeout(r, CHANNEL_RETRY_MS));
           continue;
@@ -162,6 +207,10 @@ class Slots {
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly size: number) {}
+
+  get held(): number {
+    return this.active;
+  }
 
   async acquire(): Promise<void> {
     if (this.active < this.size) {

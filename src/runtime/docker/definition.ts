@@ -15,16 +15,22 @@ import type { RuntimeSettings } from '../runtime.js';
 async function checkDocker(host: LabHost): Promise<HostCheck> {
   try {
     const { requireEngine } = await import('../../docker/engine.js');
-    const { version } = await requireEngine(await engineOf(host));
-    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers (--runtime docker)`, optional: true };
+    const client = await dockerEngineOn(host);
+    const { version } = await requireEngine(client);
+    const transport = client ? (await import('../../host/ssh/docker-over-ssh.js')).engineTransport(client) : undefined;
+    return { id: 'docker', ok: true, detail: `Docker engine ${version} answers${transport ? ` through ${transport}` : ''} (--runtime docker)`, optional: true };
   } catch (err) {
     const e = err as LvslabError;
     return { id: 'docker', ok: false, detail: `${e.message} (only needed for --runtime docker)`, fix: e.hint, optional: true };
   }
 }
 
-/** The engine on the lab host: this machine's (DOCKER_HOST or the socket), or another host's over SSH. */
-async function engineOf(host: LabHost): Promise<Docker | undefined> {
+/**
+ * The engine on the lab host: undefined for this machine's (DOCKER_HOST or the socket: the
+ * runtime's default), or a client for another host's over SSH. The GNS3 runtime reaches a
+ * compute's engine through it too.
+ */
+export async function dockerEngineOn(host: LabHost): Promise<Docker | undefined> {
   if (!host.remote) return undefined; // engine() below: this machine's
   let client = remoteEngines.get(host);
   if (!client) {
@@ -42,7 +48,7 @@ const remoteEngines = new WeakMap<LabHost, Docker>();
 async function openDocker(settings: RuntimeSettings, image: string): Promise<DockerRuntime> {
   const host = await labHostOf(settings);
   const { DockerRuntime } = await import('./docker-runtime.js');
-  return new DockerRuntime({ image, host, docker: await engineOf(host) });
+  return new DockerRuntime({ image, host, docker: await dockerEngineOn(host) });
 }
 
 /** Whether an engine can answer where the settings point (over SSH: ask it; here: not without a socket). */
@@ -50,7 +56,7 @@ async function engineThere(settings: RuntimeSettings): Promise<boolean> {
   const host = await labHostOf(settings);
   if (!host.remote) return engineAnswers();
   const { engineAvailable } = await import('../../docker/engine.js');
-  return engineAvailable(await engineOf(host));
+  return engineAvailable(await dockerEngineOn(host));
 }
 
 /** A Docker runtime for finding and removing objects: needs no image. */
@@ -60,10 +66,9 @@ function dockerForCleanup(settings: RuntimeSettings): Promise<DockerRuntime> {
 
 export const dockerRuntime: RuntimeDefinition = {
   kind: 'docker',
-  help: 'one container per node',
-  // Not yet: the engine over SSH (docker-over-ssh.ts) answers and runs execs, but a lab's
-  // many parallel execs still stall on its channels; --host with docker is refused until then.
-  remoteHosts: false,
+  help: 'one container per node, by this host\'s Docker engine (or --host\'s)',
+  // The engine of another host over its SSH connection (docker-over-ssh.ts).
+  remoteHosts: true,
   open: async (settings) => openDocker(settings, (await loadRecipe()).image),
   hostRequirements: [{ neededBy: 'doctor', check: checkDocker }],
   // Without an engine there can be none of ours running.

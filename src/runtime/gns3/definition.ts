@@ -8,13 +8,33 @@ import type { LvslabError } from '../../util/errors.js';
 import type { RuntimeDefinition } from '../registry.js';
 import type { RuntimeSettings } from '../runtime.js';
 import type { Gns3Runtime } from './gns3-runtime.js';
+import type Docker from 'dockerode';
+import type { LabHost } from '../../host/host.js';
+import { HOST_SETTING, labHostOf } from '../../host/open.js';
+import { parseSshTarget } from '../../host/ssh/target.js';
+import { dockerEngineOn } from '../docker/definition.js';
+import { COMPUTE_HOST_SETTING } from './names.js';
 
 /** When lvslab only looks for its projects (status, down --all), a server that does not answer this fast is taken as none. */
 const LOOKUP_TIMEOUT_MS = 3000;
 
+/**
+ * The host whose Docker engine runs the compute's nodes, when the settings name one (the GNS3
+ * VM, or the server's machine): reached over SSH as --host is, its engine through
+ * docker-over-ssh.ts. Undefined: this machine's engine.
+ */
+async function computeHostOf(settings: RuntimeSettings): Promise<{ host: LabHost; docker?: Docker } | undefined> {
+  const spec = settings[COMPUTE_HOST_SETTING];
+  if (spec === undefined || spec === '') return undefined;
+  parseSshTarget(spec, '--gns3-compute-host');
+  const host = await labHostOf({ [HOST_SETTING]: spec });
+  return { host, docker: await dockerEngineOn(host) };
+}
+
 async function openGns3(settings: RuntimeSettings, opts: { image?: string; requestTimeoutMs?: number } = {}): Promise<Gns3Runtime> {
   const [{ Gns3Runtime }, { discoverGns3Server }] = await Promise.all([import('./gns3-runtime.js'), import('../../gns3/config.js')]);
   const server = await discoverGns3Server({ flagUrl: settings.gns3Url });
+  const compute = await computeHostOf(settings);
   // An instance record names its project (recordedSettings); `up` makes one.
   const known = settings.gns3ProjectName && settings.gns3Project ? new Map([[settings.gns3ProjectName, settings.gns3Project]]) : undefined;
   return new Gns3Runtime({
@@ -23,6 +43,8 @@ async function openGns3(settings: RuntimeSettings, opts: { image?: string; reque
     computeId: settings.gns3Compute ?? 'local',
     knownProjects: known,
     requestTimeoutMs: opts.requestTimeoutMs,
+    computeHost: compute?.host,
+    docker: compute?.docker,
   });
 }
 
@@ -54,6 +76,12 @@ export const gns3Runtime: RuntimeDefinition = {
   flags: [
     { flags: '--gns3-url <URL>', key: 'gns3Url', description: 'GNS3 server for --runtime gns3 (default: LVSLAB_GNS3_URL, else your GNS3 configuration, else http://127.0.0.1:3080); credentials: LVSLAB_GNS3_USER, LVSLAB_GNS3_PASSWORD' },
     { flags: '--gns3-compute <ID>', key: 'gns3Compute', description: 'GNS3 compute that runs the nodes (default: local)' },
+    {
+      flags: '--gns3-compute-host <[USER@]HOST[:PORT]>',
+      key: COMPUTE_HOST_SETTING,
+      description:
+        "the machine whose Docker engine runs that compute's nodes (the GNS3 VM, or the server's host), reached over SSH as --host is: lvslab runs commands in the nodes through it (default: this machine's engine, which works only with a GNS3 server on 127.0.0.1 and its local compute)",
+    },
   ],
   open: (settings) => openGns3(settings),
   hostRequirements: [{ neededBy: 'doctor', check: checkGns3 }],

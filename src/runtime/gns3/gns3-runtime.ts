@@ -29,7 +29,9 @@ import type { Gns3Link, Gns3LinkFilters, Gns3Node, Gns3Project } from '../../gns
 import { DockerRuntime, parseLinkList } from '../docker/docker-runtime.js';
 import type { CreatePlan, DestroyOptions, DestroyReport, LinkCapture, LinkImpairment, NodeInspection, RuntimeSettings } from '../runtime.js';
 import { canvasPlan, switchName } from './canvas.js';
-import { gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
+import type { LabHost } from '../../host/host.js';
+import type Docker from 'dockerode';
+import { COMPUTE_HOST_SETTING, gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
 
 export interface Gns3RuntimeOptions {
   /** The node image (`lvslab/node:<recipe hash>`), which must be on the compute's engine. */
@@ -41,6 +43,10 @@ export interface Gns3RuntimeOptions {
   knownProjects?: ReadonlyMap<string, string>;
   /** Client timeouts; short for finding instances, where no answer means no server. */
   requestTimeoutMs?: number;
+  /** The machine whose Docker engine runs the compute's nodes, reached over SSH (--gns3-compute-host); default this one. */
+  computeHost?: LabHost;
+  /** That machine's engine (docker-over-ssh.ts). */
+  docker?: Docker;
 }
 
 /** Where a node's interface is in its GNS3 project. */
@@ -73,7 +79,7 @@ export class Gns3Runtime extends DockerRuntime {
   private readonly ends = new Map<string, Promise<LinkEndInProject>>();
 
   constructor(private readonly gns3: Gns3RuntimeOptions) {
-    super({ image: gns3.image });
+    super({ image: gns3.image, host: gns3.computeHost, docker: gns3.docker });
     this.projects = new Map(gns3.knownProjects ?? []);
   }
 
@@ -98,13 +104,18 @@ export class Gns3Runtime extends DockerRuntime {
   recordedSettings(instance: string): RuntimeSettings {
     const name = projectName(instance);
     const id = this.projects.get(name);
-    return { gns3Url: this.gns3.server.url, gns3Compute: this.gns3.computeId, ...(id ? { gns3ProjectName: name, gns3Project: id } : {}) };
+    return {
+      gns3Url: this.gns3.server.url,
+      gns3Compute: this.gns3.computeId,
+      ...(this.host.spec ? { [COMPUTE_HOST_SETTING]: this.host.spec } : {}),
+      ...(id ? { gns3ProjectName: name, gns3Project: id } : {}),
+    };
   }
 
-  /** For reports: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local". */
+  /** For reports: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local" (", its Docker engine on root@gns3vm:22 over SSH"). */
   async describe(): Promise<string> {
     const client = await this.client();
-    return `GNS3 ${client.serverVersion} at ${client.url}, compute ${this.gns3.computeId}`;
+    return `GNS3 ${client.serverVersion} at ${client.url}, compute ${this.gns3.computeId}${this.host.remote ? `, its Docker engine on ${this.host.label} over SSH` : ''}`;
   }
 
   override async preflight(): Promise<void> {
@@ -117,27 +128,28 @@ export class Gns3Runtime extends DockerRuntime {
         '--gns3-compute ID names one of the server\'s computes (GNS3 GUI: Edit → Preferences → Server, or GET /v2/computes)',
       );
     }
-    this.requireLocalEngine(client);
+    if (!this.host.remote) this.requireLocalEngine(client);
     try {
       await requireEngine(this.docker);
     } catch (err) {
-      throw new LvslabError(`${(err as Error).message}: lvslab reaches GNS3's node containers through this host's Docker engine`, EXIT.hostNotReady, (err as LvslabError).hint);
+      const through = this.host.remote ? `the Docker engine of ${this.host.label} (--gns3-compute-host)` : "this host's Docker engine";
+      throw new LvslabError(`${(err as Error).message}: lvslab reaches GNS3's node containers through ${through}`, EXIT.hostNotReady, (err as LvslabError).hint);
     }
     await client.requireDockerImage(this.options.image, this.gns3.computeId);
   }
 
   /**
    * GNS3 has no exec call: lvslab runs commands in a node through the Docker engine of the
-   * compute that runs it, which it can reach only when that is this host.
+   * compute that runs it: this host's, unless --gns3-compute-host names the compute's host.
    */
   private requireLocalEngine(client: Gns3Client): void {
     const host = new URL(this.gns3.server.url).hostname;
     const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) || /^127\./.test(host);
     if (this.gns3.computeId === 'local' && loopback) return;
     throw new LvslabError(
-      `the nodes would run on ${this.gns3.computeId === 'local' ? `the GNS3 server's host (${host})` : `GNS3 compute ${this.gns3.computeId}`}, another host: lvslab reaches a node through the Docker engine of the host that runs it, and it can only reach this host's engine so far (${client.url})`,
+      `the nodes would run on ${this.gns3.computeId === 'local' ? `the GNS3 server's host (${host})` : `GNS3 compute ${this.gns3.computeId}`}, another host: lvslab reaches a node through the Docker engine of the host that runs it (${client.url})`,
       EXIT.hostNotReady,
-      'run lvslab on the GNS3 server\'s host with --gns3-url http://127.0.0.1:PORT and the local compute',
+      "--gns3-compute-host [USER@]HOST names that host (the GNS3 VM, or the server's machine): lvslab reaches its engine over SSH; or run lvslab on the GNS3 server's host with --gns3-url http://127.0.0.1:PORT and the local compute",
     );
   }
 

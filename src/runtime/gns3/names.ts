@@ -23,3 +23,6 @@ export function isContainerOfProject(containerName: string, projectId: string): 
   const name = containerName.replace(/^\//, '');
   return name.startsWith('GNS3.') && name.endsWith(`.${projectId}`);
 }
+
+/** The settings key of --gns3-compute-host (the host whose Docker engine runs the compute's nodes); instance records keep it. */
+export const COMPUTE_HOST_SETTING = 'gns3ComputeHost';
