@@ -17,6 +17,7 @@ import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs } from '../../src/rend
 import type { NodePaths, ResolvedLab, ResolvedNode } from '../../src/model/types.js';
 import { run, runOk } from '../../src/util/exec.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
+import { loadLabText } from '../../src/model/load.js';
 import {
   cloneLab,
   createNamespace,
@@ -45,8 +46,8 @@ beforeAll(async () => {
     chownSync(join(tmp, dir), frrUid, frrGid);
   }
   await deleteNamespace(DRYRUN_NS);
-  // Every interface the configs below name (the variant adds uplink0).
-  await createNamespace(DRYRUN_NS, ['eth0', 'uplink0']);
+  // Every interface the configs below name (the variant adds uplink0, the anycast router eth1).
+  await createNamespace(DRYRUN_NS, ['eth0', 'eth1', 'uplink0']);
 });
 afterAll(async () => {
   await deleteNamespace(DRYRUN_NS);
@@ -262,7 +263,13 @@ const COMMAND_CASES = (): Array<[string, ResolvedLab]> => [
   ['variant', variantLab()],
   ['bfd', bfdLab()],
   ['variant-bfd', variantBfdLab()],
+  ['anycast', anycastLab()],
 ];
+
+/** Seed 003's catalogue lab: the web servers are OSPF speakers announcing the service address. */
+function anycastLab(): ResolvedLab {
+  return loadLabText(readFileSync('labs/ospf-anycast.yaml', 'utf8'), 'labs/ospf-anycast.yaml');
+}
 
 /**
  * The command lines of an integrated frr.conf by the daemon that owns them: interface
@@ -290,6 +297,21 @@ function linesByDaemon(integrated: string): Record<FrrDaemon, string[]> {
   }
   return owned;
 }
+
+describe('an anycast server (seed 003) as an OSPF speaker', () => {
+  it('announces the service address from lo, keeps OSPF routes out of its kernel, and the router carries cost 2', () => {
+    const lab = anycastLab();
+    const web1 = nodeOf(lab, 'web1');
+    const confs = renderFrrDaemonConfs(lab, web1, goldenPaths(lab, web1));
+    expect(web1.loopbacks).toEqual(['192.168.0.23/32']);
+    expect(confs.ospfd).toContain(' network 192.168.0.0/24 area 0.0.0.0\n network 192.168.0.23/32 area 0.0.0.0\n');
+    expect(confs.ospfd).toContain(' ip ospf priority 0\n');
+    expect(confs.zebra).toContain('ip protocol ospf route-map LVSLAB-NO-OSPF');
+    const router = renderFrrDaemonConfs(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router'))).ospfd;
+    expect(router.match(/ ip ospf cost 2\n/g)).toHaveLength(2);
+    expect(router).not.toContain('192.168.0.23');
+  });
+});
 
 describe('renderFrrDaemonConfs', () => {
   for (const lab of FIXTURES) {
