@@ -300,7 +300,7 @@ export const FIGURE_NAMES = [
   'failed_after_recovery', // failed requests after that recovery, before the next event
   'restore_outage_s', // the same from the first restore event: a director back before it can serve
   'longest_gap_s', // longest stretch with no successful request from any client
-  'failed_share_after', // failed / all requests started after the last step's command returned
+  'failed_share_after_failure', // failed / all requests from the first failure step's command returning to the next step (or the end)
   'ospf_detection_s', // event -> FRR logs the neighbour Down
   'bfd_detection_s', // event -> bfdd logs the session with it up -> down (labs with ospf.bfd)
   'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)

@@ -212,7 +212,7 @@ describe('address-down / address-up (seed 003: the service address taken off lo)
       [25, 'address-up', 'web1', '192.168.0.23/32'],
     ]);
     const killed = bindExperiment(await loadExperimentFile(`${REPO}experiments/anycast-service-failure.yaml`), lab, 'nftables');
-    expect(killed.steps.map((s) => [s.action, s.node.name, s.daemon])).toEqual([['kill', 'web1', 'nginx']]);
+    expect(killed.steps.map((s) => [s.action, s.node.name, s.daemon])).toEqual([['kill', 'web1', 'nginx'], ['start', 'web1', 'nginx']]);
   });
 
   test('an address the node does not hold on lo is refused, naming what it holds', async () => {
