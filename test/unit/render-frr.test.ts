@@ -13,7 +13,7 @@ import { chownSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs } from '../../src/render/frr.js';
+import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs, serviceAnnouncements } from '../../src/render/frr.js';
 import type { NodePaths, ResolvedLab, ResolvedNode } from '../../src/model/types.js';
 import { run, runOk } from '../../src/util/exec.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
@@ -310,6 +310,16 @@ describe('an anycast server (seed 003) as an OSPF speaker', () => {
     const router = renderFrrDaemonConfs(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router'))).ospfd;
     expect(router.match(/ ip ospf cost 2\n/g)).toHaveLength(2);
     expect(router).not.toContain('192.168.0.23');
+  });
+
+  it('names the statement an announcement guard would withdraw: the service /32, on the servers only', () => {
+    const lab = anycastLab();
+    expect(serviceAnnouncements(lab, nodeOf(lab, 'web1'))).toEqual([{ service: 'web', prefix: '192.168.0.23/32', area: '0.0.0.0' }]);
+    expect(serviceAnnouncements(lab, nodeOf(lab, 'router'))).toEqual([]);
+    // The same for seed 001's directors, whose VIP they announce.
+    expect(serviceAnnouncements(ospfEcmpResolved, nodeOf(ospfEcmpResolved, 'lb2')).map((a) => a.prefix)).toEqual(['10.0.1.100/32']);
+    const ospfd = renderFrrDaemonConfs(lab, nodeOf(lab, 'web1'), goldenPaths(lab, nodeOf(lab, 'web1'))).ospfd;
+    for (const a of serviceAnnouncements(lab, nodeOf(lab, 'web1'))) expect(ospfd).toContain(` network ${a.prefix} area ${a.area}\n`);
   });
 });
 
