@@ -3,7 +3,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import type { ReadinessReport } from '../lab/readiness.js';
-import { directorWithMac, nextHopsOf, readKernelRoute, readNeighbour, readVipHolders, vipNeighbourRouters } from '../lab/observe.js';
+import { announcedOverOspf, directorWithMac, nextHopsOf, readKernelRoute, readNeighbour, readVipHolders, vipNeighbourRouters } from '../lab/observe.js';
 import { table } from './commands/shared.js';
 
 export interface InstanceDescription {
@@ -45,7 +45,7 @@ export async function describeInstance(
   const inspection = opts.processes ? await runtime.inspect(lab.instance) : [];
   const vipRoutes: InstanceDescription['vipRoutes'] = [];
   for (const router of lab.nodes.filter((n) => n.role === 'router' && n.ospf?.installRoutes)) {
-    for (const svc of lab.services.filter((s) => s.announce === 'ospf')) {
+    for (const svc of lab.services.filter(announcedOverOspf)) {
       const route = await readKernelRoute(runtime, lab.instance, router.name, `${svc.vip}/32`).catch(() => undefined);
       const text = (await runtime.exec(lab.instance, router.name, ['ip', 'route', 'show', 'exact', `${svc.vip}/32`])).stdout.trim();
       vipRoutes.push({

@@ -29,6 +29,7 @@ export async function performStep(ctx: ActionContext, step: BoundStep, plannedAt
     node: step.node.name,
     ...(step.iface ? { interface: step.iface } : {}),
     ...(step.daemon ? { daemon: step.daemon } : {}),
+    ...(step.address ? { address: step.address } : {}),
     plannedAt,
     startedAt,
     doneAt: Date.now(),
@@ -82,6 +83,14 @@ async function perform(ctx: ActionContext, step: BoundStep): Promise<string> {
       for (const i of node.interfaces) await ctx.runtime.setCarrier(ctx.lab.instance, node.name, i.name, false);
       return `${node.name} stopped (${killed.join('; ') || 'no daemons'}; all interfaces down)`;
     }
+    case 'address-down':
+      // Seed 003's `ifconfig lo:0 down`: ospfd sees the address go (zebra tells it) and
+      // re-originates its router-LSA without the /32; nothing else on the node changes.
+      await must(ctx, node.name, ['ip', 'addr', 'del', step.address!, 'dev', 'lo']);
+      return `${step.address} taken off lo on ${node.name} (ip addr del)`;
+    case 'address-up':
+      await must(ctx, node.name, ['ip', 'addr', 'add', step.address!, 'dev', 'lo']);
+      return `${step.address} back on lo on ${node.name} (ip addr add)`;
     case 'node-start': {
       for (const i of node.interfaces) await ctx.runtime.setCarrier(ctx.lab.instance, node.name, i.name, true);
       await restoreStaticRoutes(ctx, node);

@@ -32,6 +32,8 @@ export interface BoundStep {
   daemon?: string;
   /** For link-impair. */
   impair?: Impairment;
+  /** For address-down/up: the address on the node's lo, as a /32. */
+  address?: string;
 }
 
 export interface BoundExperiment {
@@ -126,6 +128,11 @@ export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, datap
         err([...path, 'daemon'], `${node.name} (${node.role}) does not run ${daemon}${step.daemon === 'dataplane' ? ` (the ${dataplane} dataplane)` : ''}`, runs.join(', ') || 'no daemon runs there');
       } else bound.daemon = daemon;
     }
+    if (step.action === 'address-down' || step.action === 'address-up') {
+      const address = loopbackFor(node, step.address, lab.services.find((s) => s.name === exp.traffic?.[0]?.service) ?? lab.services[0]);
+      if (typeof address === 'string') bound.address = address;
+      else err([...path, step.address !== undefined ? 'address' : 'action'], address.message, address.accepted);
+    }
     steps.push(bound);
   });
   steps.sort((a, b) => a.at - b.at || a.step - b.step);
@@ -149,6 +156,23 @@ export function bindExperiment(loaded: LoadedExperiment, lab: ResolvedLab, datap
     expect: exp.expect ?? [],
     service,
   };
+}
+
+/**
+ * The /32 an address step takes off (or puts back on) the node's lo: the one named, or the
+ * experiment's service VIP; it must be one of the node's loopbacks, so the step undoes
+ * exactly what `up` configured and nothing else.
+ */
+function loopbackFor(node: ResolvedNode, given: string | undefined, service: ResolvedService | undefined): string | { message: string; accepted: string } {
+  const held = node.loopbacks.filter((c) => c.endsWith('/32'));
+  const accepted = held.length > 0 ? held.join(', ') : `none: ${node.name} has no address on lo`;
+  const wanted = given !== undefined ? (given.includes('/') ? given : `${given}/32`) : service ? `${service.vip}/32` : undefined;
+  if (wanted === undefined) return { message: 'no address given and the lab has no service whose VIP could stand in', accepted };
+  if (!held.includes(wanted)) {
+    const what = given !== undefined ? wanted : `the VIP ${wanted} of service ${service!.name} (the default)`;
+    return { message: `${node.name} (${node.role}) has not got ${what} on lo`, accepted };
+  }
+  return wanted;
 }
 
 function interfaceFor(lab: ResolvedLab, node: ResolvedNode, target: TargetSelector): string | { message: string; accepted: string } {

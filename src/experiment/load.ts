@@ -35,6 +35,8 @@ export interface LoadedExperiment {
 /** Actions that need `daemon:`. */
 const DAEMON_ACTIONS = new Set(['kill', 'start', 'pause', 'resume']);
 const LINK_ACTIONS = new Set(['link-down', 'link-up', 'silent-failure', 'silent-restore', 'link-impair', 'link-clear']);
+/** Actions that take an `address:` (an address on the target's lo). */
+const ADDRESS_ACTIONS = new Set(['address-down', 'address-up']);
 
 export function loadExperimentText(text: string, file: string): LoadedExperiment {
   const parsed = parseYamlWithPositions(text, file);
@@ -85,6 +87,7 @@ function checkExperiment(exp: LooseExperiment): LabIssue[] {
     if (action === 'link-impair' && step.impair === undefined && !Object.prototype.hasOwnProperty.call(step, 'impair'))
       err(['timeline', i], 'action link-impair needs impair', 'impair: { loss_percent, drop_every, delay_ms, jitter_ms, corrupt_percent } (at least one)');
     if (action !== 'link-impair' && step.impair !== undefined) err(['timeline', i, 'impair'], `action ${action} takes no impair`, 'impair only with link-impair');
+    if (!ADDRESS_ACTIONS.has(action) && step.address !== undefined) err(['timeline', i, 'address'], `action ${action} takes no address`, `address only with ${[...ADDRESS_ACTIONS].join(', ')}`);
     if (step.impair && typeof step.impair === 'object' && step.impair.jitter_ms !== undefined && step.impair.delay_ms === undefined)
       err(['timeline', i, 'impair', 'jitter_ms'], 'jitter_ms without delay_ms', 'give delay_ms too (the jitter is around it)');
     if (target) {

@@ -41,6 +41,8 @@ export const ACTIONS = [
   'node-start',
   'link-impair', // lose, delay, corrupt or drop every n-th frame on IF's link (GNS3: its link filters)
   'link-clear',
+  'address-down', // take an address off the node's lo (seed 003: the service address's `ifconfig lo:0 down`)
+  'address-up', // put it back
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -66,6 +68,8 @@ export interface TimelineStepFile {
   daemon?: DaemonName;
   /** For link-impair. */
   impair?: Impairment;
+  /** For address-down/up: the address on lo (default: the experiment's service VIP). */
+  address?: string;
 }
 
 export interface TrafficFile {
@@ -147,6 +151,8 @@ export interface ActionRecord {
   node: string;
   interface?: string;
   daemon?: string;
+  /** For address-down/up: the address taken off (or put back on) lo. */
+  address?: string;
   /** When it was planned (epoch ms), and when the command started and returned. */
   plannedAt: number;
   startedAt: number;
@@ -294,6 +300,7 @@ export const FIGURE_NAMES = [
   'failed_after_recovery', // failed requests after that recovery, before the next event
   'restore_outage_s', // the same from the first restore event: a director back before it can serve
   'longest_gap_s', // longest stretch with no successful request from any client
+  'failed_share_after_failure', // failed / all requests from the first failure step's command returning to the next step (or the end)
   'ospf_detection_s', // event -> FRR logs the neighbour Down
   'bfd_detection_s', // event -> bfdd logs the session with it up -> down (labs with ospf.bfd)
   'route_withdrawal_s', // event -> VIP route loses the next hop (ip monitor)

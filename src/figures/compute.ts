@@ -11,6 +11,7 @@ import { worstClientSuccessRatio } from './clients.js';
 import { longLivedBroken } from './longlived.js';
 import { bfdDetection, ospfDetection } from './ospf.js';
 import { requestFigures } from './requests.js';
+import { failedShareAfterFailure } from './shares.js';
 import { nextHopsFigure, routeFigures } from './routes.js';
 
 export interface ComputedFigures {
@@ -25,6 +26,7 @@ export function computeFigures(input: FigureInput): ComputedFigures {
   const ctx = buildContext(input);
   const figures: Record<FigureName, Figure> = {
     ...requestFigures(ctx),
+    failed_share_after_failure: failedShareAfterFailure(ctx),
     ospf_detection_s: ospfDetection(ctx),
     bfd_detection_s: bfdDetection(ctx),
     ...routeFigures(ctx),

@@ -14,6 +14,7 @@ import type {
   Snapshot,
 } from '../experiment/types.js';
 import type { ResolvedLab, ResolvedNode, ResolvedService } from '../model/types.js';
+import { vipAnnouncers } from '../lab/observe.js';
 
 /** Everything a run recorded; computeFigures reads nothing else. */
 export interface FigureInput {
@@ -35,8 +36,8 @@ export interface FigureInput {
   counterSnapshots?: CounterSnapshot[];
 }
 
-export const FAILURE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-down', 'silent-failure', 'link-impair', 'kill', 'pause', 'node-stop']);
-export const RESTORE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-up', 'silent-restore', 'link-clear', 'start', 'resume', 'node-start']);
+export const FAILURE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-down', 'silent-failure', 'link-impair', 'kill', 'pause', 'node-stop', 'address-down']);
+export const RESTORE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['link-up', 'silent-restore', 'link-clear', 'start', 'resume', 'node-start', 'address-up']);
 
 export interface PhaseRange {
   phase: Phase;
@@ -139,11 +140,7 @@ export function addressesOf(node: ResolvedNode): string[] {
   return node.interfaces.map((i) => i.address);
 }
 
-/** Nodes that announce the service's VIP/32 into OSPF (directors; real servers in anycast labs). */
-export function vipAnnouncers(lab: ResolvedLab, service: ResolvedService): ResolvedNode[] {
-  const prefix = `${service.vip}/32`;
-  return lab.nodes.filter((n) => n.role !== 'router' && n.ospf?.networks.includes(prefix));
-}
+export { vipAnnouncers } from '../lab/observe.js';
 
 export function vipPrefix(service: ResolvedService): string {
   return `${service.vip}/32`;

@@ -21,6 +21,8 @@ export function hcRemoval(ctx: RunContext): Figure {
   const method =
     `Real-server failure event -> the last of the directors that forward to it (of ${ctx.service.directors.join(', ')}) to log 'Removing service' / 'Disabling service' ` +
     `for that server from VS [${ctx.service.vip}]:${ctx.service.protocol}:${ctx.service.port} (keepalived or lvslab-healthd log), each director's first such line after the event`;
+  // Seed 003: nothing checks an anycast server; there is no removal to time, which is the finding.
+  if (ctx.service.directors.length === 0) return absent('s', `${method}.`, `service ${ctx.service.name} has no director (announce: ${ctx.service.announce}), so no health check exists to remove a failed server`);
   const action = ctx.events.find((a) => failsRealServer(ctx, a));
   if (!action) return absent('s', `${method}.`, `no timeline step fails a real server of service ${ctx.service.name}`);
   const rs = ctx.service.realServers.find((r) => r.node === action.node)!;

@@ -8,6 +8,8 @@
 //  failed_after_recovery  failed requests in that window after the recovery
 //  restore_outage_s     the same from the first restore step (a director back before it can serve)
 //  longest_gap_s        longest time between two consecutive ok request starts, all clients
+//  failed_share_after_failure  failed / all requests from the first failure step's command
+//                       returning to the next step (or the traffic's end)
 //  ospf_detection_s     first failure step on a VIP announcer -> first router ospfd line
 //                       saying that neighbour went Down/Deleted
 //  bfd_detection_s      same step -> first router bfdd line saying its session with that

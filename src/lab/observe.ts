@@ -219,6 +219,21 @@ export async function readDirectorConnections(
   return result;
 }
 
+/**
+ * Nodes that announce the service's VIP/32 into OSPF: its directors (announce: ospf), or its
+ * real servers themselves (announce: anycast, seed 003). What a router's route to the VIP
+ * should lead to, and what readiness and the figures watch.
+ */
+export function vipAnnouncers(lab: ResolvedLab, service: ResolvedService): ResolvedNode[] {
+  const prefix = `${service.vip}/32`;
+  return lab.nodes.filter((n) => n.role !== 'router' && n.ospf?.networks.includes(prefix));
+}
+
+/** Whether the service's VIP reaches the routers as an OSPF /32 (announce: ospf or anycast). */
+export function announcedOverOspf(service: ResolvedService): boolean {
+  return service.announce === 'ospf' || service.announce === 'anycast';
+}
+
 /** A neighbour (ARP) entry as `ip -j neigh show` prints it. */
 export interface NeighbourEntry {
   dst: string;

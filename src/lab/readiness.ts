@@ -1,8 +1,9 @@
 // "Ready" means what a user of the lab relies on, observed on the running nodes:
-//  - every router's OSPF adjacency with each director is Full,
-//  - on a lab with BFD, every router's BFD session with each director is up (a failure
+//  - every router's OSPF adjacency with each node announcing a VIP to it (directors; the
+//    real servers themselves in an anycast lab) is Full,
+//  - on a lab with BFD, every router's BFD session with each of them is up (a failure
 //    would otherwise only be noticed by the dead timer, which is what BFD is there to beat),
-//  - every router's kernel route to each OSPF-announced VIP has one next hop per director,
+//  - every router's kernel route to each OSPF-announced VIP has one next hop per announcer,
 //  - every VRRP-held VIP is held by exactly one director (the MASTER), and each router on
 //    its segment has a resolved neighbour entry for it naming that director's MAC,
 //  - every director sees every real server healthy (IPVS table, or the fallback's health state),
@@ -22,6 +23,8 @@ import {
   readNeighbour,
   readOspfNeighbors,
   readVipHolders,
+  announcedOverOspf,
+  vipAnnouncers,
   vipNeighbourRouters,
 } from './observe.js';
 
@@ -55,9 +58,13 @@ function routers(lab: ResolvedLab): ResolvedNode[] {
   return lab.nodes.filter((n) => n.role === 'router' && n.ospf);
 }
 
-/** Directors running OSPF on an active interface that shares a segment or link with `router`. */
+/**
+ * The nodes announcing a VIP over OSPF (directors, or anycast real servers) that run OSPF on
+ * an active interface sharing a segment or link with `router`: its neighbours that matter.
+ */
 export function expectedOspfPeers(lab: ResolvedLab, router: ResolvedNode): ResolvedNode[] {
-  return lab.nodes.filter((n) => n.role === 'director' && n.ospf && sharedOspfAddresses(router, n).length > 0);
+  const announcing = new Set(lab.services.filter(announcedOverOspf).flatMap((s) => vipAnnouncers(lab, s).map((n) => n.name)));
+  return lab.nodes.filter((n) => announcing.has(n.name) && sharedOspfAddresses(router, n).length > 0);
 }
 
 /** Addresses of `peer`'s active OSPF interfaces on the segments and links where `router` runs OSPF too. */
@@ -114,13 +121,13 @@ function checkBfdSessions(runtime: Runtime, lab: ResolvedLab, router: ResolvedNo
   });
 }
 
-/** Services whose VIP the directors announce over OSPF, with the next hops a router should have. */
+/** The next hops a router's route to an OSPF-announced VIP should have: one per announcer, up to maximum-paths. */
 export function expectedNextHops(lab: ResolvedLab, service: ResolvedService): number {
-  return Math.min(service.directors.length, lab.ospf.maxPaths);
+  return Math.min(vipAnnouncers(lab, service).length, lab.ospf.maxPaths);
 }
 
 async function checkVipRoutes(runtime: Runtime, lab: ResolvedLab, router: ResolvedNode): Promise<ReadinessCheck[]> {
-  const services = lab.services.filter((s) => s.announce === 'ospf');
+  const services = lab.services.filter(announcedOverOspf);
   return Promise.all(
     services.map(async (svc) => {
       const name = `route ${router.name} ${svc.vip}/32`;

@@ -98,6 +98,14 @@ export async function decideDataplane(
   }
   const why = choice === 'nftables' ? 'the nftables dataplane was requested (--dataplane nftables)' : ipvs.detail;
   const approximations = limits.notes.length > 0 ? ` Approximated here: ${limits.notes.join('; ')}.` : '';
+  if (!lab.nodes.some((n) => n.role === 'director' && n.directs.length > 0)) {
+    // Seed 003: the servers announce the VIP themselves; no director, so no dataplane runs.
+    return {
+      dataplane: 'nftables',
+      detail: why,
+      notice: `NOTICE: ${why}. This lab has no director (its real servers announce the VIP themselves), so neither kernel IPVS nor the nftables fallback carries any of its traffic: its figures do not depend on the dataplane.`,
+    };
+  }
   return {
     dataplane: 'nftables',
     detail: why,
@@ -243,9 +251,11 @@ function logHint(runtime: Runtime, lab: ResolvedLab): string {
 /** What the readiness checks of this lab wait for, in the words of the stage line. */
 function readinessWaitText(lab: ResolvedLab): string {
   const parts: string[] = [];
-  if (lab.services.some((s) => s.announce === 'ospf')) parts.push('OSPF adjacencies, ECMP routes');
+  if (lab.services.some((s) => s.announce === 'ospf' || s.announce === 'anycast')) parts.push('OSPF adjacencies, ECMP routes');
   if (lab.services.some((s) => s.announce === 'vrrp')) parts.push('a VRRP MASTER holding the VIP');
-  return [...parts, 'healthy real servers'].join(', ').replace(/, ([^,]*)$/, ' and $1');
+  // An anycast service has no director, so nothing checks its real servers' health.
+  if (lab.services.some((s) => s.directors.length > 0)) parts.push('healthy real servers');
+  return [...parts, 'answering clients'].join(', ').replace(/, ([^,]*)$/, ' and $1');
 }
 
 function throwIfAborted(signal: AbortSignal): void {

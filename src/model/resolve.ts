@@ -24,6 +24,7 @@ import {
   nodeInterfaces,
   ospfAttachments,
   ospfSpeakers,
+  announcedOverOspf,
   serviceAnnounce,
   serviceDirectors,
   type AttachmentKey,
@@ -369,7 +370,7 @@ class Resolver {
     const interfaces = node.interfaces.map((_, index) => this.interface(name, node, index));
     const directs = this.services.filter(([, s]) => this.directorsOf(s).includes(name)).map(([n]) => n);
     const serves = this.services.filter(([, s]) => s.real_servers.some((r) => r.node === name)).map(([n]) => n);
-    const ospf = this.nodeOspf(name, node, interfaces, directs);
+    const ospf = this.nodeOspf(name, node, interfaces, directs, serves);
     return {
       name,
       role: node.role,
@@ -385,7 +386,7 @@ class Resolver {
     };
   }
 
-  private nodeOspf(name: string, node: LabFileNode, interfaces: ResolvedInterface[], directs: string[]): ResolvedNodeOspf | undefined {
+  private nodeOspf(name: string, node: LabFileNode, interfaces: ResolvedInterface[], directs: string[], serves: string[]): ResolvedNodeOspf | undefined {
     if (!this.speakers.has(name)) return undefined;
     const own = node.ospf === false || node.ospf === undefined ? {} : node.ospf;
     const networks: string[] = [];
@@ -396,6 +397,11 @@ class Resolver {
     for (const serviceName of directs) {
       const service = this.lab.services?.[serviceName];
       if (service && serviceAnnounce(service) === 'ospf') add(`${service.vip}/32`);
+    }
+    // Seed 003: an anycast service's real servers announce its VIP themselves.
+    for (const serviceName of serves) {
+      const service = this.lab.services?.[serviceName];
+      if (service && serviceAnnounce(service) === 'anycast') add(`${service.vip}/32`);
     }
     for (const prefix of own.announce ?? []) add(networkOf(prefix) ?? prefix);
     return {
@@ -415,8 +421,9 @@ class Resolver {
       const forwarding = service.forwarding ?? DEFAULTS.service.forwarding;
       // A VRRP VIP lives on the MASTER's interface (keepalived moves it), never on lo.
       const directs = this.directorsOf(service).includes(name) && serviceAnnounce(service) !== 'vrrp';
-      // nat real servers never see the VIP: the director rewrites it.
-      const serves = service.real_servers.some((r) => r.node === name) && forwarding !== 'nat';
+      // nat real servers never see the VIP: the director rewrites it. An anycast server is
+      // reached at the VIP itself (there is no director to rewrite anything).
+      const serves = service.real_servers.some((r) => r.node === name) && (forwarding !== 'nat' || serviceAnnounce(service) === 'anycast');
       if (directs || serves) add(`${service.vip}/32`);
     }
     for (const lo of node.loopbacks ?? []) add(hostCidr(lo));
@@ -478,7 +485,7 @@ class Resolver {
   private onLinkVipRoutes(node: LabFileNode): ResolvedRoute[] {
     const out: ResolvedRoute[] = [];
     for (const [, service] of this.services) {
-      if (serviceAnnounce(service) !== 'ospf') continue;
+      if (!announcedOverOspf(service)) continue;
       const vip = parseIPv4(service.vip)!;
       const to = `${service.vip}/32`;
       if (out.some((r) => r.to === to)) continue;

@@ -37,6 +37,7 @@ const PREFIX = '(3[0-2]|[12]?[0-9])';
 export const PATTERN_TEXT: Record<string, { noun: string; accepted: string }> = {
   [`^${QUAD}$`]: { noun: 'an IPv4 address', accepted: 'a dotted-quad IPv4 address such as 10.0.1.5' },
   [`^${QUAD}/${PREFIX}$`]: { noun: 'an IPv4 prefix in CIDR form', accepted: 'CIDR such as 10.0.1.0/24' },
+  [`^${QUAD}(/32)?$`]: { noun: 'a host address', accepted: 'an address such as 192.168.0.23, or the same with /32' },
   [`^${QUAD}(/${PREFIX})?$`]: { noun: 'an IPv4 address or CIDR', accepted: 'an address such as 10.0.1.5 or a CIDR such as 10.0.1.5/32' },
   [`^(auto|none|${QUAD})$`]: { noun: 'a gateway', accepted: 'auto, none, or an IPv4 address such as 10.0.1.1' },
   [`^(default|${QUAD}/${PREFIX})$`]: { noun: 'a route destination', accepted: 'default, or CIDR such as 10.0.2.0/24' },

@@ -51,9 +51,13 @@ export function sharedAttachments(a: LooseNode | undefined, b: LooseNode | undef
   return [...attachmentsOf(a)].filter((k) => theirs.has(k));
 }
 
-/** The directors of a service: as listed, or every director of the lab in declaration order. */
+/**
+ * The directors of a service: as listed, or every director of the lab in declaration order;
+ * an anycast service has none by default (its real servers announce the VIP themselves).
+ */
 export function serviceDirectors(lab: LooseLab, service: LooseService): string[] {
   if (Array.isArray(service.directors)) return service.directors.filter((d): d is string => typeof d === 'string');
+  if (serviceAnnounce(service) === 'anycast') return [];
   return entries(lab.nodes)
     .filter(([, n]) => n.role === 'director')
     .map(([name]) => name);
@@ -63,19 +67,35 @@ export function serviceAnnounce(service: LooseService): string {
   return service.announce ?? 'ospf';
 }
 
+/** Whether the service's VIP reaches the routers as an OSPF /32: from its directors (ospf) or its real servers (anycast). */
+export function announcedOverOspf(service: LooseService): boolean {
+  const announce = serviceAnnounce(service);
+  return announce === 'ospf' || announce === 'anycast';
+}
+
+/** The real servers of a service, by node name (holes and rejected values skipped). */
+export function serviceRealServerNodes(service: LooseService): string[] {
+  return (Array.isArray(service.real_servers) ? service.real_servers : []).map((r) => r?.node).filter((n): n is string => typeof n === 'string');
+}
+
 /**
  * OSPF speakers, in declaration order: routers (unless `ospf: false`), directors of a
- * service announced over OSPF (unless `ospf: false`), and any node with an `ospf:` mapping.
+ * service announced over OSPF and real servers of an anycast service (unless `ospf:
+ * false`), and any node with an `ospf:` mapping.
  */
 export function ospfSpeakers(lab: LooseLab): Set<string> {
   const announcing = new Set<string>();
+  const anycastServers = new Set<string>();
   for (const [, service] of entries(lab.services)) {
-    if (serviceAnnounce(service) === 'ospf') for (const d of serviceDirectors(lab, service)) announcing.add(d);
+    const announce = serviceAnnounce(service);
+    if (announce === 'ospf') for (const d of serviceDirectors(lab, service)) announcing.add(d);
+    if (announce === 'anycast') for (const r of serviceRealServerNodes(service)) anycastServers.add(r);
   }
   const speakers = new Set<string>();
   for (const [name, node] of entries(lab.nodes)) {
     if (node.ospf === false) continue;
-    const byRole = node.role === 'router' || (node.role === 'director' && announcing.has(name));
+    const byRole =
+      node.role === 'router' || (node.role === 'director' && announcing.has(name)) || (node.role === 'realserver' && anycastServers.has(name));
     if (byRole || (typeof node.ospf === 'object' && node.ospf !== null)) speakers.add(name);
   }
   return speakers;

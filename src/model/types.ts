@@ -29,8 +29,12 @@ export type OspfNetworkType = 'broadcast' | 'point-to-point';
 export type EcmpHashPolicy = 'l3' | 'l4';
 export type HealthCheckType = 'http' | 'tcp';
 export type Protocol = 'tcp' | 'udp';
-/** How a service's VIP is made reachable: announced by its directors over OSPF, or held by a VRRP pair. */
-export type Announce = 'ospf' | 'vrrp' | 'none';
+/**
+ * How a service's VIP is made reachable: announced by its directors over OSPF, held by a
+ * VRRP pair, reached by ARP (`none`), or announced over OSPF by the real servers themselves,
+ * with no director at all (`anycast`, seed 003).
+ */
+export type Announce = 'ospf' | 'vrrp' | 'none' | 'anycast';
 
 // ---------------------------------------------------------------------------
 // As written in the YAML file
@@ -192,7 +196,7 @@ export interface LabFileService {
   protocol?: Protocol;
   scheduler?: Scheduler;
   forwarding?: Forwarding;
-  /** Default: every director in the lab. */
+  /** Default: every director in the lab (none with announce: anycast). */
   directors?: string[];
   announce?: Announce;
   real_servers: LabFileRealServer[];

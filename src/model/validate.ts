@@ -516,8 +516,9 @@ class Checker {
       const directors = this.serviceDirectorsChecked(name, service);
       const realServers = this.serviceRealServers(name, service);
       const announce = serviceAnnounce(service);
-      if (!this.isRejected([...base, 'directors']) && serviceDirectors(this.lab, service).length === 0) {
-        this.error(has(service, 'directors') ? [...base, 'directors'] : base, `service ${name} has no director`, 'a node with role director', has(service, 'directors') ? 'value' : 'key');
+      if (announce === 'anycast') this.anycast(name, service, realServers);
+      else if (!this.isRejected([...base, 'directors']) && serviceDirectors(this.lab, service).length === 0) {
+        this.error(has(service, 'directors') ? [...base, 'directors'] : base, `service ${name} has no director`, 'a node with role director (or announce: anycast, whose real servers announce the VIP themselves)', has(service, 'directors') ? 'value' : 'key');
       }
       if (announce === 'ospf') this.ospfAnnouncement(name, service.vip, directors, has(service, 'announce'));
       this.vrrp(name, service, directors);
@@ -625,6 +626,48 @@ class Checker {
     }
     for (const [d] of directors) {
       if (!able.some(([a]) => a === d)) this.warn(path, `director ${d} cannot announce ${vipText} (no OSPF next to a router that runs OSPF); only ${able.map(([a]) => a).join(', ')} will`, accepted);
+    }
+  }
+
+  /**
+   * Seed 003: no director; every real server holds the VIP on lo and announces it over OSPF
+   * to a router, which spreads flows over them with ECMP. Clients reach the servers at the
+   * VIP and its port directly, so nothing schedules, forwards or health-checks: settings for
+   * that are ignored (a warning each), directors are refused, and a real server port other
+   * than the service's could never be reached.
+   */
+  private anycast(name: string, service: NonNullable<LooseLab['services']>[string], realServers: { path: PathSegment[]; name: string; node: LooseNode }[]): void {
+    if (!service) return;
+    const base: PathSegment[] = ['services', name];
+    if (Array.isArray(service.directors) && service.directors.length > 0 && !this.isRejected([...base, 'directors'])) {
+      this.error([...base, 'directors'], `announce: anycast has no directors: its real servers announce the VIP themselves (seed 003), so ${service.directors.filter((d) => typeof d === 'string').join(', ')} would have nothing to do`, 'no directors key (or an empty list); or announce: ospf to have directors announce it', 'value');
+    }
+    const directorOnly = ['scheduler', 'forwarding', 'persistence_timeout', 'health_check', 'inhibit_on_failure', 'sorry_server'] as const;
+    for (const key of directorOnly) {
+      if (has(service, key)) this.warn([...base, key], `${key} is ignored with announce: anycast: no director schedules, forwards or checks anything; the router's ECMP hash alone picks a server`, `no ${key} key`, 'key');
+    }
+    (Array.isArray(service.real_servers) ? service.real_servers : []).forEach((rs, index) => {
+      if (!rs) return;
+      const path = [...base, 'real_servers', index];
+      if (typeof rs.port === 'number' && typeof service.port === 'number' && rs.port !== service.port && !this.isRejected([...path, 'port'])) {
+        this.error([...path, 'port'], `port ${rs.port} differs from the service port ${service.port}: with announce: anycast the clients connect to the VIP's port on the server itself, nothing translates it`, `${service.port}, or no port key`);
+      }
+      if (rs.weight !== undefined && !this.isRejected([...path, 'weight'])) {
+        this.warn([...path, 'weight'], 'weight is ignored with announce: anycast: the router spreads flows over equal-cost OSPF next hops, which carry no weights', 'no weight key', 'key');
+      }
+    });
+    if (realServers.length === 0) return;
+    const able = realServers.filter((rs) => this.announcers.has(rs.name));
+    const vipText = typeof service.vip === 'string' ? `VIP ${service.vip}` : 'the VIP';
+    const accepted = 'a real server with an interface on a segment or link where a router runs OSPF (and no ospf: false)';
+    if (able.length === 0) {
+      const why = this.learners.size === 0 ? 'no router in the lab runs OSPF' : `none of ${realServers.map((r) => r.name).join(', ')} runs OSPF next to a router that runs OSPF`;
+      this.error(has(service, 'announce') ? [...base, 'announce'] : [...base, 'vip'], `no real server announces ${vipText} over OSPF: ${why}`, accepted);
+      if (this.learners.size === 0) this.routersWithoutOspf(name);
+      return;
+    }
+    for (const rs of realServers) {
+      if (!able.includes(rs)) this.warn(rs.path, `real server ${rs.name} cannot announce ${vipText} (no OSPF next to a router that runs OSPF); only ${able.map((a) => a.name).join(', ')} will`, accepted);
     }
   }
 

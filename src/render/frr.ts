@@ -82,6 +82,29 @@ export function renderFrrDaemonConfs(lab: ResolvedLab, node: ResolvedNode, paths
   };
 }
 
+/** One `network VIP/32 area A` statement a node makes on behalf of a service. */
+export interface ServiceAnnouncement {
+  service: string;
+  /** The VIP as a /32, exactly as in the node's `network` statement. */
+  prefix: string;
+  area: string;
+}
+
+/**
+ * The `network` statements of `node`'s ospfd that announce a service's VIP: a director's
+ * (announce: ospf) or an anycast real server's own (announce: anycast). A guard that
+ * announces a VIP only while it can be served adds and removes exactly these, live through
+ * the vty (`router ospf` / `[no] network PREFIX area AREA`, seed 002's way) rather than by
+ * reloading ospfd; every other statement of the node stays as rendered.
+ */
+export function serviceAnnouncements(lab: Pick<ResolvedLab, 'ospf' | 'services'>, node: ResolvedNode): ServiceAnnouncement[] {
+  const networks = node.ospf?.networks ?? [];
+  return lab.services
+    .filter((s) => (s.announce === 'ospf' && node.directs.includes(s.name)) || (s.announce === 'anycast' && node.serves.includes(s.name)))
+    .map((s) => ({ service: s.name, prefix: `${s.vip}/32`, area: lab.ospf.area }))
+    .filter((a) => networks.includes(a.prefix));
+}
+
 function toText(lines: string[]): string {
   return [...lines, 'end'].join('\n') + '\n';
 }

@@ -216,3 +216,33 @@ describe('experiment files share the lab files\' input limits', () => {
     ]);
   });
 });
+
+describe('address-down / address-up (seed 003: the service address taken off lo)', () => {
+  test('the anycast experiments bind to ospf-anycast: the first server, its service address by default', async () => {
+    const lab = await loadLabFile(`${REPO}labs/ospf-anycast.yaml`);
+    const bound = bindExperiment(await loadExperimentFile(`${REPO}experiments/anycast-address-down.yaml`), lab, 'nftables');
+    expect(bound.steps.map((s) => [s.at, s.action, s.node.name, s.address])).toEqual([
+      [10, 'address-down', 'web1', '192.168.0.23/32'],
+      [25, 'address-up', 'web1', '192.168.0.23/32'],
+    ]);
+    const killed = bindExperiment(await loadExperimentFile(`${REPO}experiments/anycast-service-failure.yaml`), lab, 'nftables');
+    expect(killed.steps.map((s) => [s.action, s.node.name, s.daemon])).toEqual([['kill', 'web1', 'nginx'], ['start', 'web1', 'nginx']]);
+  });
+
+  test('an address the node does not hold on lo is refused, naming what it holds', async () => {
+    const lab = await loadLabFile(`${REPO}labs/ospf-anycast.yaml`);
+    const text = `name: x\nduration: 5\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: address-down, target: { role: realserver, index: 2 }, address: 192.168.0.24 }\n  - { at: 2, action: address-down, target: { role: client, index: 1 } }\n`;
+    expect(problemsOf(() => bindExperiment(loadExperimentText(text, 'x.yaml'), lab, 'nftables'))).toEqual([
+      'x.yaml:5:85: error: timeline[0].address: web2 (realserver) has not got 192.168.0.24/32 on lo (on lab ospf-anycast) (accepted: 192.168.0.23/32)',
+      'x.yaml:6:22: error: timeline[1].action: client1 (client) has not got the VIP 192.168.0.23/32 of service web (the default) on lo (on lab ospf-anycast) (accepted: none: client1 has no address on lo)',
+    ]);
+  });
+
+  test('address only with the address actions, and only a host address', () => {
+    const text = `name: x\nduration: 5\ntraffic: [ { rate: 10 } ]\ntimeline:\n  - { at: 1, action: kill, target: { role: realserver, index: 1 }, daemon: nginx, address: 192.168.0.23 }\n  - { at: 2, action: address-up, target: { role: realserver, index: 1 }, address: 192.168.0.0/24 }\n`;
+    expect(problemsOf(() => loadExperimentText(text, 'x.yaml'))).toEqual([
+      "x.yaml:5:92: error: timeline[0].address: action kill takes no address (accepted: address only with address-down, address-up)",
+      "x.yaml:6:83: error: timeline[1].address: '192.168.0.0/24' is not a host address (accepted: an address such as 192.168.0.23, or the same with /32)",
+    ]);
+  });
+});

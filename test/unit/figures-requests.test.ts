@@ -149,3 +149,26 @@ describe('per-second and per-100 ms buckets', () => {
     expect(perSecond.reduce((s, b) => s + b.ok + b.failed, 0)).toBe(40_000);
   });
 });
+
+describe('failed_share_after_failure', () => {
+  it('counts from the moment the failure step returned, not from its start, to the next step: requests in between belong to neither side', () => {
+    // Every third request fails from 10.1 s on; the kill's command ran 10.000-10.100 s, and
+    // the requests started while it ran fail too (they are left out of the share).
+    const requests = requestStream({ fromS: 0, toS: 30, rate: 100, fail: (s) => (s >= 10 && (s < 10.1 || Math.round(s * 100) % 3 === 0) ? 'refused' : undefined) });
+    const actions = [step(0, 'kill', 'rs1', 10, { daemon: 'nginx' }, 100), step(1, 'start', 'rs1', 29.5, { daemon: 'nginx' })];
+    const f = computeFigures(input({ requests, actions })).figures.failed_share_after_failure;
+    const window = requests.filter((r) => r.t >= at(10.1) && r.t < at(29.5));
+    const failed = window.filter((r) => r.outcome !== 'ok').length;
+    expect(f.value).toBeCloseTo(failed / window.length, 9);
+    expect(f.value).toBeGreaterThan(0.33);
+    expect(f.value).toBeLessThan(0.34);
+    expect(f.resolution).toBeCloseTo(1 / window.length, 9);
+    expect(f.method).toContain(`${failed} of ${window.length}`);
+  });
+
+  it('is not measured (null, with the reason) without a timeline', () => {
+    const f = computeFigures(input({ requests: requestStream({ fromS: 0, toS: 5, rate: 100 }) })).figures.failed_share_after_failure;
+    expect(f.value).toBeNull();
+    expect(f.note).toBe('the timeline has no failure step');
+  });
+});

@@ -13,10 +13,11 @@ import { chownSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs } from '../../src/render/frr.js';
+import { BFD_PROFILE, renderFrrConf, renderFrrDaemonConfs, serviceAnnouncements } from '../../src/render/frr.js';
 import type { NodePaths, ResolvedLab, ResolvedNode } from '../../src/model/types.js';
 import { run, runOk } from '../../src/util/exec.js';
 import { ospfEcmpResolved } from '../fixtures/ospf-ecmp.resolved.js';
+import { loadLabText } from '../../src/model/load.js';
 import {
   cloneLab,
   createNamespace,
@@ -45,8 +46,8 @@ beforeAll(async () => {
     chownSync(join(tmp, dir), frrUid, frrGid);
   }
   await deleteNamespace(DRYRUN_NS);
-  // Every interface the configs below name (the variant adds uplink0).
-  await createNamespace(DRYRUN_NS, ['eth0', 'uplink0']);
+  // Every interface the configs below name (the variant adds uplink0, the anycast router eth1).
+  await createNamespace(DRYRUN_NS, ['eth0', 'eth1', 'uplink0']);
 });
 afterAll(async () => {
   await deleteNamespace(DRYRUN_NS);
@@ -275,6 +276,7 @@ const COMMAND_CASES = (): Array<[string, ResolvedLab]> => [
   ['bfd', bfdLab()],
   ['variant-bfd', variantBfdLab()],
   ['guarded', guardedLab()],
+  ['anycast', anycastLab()],
 ];
 
 /** ospf-ecmp announcing only what can be served: the directors start without the VIP's network. */
@@ -282,6 +284,11 @@ function guardedLab(): ResolvedLab {
   const lab = cloneLab(ospfEcmpResolved);
   lab.announceOnlyWhenServing = true;
   return lab;
+}
+
+/** Seed 003's catalogue lab: the web servers are OSPF speakers announcing the service address. */
+function anycastLab(): ResolvedLab {
+  return loadLabText(readFileSync('labs/ospf-anycast.yaml', 'utf8'), 'labs/ospf-anycast.yaml');
 }
 
 /**
@@ -310,6 +317,31 @@ function linesByDaemon(integrated: string): Record<FrrDaemon, string[]> {
   }
   return owned;
 }
+
+describe('an anycast server (seed 003) as an OSPF speaker', () => {
+  it('announces the service address from lo, keeps OSPF routes out of its kernel, and the router carries cost 2', () => {
+    const lab = anycastLab();
+    const web1 = nodeOf(lab, 'web1');
+    const confs = renderFrrDaemonConfs(lab, web1, goldenPaths(lab, web1));
+    expect(web1.loopbacks).toEqual(['192.168.0.23/32']);
+    expect(confs.ospfd).toContain(' network 192.168.0.0/24 area 0.0.0.0\n network 192.168.0.23/32 area 0.0.0.0\n');
+    expect(confs.ospfd).toContain(' ip ospf priority 0\n');
+    expect(confs.zebra).toContain('ip protocol ospf route-map LVSLAB-NO-OSPF');
+    const router = renderFrrDaemonConfs(lab, nodeOf(lab, 'router'), goldenPaths(lab, nodeOf(lab, 'router'))).ospfd;
+    expect(router.match(/ ip ospf cost 2\n/g)).toHaveLength(2);
+    expect(router).not.toContain('192.168.0.23');
+  });
+
+  it('names the statement an announcement guard would withdraw: the service /32, on the servers only', () => {
+    const lab = anycastLab();
+    expect(serviceAnnouncements(lab, nodeOf(lab, 'web1'))).toEqual([{ service: 'web', prefix: '192.168.0.23/32', area: '0.0.0.0' }]);
+    expect(serviceAnnouncements(lab, nodeOf(lab, 'router'))).toEqual([]);
+    // The same for seed 001's directors, whose VIP they announce.
+    expect(serviceAnnouncements(ospfEcmpResolved, nodeOf(ospfEcmpResolved, 'lb2')).map((a) => a.prefix)).toEqual(['10.0.1.100/32']);
+    const ospfd = renderFrrDaemonConfs(lab, nodeOf(lab, 'web1'), goldenPaths(lab, nodeOf(lab, 'web1'))).ospfd;
+    for (const a of serviceAnnouncements(lab, nodeOf(lab, 'web1'))) expect(ospfd).toContain(` network ${a.prefix} area ${a.area}\n`);
+  });
+});
 
 describe('renderFrrDaemonConfs', () => {
   for (const lab of FIXTURES) {
