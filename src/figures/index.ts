@@ -2,10 +2,11 @@
 // Each Figure's `method` states the records used and the numbers found; in short:
 //
 //  requests_* / failed_* / success_ratio  counts over every RequestRecord of the run
-//  outage_s             start of the first failed request at/after the first failure step
-//                       to the last one before the service recovered (1 s with no failure
-//                       and >= 10 ok requests), before the next step (0 when none failed)
-//  failed_after_recovery  failed requests in that window after the recovery
+//  outage_s             the longest stretch of failed requests at/after the first failure
+//                       step and before the next, each stretch ended by a recovery (1 s with
+//                       no failure and >= 10 ok requests); first to last failed start (0 when
+//                       none failed)
+//  failed_after_recovery  failed requests in that window after that stretch
 //  restore_outage_s     the same from the first restore step (a director back before it can serve)
 //  longest_gap_s        longest time between two consecutive ok request starts, all clients
 //  failed_share_after_failure  failed / all requests from the first failure step's command

@@ -120,20 +120,34 @@ function outageAfter(ctx: RunContext, event: ActionRecord | undefined, label: st
       afterRecovery: figure(0, 'count', `${afterMethod} None failed in the window.`, 1),
     };
   }
-  // The outage ends at the last failure before the first recovered stretch.
-  let last = 0;
+  // The window's failures fall into stretches, each ended by a recovered stretch of service.
+  // The outage is the longest of them: a lone request that failed before the failure took
+  // effect (a client starved for a moment on a loaded or emulated machine) is followed by a
+  // recovery, and taking the first stretch would report it and hide the real outage.
+  const stretches: Array<{ first: number; last: number }> = [];
   let okSince = 0;
+  let at = -1; // index in failures of the failed request r (both keep inWindow's order)
   for (const r of inWindow) {
     if (r.t < failures[0]!.t) continue;
-    if (r.outcome !== 'ok') {
-      if (okSince >= RECOVERY_MIN_OK && r.t - failures[last]!.t >= RECOVERY_MS) break;
-      last = failures.indexOf(r, last);
-      okSince = 0;
-    } else okSince++;
+    if (r.outcome === 'ok') {
+      okSince++;
+      continue;
+    }
+    at++;
+    const open = stretches[stretches.length - 1];
+    if (open && !(okSince >= RECOVERY_MIN_OK && r.t - failures[open.last]!.t >= RECOVERY_MS)) open.last = at;
+    else stretches.push({ first: at, last: at });
+    okSince = 0;
   }
-  const first = failures[0]!;
+  const span = (x: { first: number; last: number }) => failures[x.last]!.t - failures[x.first]!.t;
+  const outageStretch = stretches.reduce((best, x) => (span(x) > span(best) || (span(x) === span(best) && x.last - x.first > best.last - best.first) ? x : best));
+  const last = outageStretch.last;
+  const first = failures[outageStretch.first]!;
   const end = failures[last]!;
+  const earlier = outageStretch.first;
   const later = failures.length - 1 - last;
+  const earlierText =
+    earlier > 0 ? ` ${earlier} earlier failed request(s) in the window, from ${rel(ctx, failures[0]!.t)} on, were followed by a recovery before the longest stretch of failures: they are not part of the outage.` : '';
   const laterText =
     later > 0
       ? ` ${later} later failed request(s) in the window, from ${rel(ctx, failures[last + 1]!.t)} on, came after the service had recovered: they are counted in failed_after_recovery.`
@@ -142,8 +156,8 @@ function outageAfter(ctx: RunContext, event: ActionRecord | undefined, label: st
     outage: figure(
       (end.t - first.t) / 1000,
       's',
-      `Start of the first failed request (${rel(ctx, first.t)}) to the start of the last failed request before the service recovered (${rel(ctx, end.t)}) ${window}: ` +
-        `${last + 1} failed requests of all clients merged (RequestRecord.t, outcome != ok). ${recoveryRule}${laterText}${sampling}${outsideText}`,
+      `The longest stretch of failed requests ${window}, from the start of its first failed request (${rel(ctx, first.t)}) to the start of its last (${rel(ctx, end.t)}), a stretch ending where the service recovered: ` +
+        `${last - earlier + 1} failed requests of all clients merged (RequestRecord.t, outcome != ok). ${recoveryRule}${earlierText}${laterText}${sampling}${outsideText}`,
       spacing,
     ),
     afterRecovery: figure(later, 'count', `${afterMethod}${later > 0 ? ` The first started at ${rel(ctx, failures[last + 1]!.t)}.` : ''}`, 1),

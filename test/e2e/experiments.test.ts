@@ -152,22 +152,29 @@ describe('experiments', () => {
     const res = results(dir);
     const recs = records(dir).sort((a, b) => a.t - b.t);
 
-    // Recompute outage_s from the raw records: the first failed request between the failure
-    // step and the restore step, to the last one before a second of clean service (at least
-    // 10 ok requests and no failure); failures after that are failed_after_recovery.
+    // Recompute outage_s from the raw records: between the failure step and the restore step,
+    // the failures fall into stretches, each ended by a second of clean service (at least 10
+    // ok requests and no failure); the outage is the longest stretch, and the failures after
+    // it are failed_after_recovery.
     const [failure, restore] = res.timeline;
     expect(failure!.action).toBe('silent-failure');
     const inWindow = recs.filter((x) => x.t >= failure!.startedAt && x.t < restore!.startedAt);
     const failed = inWindow.filter((x) => x.outcome !== 'ok');
     expect(failed.length).toBeGreaterThan(0);
-    let end = failed[0]!;
+    const stretches: Array<{ start: RequestRecord; end: RequestRecord }> = [];
     let oks = 0;
     for (const x of inWindow.filter((y) => y.t >= failed[0]!.t)) {
       if (x.outcome === 'ok') oks++;
-      else if (oks >= 10 && x.t - end.t >= 1000) break;
-      else [end, oks] = [x, 0];
+      else {
+        const open = stretches[stretches.length - 1];
+        if (open && !(oks >= 10 && x.t - open.end.t >= 1000)) open.end = x;
+        else stretches.push({ start: x, end: x });
+        oks = 0;
+      }
     }
-    const outage = (end.t - failed[0]!.t) / 1000;
+    const longest = stretches.reduce((a, b) => (b.end.t - b.start.t > a.end.t - a.start.t ? b : a));
+    const end = longest.end;
+    const outage = (end.t - longest.start.t) / 1000;
     expect(res.figures.outage_s.value).toBeCloseTo(outage, 6);
     expect(res.figures.failed_after_recovery.value).toBe(failed.filter((x) => x.t > end.t).length);
     // Bounds from the protocol: the router declares lb2 dead `dead` s after the last hello it

@@ -98,6 +98,23 @@ describe('outage_s', () => {
     expect(figures.failed_after_recovery.value).toBe(1);
   });
 
+  it('is the longest stretch of failures: a lone failure before the failure took effect, then a recovery, does not hide it', () => {
+    // One request timed out at 10.050 s, while the failure's command still ran (a client
+    // starved for a moment on a loaded or emulated machine, as seen in the IPVS VM); more
+    // than a recovered second later, from 11.500 s, the failure took effect for 3.8 s.
+    const requests = requestStream({
+      fromS: 0,
+      toS: 40,
+      rate: 1000,
+      fail: (s): RequestOutcome | undefined => (ms(s) === 10_050 || (ms(s) >= 11_500 && ms(s) <= 15_300) ? 'timeout' : undefined),
+    });
+    const actions = [step(0, 'silent-failure', 'lb2', 10, { interface: 'eth0' }), step(1, 'silent-restore', 'lb2', 25, { interface: 'eth0' })];
+    const { figures } = computeFigures(input({ requests, actions }));
+    expect(figures.outage_s.value).toBeCloseTo(3.8, 3);
+    expect(figures.outage_s.method).toMatch(/1 earlier failed request\(s\) in the window, from 10\.050 s on/);
+    expect(figures.failed_after_recovery.value).toBe(0);
+  });
+
   it('a gap without requests is not a recovery: a client that stalled for a second did not see the service back', () => {
     const requests = requestStream({ fromS: 0, toS: 40, rate: 1000, fail: (s) => (ms(s) >= 10_300 && ms(s) <= 14_100 ? 'timeout' : undefined) }).filter(
       (r) => r.t < at(12) || r.t >= at(13.5), // no request at all from 12.0 to 13.5 s
