@@ -19,7 +19,8 @@ import { checkReadiness, type ReadinessReport } from './readiness.js';
 import { saveState, type InstanceState } from '../runtime/instance-record.js';
 import { ensureFrrHostDirs } from '../host/frr-dirs.js';
 import { listAllInstances } from '../runtime/select.js';
-import { registeredRuntimes } from '../runtime/registry.js';
+import { runtimeDefinition } from '../runtime/registry.js';
+import { announcedOverOspf } from './observe.js';
 import { planNodes, type DataplaneDecision, type LabSession } from './session.js';
 
 export type { DataplaneDecision } from './session.js';
@@ -161,7 +162,7 @@ export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): P
   const recordSettings = () => {
     // The lab host of a runtime that takes --host: status, exec, run and down go back there.
     // (GNS3 reaches its compute's host by a setting of its own, which it records itself.)
-    const takesHost = registeredRuntimes().find((r) => r.kind === runtime.kind)?.remoteHosts === true;
+    const takesHost = runtimeDefinition(runtime.kind).remoteHosts === true;
     const settings = { ...(takesHost && runtime.host.spec ? { [HOST_SETTING]: runtime.host.spec } : {}), ...runtime.recordedSettings?.(lab.instance) };
     if (Object.keys(settings).length > 0) state.runtimeSettings = settings;
   };
@@ -251,7 +252,7 @@ function logHint(runtime: Runtime, lab: ResolvedLab): string {
 /** What the readiness checks of this lab wait for, in the words of the stage line. */
 function readinessWaitText(lab: ResolvedLab): string {
   const parts: string[] = [];
-  if (lab.services.some((s) => s.announce === 'ospf' || s.announce === 'anycast')) parts.push('OSPF adjacencies, ECMP routes');
+  if (lab.services.some(announcedOverOspf)) parts.push('OSPF adjacencies, ECMP routes');
   if (lab.services.some((s) => s.announce === 'vrrp')) parts.push('a VRRP MASTER holding the VIP');
   // An anycast service has no director, so nothing checks its real servers' health.
   if (lab.services.some((s) => s.directors.length > 0)) parts.push('healthy real servers');

@@ -251,15 +251,20 @@ describe('experiments', () => {
     // dead server) to a residue: a refused connect() frees its client port, the next
     // connect may reuse it and follow the director's still-live entry for that flow to the
     // dead server (kernel IPVS keeps the entry too). Measured: 47 % -> 1.2 %.
-    const detecting = recs.filter((x) => x.t >= res.timeline[0]!.startedAt && x.t < removedAt - 1000);
+    // Detection runs from the kill's effect (its command returned) to the removal. When a
+    // check happened to fall right after the kill, that is a fraction of a second (seen under
+    // emulation: the kill's command took 1.6 s, the removal came 0.3 s after it) and holds
+    // too few requests for a share: then only the removal's effect is asserted.
+    const detecting = recs.filter((x) => x.t >= res.timeline[0]!.doneAt && x.t < removedAt - 1000);
     const share = (xs: typeof recs, bad: (x: (typeof recs)[number]) => boolean) => xs.filter(bad).length / Math.max(1, xs.length);
     // The dead server refuses (its kernel resets): refusals are what reached it.
     const reachedDead = (x: (typeof recs)[number]) => x.outcome === 'refused' || x.outcome === 'reset';
-    expect(share(detecting, reachedDead)).toBeGreaterThan(0.2);
+    const detectionMeasured = detecting.length >= 20;
+    if (detectionMeasured) expect(share(detecting, reachedDead)).toBeGreaterThan(0.2);
     // The residue depends on how often a port comes back while its old entry lives: under CPU
     // emulation (the IPVS VM) everything is ~10x slower and it was seen at 5.1 %.
     expect(share(between, reachedDead)).toBeLessThan(emulated ? 0.1 : 0.05);
-    expect(share(between, reachedDead)).toBeLessThan(share(detecting, reachedDead) / 4);
+    if (detectionMeasured) expect(share(between, reachedDead)).toBeLessThan(share(detecting, reachedDead) / 4);
     // On real CPUs nothing else fails; under emulation requests also time out on their own.
     if (!emulated) expect(share(between, (x) => x.outcome !== 'ok')).toBeLessThan(0.05);
   }, scaledMs(360_000));
