@@ -31,8 +31,6 @@ export interface LabHost {
   /** Creates directories with their parents, in order, each optionally owned by a user of the host. */
   makeDirs(dirs: ReadonlyArray<{ path: string; owner?: string; mode?: number }>): Promise<void>;
   exists(path: string): Promise<boolean>;
-  /** Removes a file or a directory tree; nothing when it is not there. */
-  remove(path: string): Promise<void>;
   /** Ends the connection (nothing for this machine); later calls connect again. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // This machine as a lab host: commands spawned with argument arrays (util/exec.ts), files
 // through node:fs. The only LabHost that touches this machine directly.
 import { spawn } from 'node:child_process';
-import { access, chown, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { run, type RunOptions, type RunResult } from '../util/exec.js';
 import { userIds } from '../util/users.js';
@@ -65,10 +65,6 @@ class LocalHost implements LabHost {
 
   async exists(path: string): Promise<boolean> {
     return access(path).then(() => true, () => false);
-  }
-
-  async remove(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 // The pure parts of the SSH transport: quoting checked against real POSIX shells (dash and
 // bash split the line back into the same words), `--host` parsing, ~/.ssh/config lookup,
-// and known_hosts matching (plain, wildcard, [host]:port, hashed, @revoked).
+// and known_hosts matching (plain, wildcard, [host]:port, hashed, @revoked); which failures a
+// dropped connection tries again.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { quoteArgv, quoteWord } from '../../src/host/ssh/quote.js';
 import { parseSshTarget } from '../../src/host/ssh/target.js';
 import { expandPath, globMatches, sshHostConfig } from '../../src/host/ssh/config.js';
 import { fingerprint, keyTypeOf, knownHostsName, knownKeysFor, verifyHostKey } from '../../src/host/ssh/known-hosts.js';
+import { sshError, SshFailure } from '../../src/host/ssh/connection.js';
 import { EXIT, LvslabError } from '../../src/util/errors.js';
 
 /** An SSH wire-format key blob of this type (a length-prefixed type name, then bytes). */
@@ -155,5 +157,22 @@ describe('known_hosts', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('which SSH failures a dropped connection tries again', () => {
+  const endpoint = { label: 'root@lab1:22', hostName: 'lab1', port: 22, user: 'root', identityFiles: ['~/.ssh/id_ed25519'], knownHostsFiles: [], connectTimeoutMs: 1000, knownKeys: async () => [], ignoredOptions: [] };
+  it('a host that cannot be reached, or a connection that failed on the way: yes', () => {
+    for (const err of [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), new Error('Timed out while waiting for handshake'), new Error('Connection lost before handshake')]) {
+      const e = sshError(endpoint, err, 'connecting');
+      expect(e).toBeInstanceOf(SshFailure);
+      expect(e.retryable, err.message).toBe(true);
+      expect(e.exitCode).toBe(EXIT.hostUnreachable);
+    }
+  });
+  it('a host that refused every key: no (the host said no; asking again changes nothing)', () => {
+    const e = sshError(endpoint, Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), 'connecting');
+    expect(e.retryable).toBe(false);
+    expect(e.message).toContain('refused every key');
   });
 });

@@ -275,8 +275,7 @@ async function reconnect(endpoint: SshEndpoint): Promise<Client> {
     try {
       return await connect(endpoint);
     } catch (err) {
-      const unreachable = /cannot reach|SSH to .* failed/.test((err as Error).message);
-      if (!unreachable || Date.now() + RECONNECT_INTERVAL_MS > deadline) {
+      if (!(err instanceof SshFailure && err.retryable) || Date.now() + RECONNECT_INTERVAL_MS > deadline) {
         throw new LvslabError(`the SSH connection to ${endpoint.label} was lost and could not be made again within ${RECONNECT_WINDOW_MS / 1000} s: ${(err as Error).message}`, EXIT.hostUnreachable);
       }
       await new Promise((r) => setTimeout(r, RECONNECT_INTERVAL_MS));
@@ -382,22 +381,36 @@ function hostKeyError(endpoint: SshEndpoint, verdict: Extract<HostKeyVerdict, { 
   );
 }
 
+/**
+ * An SSH failure, and whether trying again may help: the host could not be reached, or the
+ * connection failed on the way (retryable); a refused key is not (the host said no).
+ */
+export class SshFailure extends LvslabError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    hint?: string,
+  ) {
+    super(message, EXIT.hostUnreachable, hint);
+  }
+}
+
 /** What went wrong reaching the host, in words; never any key material (ssh2's errors carry none). */
-export function sshError(endpoint: SshEndpoint, err: Error & { level?: string; code?: string }, doing: string): LvslabError {
+export function sshError(endpoint: SshEndpoint, err: Error & { level?: string; code?: string }, doing: string): SshFailure {
   const m = err.message ?? String(err);
   if (err.level === 'client-authentication' || /authentication methods failed/i.test(m)) {
-    return new LvslabError(
+    return new SshFailure(
       `${endpoint.label} refused every key lvslab offered (${[endpoint.agentSocket ? 'ssh-agent' : '', ...endpoint.identityFiles].filter(Boolean).join(', ')}) for user ${endpoint.user}`,
-      EXIT.hostUnreachable,
+      false,
       `put your public key in ${endpoint.user}'s ~/.ssh/authorized_keys on the host (ssh-copy-id ${endpoint.user}@${endpoint.hostName}), or name the key: IdentityFile in ~/.ssh/config`,
     );
   }
   if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || /timed out/i.test(m)) {
-    return new LvslabError(
+    return new SshFailure(
       `cannot reach ${endpoint.label} while ${doing}: ${err.code === 'ENOTFOUND' ? `no such host ${endpoint.hostName}` : m}`,
-      EXIT.hostUnreachable,
+      true,
       `check that the host is up and its sshd listens on port ${endpoint.port} (ssh -p ${endpoint.port} ${endpoint.user}@${endpoint.hostName} true)`,
     );
   }
-  return new LvslabError(`SSH to ${endpoint.label} failed while ${doing}: ${m}`, EXIT.hostUnreachable);
+  return new SshFailure(`SSH to ${endpoint.label} failed while ${doing}: ${m}`, true);
 }

@@ -113,10 +113,6 @@ export class SshHost implements LabHost {
     return sftpCall((cb) => sftp.lstat(path, cb)).then(() => true, () => false);
   }
 
-  async remove(path: string): Promise<void> {
-    await this.mustRun(['rm', '-rf', '--', path]);
-  }
-
   close(): Promise<void> {
     return this.connection.close();
   }
