@@ -149,6 +149,7 @@ async function manifest(input: AnalyzeInput): Promise<Manifest> {
     experimentSha256: loaded.sha256,
     host: { cpus: cpus().length, hostname: hostname() },
     labHost: { host: runtime.host.label, clock: raw.clock },
+    ...(raw.otherHostClocks?.length ? { otherLabHosts: raw.otherHostClocks } : {}),
     startedAt: new Date(raw.trafficStart).toISOString(),
     finishedAt: new Date().toISOString(),
   };

@@ -15,6 +15,14 @@ export interface RunClock {
   uncertaintyMs: number;
 }
 
+/** Another machine that ran some of the nodes (a GNS3 compute's), its clock against lvslab's. */
+export interface OtherHostClock {
+  /** Its SSH target. */
+  host: string;
+  nodes: string[];
+  clock: RunClock;
+}
+
 export function runClock(start: ClockOffset, end: ClockOffset): RunClock {
   return { start, end, appliedOffsetMs: start.offsetMs, uncertaintyMs: start.uncertaintyMs + Math.abs(end.offsetMs - start.offsetMs) };
 }

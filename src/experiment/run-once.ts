@@ -17,7 +17,7 @@ import { readMonitors, settleCounters, startMonitors, takeCounterSnapshot, takeS
 import type { ActionRecord, CaptureRecord, CounterSnapshot, Snapshot } from './types.js';
 import { startRunCaptures, type RunCaptures } from '../capture/run-captures.js';
 import { measureClockOffset } from '../host/clock.js';
-import { onHostClock, runClock, type RunClock } from './host-clock.js';
+import { onHostClock, runClock, type OtherHostClock, type RunClock } from './host-clock.js';
 
 /**
  * Time given to the generators' processes to start before the common first tick, beyond
@@ -63,6 +63,12 @@ export interface RawRun {
   captures?: CaptureRecord[];
   /** The lab host's clock against lvslab's, at the start and end; lvslab's timestamps above are already on the host's clock. */
   clock: RunClock;
+  /**
+   * Machines other than the lab host that ran some of the nodes (a GNS3 lab over computes on
+   * several machines), with their clocks against lvslab's. Their nodes' timestamps are not
+   * moved: they are compared with the lab host's as they are, off by the clocks' difference.
+   */
+  otherHostClocks?: OtherHostClock[];
 }
 
 interface GeneratorJob {
@@ -83,6 +89,8 @@ export async function runOnce(
   const dataplane = session.decision.dataplane;
   // Before anything is timed: the generators' start and every later figure use this offset.
   const clockAtStart = await measureClockOffset(runtime.host);
+  const otherHosts = runtime.otherLabHosts?.(lab.instance) ?? [];
+  const otherClocksAtStart = await Promise.all(otherHosts.map((o) => measureClockOffset(o.host)));
   const stopMonitors = await startMonitors(runtime, lab, run);
   const snapshots: Snapshot[] = [];
   const counterSnapshots: CounterSnapshot[] = [];
@@ -218,7 +226,13 @@ export async function runOnce(
   const logs = await readDaemonLogs(session);
   progress({ kind: 'collected', text: `collected ${generators.reduce((n, g) => n + g.requests.split('\n').filter(Boolean).length, 0)} request records`, t: Date.now() });
   const clock = runClock(clockAtStart, await measureClockOffset(runtime.host));
-  return onHostClock({ run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, neighbourMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}) }, clock);
+  const otherHostClocks = await Promise.all(
+    otherHosts.map(async (o, i) => ({ host: o.host.label, nodes: o.nodes, clock: runClock(otherClocksAtStart[i]!, await measureClockOffset(o.host)) })),
+  );
+  return onHostClock(
+    { run, trafficStart, trafficEnd, actions, snapshots, counterSnapshots, generators, routeMonitor, neighbourMonitor, logs, ...(captureRecords ? { captures: captureRecords } : {}), ...(otherHosts.length ? { otherHostClocks } : {}) },
+    clock,
+  );
 }
 
 /** The progress line once the captures stopped: "9 pcaps written (1.2 MB) in captures/", and how many failed. */

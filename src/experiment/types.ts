@@ -331,7 +331,7 @@ export interface AssertionResult {
 }
 
 import type { ResultsTopology } from '../report/topology.js';
-import type { RunClock } from './host-clock.js';
+import type { OtherHostClock, RunClock } from './host-clock.js';
 
 // ---------------------------------------------------------------------------
 // results.json (versioned; documented in docs/results-schema.md)
@@ -363,6 +363,12 @@ export interface Manifest {
    * between it and lvslab, measured at the run's start and end (absent in older records).
    */
   labHost?: { host: string; clock: RunClock };
+  /**
+   * Other machines that ran some of the nodes (a GNS3 lab over computes on several machines),
+   * with their clocks against lvslab's: a figure comparing an event on one of these nodes with
+   * the lab host's clock is off by their difference (report: "other lab hosts").
+   */
+  otherLabHosts?: OtherHostClock[];
   startedAt: string;
   finishedAt: string;
 }

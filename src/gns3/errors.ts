@@ -131,6 +131,14 @@ function advise(f: Gns3Failure, msg: string): Advice {
     if (/^Project ".*" already exists/.test(msg))
       return { exit: EXIT.failure, hint: 'a project of that name is already on the server: lvslab down INSTANCE removes an old lvslab project; otherwise rename or delete it in GNS3' };
     if (/Port is already used/i.test(msg)) return { exit: EXIT.failure, hint: 'each port takes one link: the switch needs more ports, or the link exists already' };
+    // A link between computes is a UDP tunnel between their ubridges; the controller needs an
+    // address of each on a common subnet (2.2.59's get_ip_on_same_subnet), which two computes
+    // on one machine never have (every interface of one has the other's address).
+    if (/No common subnet for compute/i.test(msg))
+      return {
+        exit: EXIT.hostNotReady,
+        hint: "GNS3 tunnels a link between two computes over a subnet both have addresses on: register the computes with addresses on a LAN they share (two computes on one machine have none), or place the lab's linked nodes on one compute (--gns3-placement)",
+      };
     if (/Could not pull the '([^']*)' image|No such image/i.test(msg))
       return { exit: EXIT.hostNotReady, hint: 'the image is not on the compute\'s Docker engine: build it there (lvslab images build) or copy it (docker save IMAGE | ssh COMPUTE docker load)' };
     if (/Cannot connect to (the )?(unix socket|Docker daemon)|docker\.sock/i.test(msg))

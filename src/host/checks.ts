@@ -4,6 +4,7 @@
 // them together for `doctor` and for `up`'s preflight.
 import { detectIpvs } from '../dataplane/detect.js';
 import { hostHasCommand, type LabHost } from './host.js';
+import type { RuntimeSettings } from '../runtime/runtime.js';
 
 export interface HostCheck {
   id: string;
@@ -23,8 +24,11 @@ export interface HostCheck {
  */
 export interface HostRequirement {
   neededBy: 'always' | 'ipvs' | 'nftables' | 'keepalived' | 'doctor';
-  /** Checks the lab host: this machine, or the one --host names. */
-  check: (host: LabHost) => Promise<HostCheck>;
+  /**
+   * Checks the lab host: this machine, or the one --host names. `settings` are the runtime
+   * flags doctor was given (GNS3's server, computes and compute hosts); empty for `up`.
+   */
+  check: (host: LabHost, settings: RuntimeSettings) => Promise<HostCheck>;
   /** Only means something on a host reached over SSH (doctor leaves it out for this machine). */
   remoteOnly?: true;
 }

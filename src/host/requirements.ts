@@ -2,7 +2,7 @@
 // `lvslab doctor` shows all of them; `up` runs those its runtime and dataplane need before
 // it changes anything.
 import { registeredRuntimes, runtimeDefinition } from '../runtime/registry.js';
-import type { RuntimeKind } from '../runtime/runtime.js';
+import type { RuntimeKind, RuntimeSettings } from '../runtime/runtime.js';
 import { HOST_WIDE_REQUIREMENTS, type HostCheck, type HostRequirement } from './checks.js';
 import type { LabHost } from './host.js';
 
@@ -24,8 +24,8 @@ export function upRequirements(kind: RuntimeKind): HostRequirement[] {
  * Everything `lvslab doctor` reports: what must be fixed first (the required parts), then
  * what only limits what can run (the optional ones), each group in registry order.
  */
-export async function allHostChecks(host: LabHost): Promise<HostCheck[]> {
-  const checks = await Promise.all(doctorRequirements(host.remote).map((r) => r.check(host)));
+export async function allHostChecks(host: LabHost, settings: RuntimeSettings = {}): Promise<HostCheck[]> {
+  const checks = await Promise.all(doctorRequirements(host.remote).map((r) => r.check(host, settings)));
   return [...checks.filter((c) => !c.optional), ...checks.filter((c) => c.optional)];
 }
 
@@ -39,7 +39,7 @@ export interface UpPreflight {
 
 /** What `up` needs, probed once before the dataplane is decided. */
 export async function upPreflight(kind: RuntimeKind, host: LabHost): Promise<UpPreflight> {
-  const results = await Promise.all(upRequirements(kind).map(async (r) => ({ neededBy: r.neededBy, check: await r.check(host) })));
+  const results = await Promise.all(upRequirements(kind).map(async (r) => ({ neededBy: r.neededBy, check: await r.check(host, {}) })));
   return {
     missing: (dataplane, opts = {}) => {
       const keepalived = dataplane === 'ipvs' || opts.keepalived === true;

@@ -121,6 +121,8 @@ export async function decideDataplane(
 export async function up(runtime: Runtime, opts: UpOptions, events: UpEvents): Promise<UpResult> {
   const started = opts.startedAt ?? Date.now();
   const { lab } = opts;
+  // The runtime's own settings against the lab (GNS3's placement) before anything is asked of a host.
+  runtime.checkLab?.(lab);
   const host = opts.host ?? probeHost(runtime.kind, runtime.host);
 
   events.stageStart('host', 'checking the host');

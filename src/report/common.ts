@@ -55,6 +55,18 @@ function labHostText(h: NonNullable<RunResults['manifest']['labHost']>): string 
   return `${h.host}: its clock minus lvslab's ${ms(start)} at the start, ${ms(end)} at the end; lvslab's times moved by ${h.clock.appliedOffsetMs.toFixed(1)} ms (${start.method})`;
 }
 
+/**
+ * "root@vm2 (lb2): its clock minus the lab host's +0.4 ms ±1.1 at the start, +0.5 ms ±0.9 at
+ * the end": how far its nodes' timestamps may be from the lab host's time axis.
+ */
+function otherLabHostText(o: NonNullable<RunResults['manifest']['otherLabHosts']>[number], lab: NonNullable<RunResults['manifest']['labHost']>): string {
+  const diff = (a: { offsetMs: number; uncertaintyMs: number }, b: { offsetMs: number; uncertaintyMs: number }) => {
+    const d = a.offsetMs - b.offsetMs;
+    return `${d >= 0 ? '+' : ''}${d.toFixed(1)} ms ±${(a.uncertaintyMs + b.uncertaintyMs).toFixed(1)}`;
+  };
+  return `${o.host} (${o.nodes.join(', ')}): its clock minus the lab host's ${diff(o.clock.start, lab.clock.start)} at the start, ${diff(o.clock.end, lab.clock.end)} at the end; figures comparing these nodes' events with the lab host's carry that difference`;
+}
+
 /** "hello 1 s, dead 4 s", and ", BFD 300 ms x 3" on a lab that runs BFD: what decides how soon a failure is noticed. */
 export function ospfTimersText(ospf: NonNullable<ResultsTopology['ospf']>): string {
   const bfd = ospf.bfd ? `, BFD ${ospf.bfd.intervalMs} ms x ${ospf.bfd.multiplier}` : '';
@@ -79,6 +91,7 @@ export function manifestRows(results: RunResults): Array<[string, string]> {
     ['experiment file', `${m.experimentFile} (sha256 ${m.experimentSha256})`],
     ['host', `${m.host?.hostname ?? '?'}, ${m.host?.cpus ?? '?'} CPUs`],
     ['lab host', m.labHost ? labHostText(m.labHost) : undefined],
+    ['other lab hosts', m.labHost && m.otherLabHosts?.length ? m.otherLabHosts.map((o) => otherLabHostText(o, m.labHost!)).join('; ') : undefined],
     ['started', m.startedAt],
     ['finished', m.finishedAt],
     ['run', String(results.run)],

@@ -83,6 +83,17 @@ export interface Runtime {
    * image). `up` calls it before it records or creates anything.
    */
   preflight(): Promise<void>;
+  /**
+   * Optional: checks the runtime's own settings against the lab (GNS3's placement must name
+   * its nodes or roles). `up` calls it first, before it checks the host or creates anything.
+   */
+  checkLab?(lab: ResolvedLab): void;
+  /**
+   * Optional: machines other than `host` that run some of the instance's nodes (a GNS3 lab
+   * placed on computes of several machines), with those nodes. A run measures their clocks
+   * beside the lab host's and its report states how far they are from it.
+   */
+  otherLabHosts?(instance: string): ReadonlyArray<{ host: LabHost; nodes: string[] }>;
   /** Paths of a node's files as seen inside that node. */
   nodePaths(instance: string, node: string): NodePaths;
   /**

@@ -563,3 +563,105 @@ describe('GNS3 contract: stand-in answers the servers\' compute errors', () => {
     expect(`${e.message}${e.hint}`).not.toContain('pw-not-shown');
   });
 });
+
+// A second compute (a lab placed over computes, --gns3-placement): how the controller lists
+// it, refuses an unknown one, makes nodes on it, and links nodes of two computes. Against the
+// stand-in with computes on this one machine and with computes on one LAN; against a real
+// server when LVSLAB_GNS3_SECOND_COMPUTE names its second compute (and LVSLAB_GNS3_URL the
+// server), with LVSLAB_GNS3_SECOND_COMPUTE_SAME_MACHINE=1 when both computes are this machine
+// (a vanilla 2.2.59 then refuses the link: no common subnet). No docker node is started.
+interface SecondComputeTarget {
+  name: string;
+  start(): Promise<{ server: Gns3ServerRef; stop?: () => Promise<void> }>;
+  second: string;
+  /** Both computes on one machine: the controller finds no subnet for a tunnel between them. */
+  sameMachine: boolean;
+  image: string;
+  record?: string;
+}
+const lanOf = (ip: string) => [{ ip_address: ip, netmask: '255.255.255.0' }];
+const secondComputeTargets: SecondComputeTarget[] = [
+  { sameMachine: true, extra: {} },
+  { sameMachine: false, extra: { interfaces: lanOf('192.0.2.11') }, localInterfaces: lanOf('192.0.2.10') },
+].map(({ sameMachine, extra, localInterfaces }) => {
+  let s: Gns3Standin | undefined;
+  return {
+    name: `stand-in 2.2, computes ${sameMachine ? 'on one machine' : 'on one LAN'}`,
+    second: 'vm2',
+    sameMachine,
+    image: IMAGE,
+    async start() {
+      s = await startGns3Standin({ api: 'v2', images: [IMAGE], extraComputes: [{ compute_id: 'vm2', name: 'vm2', port: 3090, ...extra }], localInterfaces });
+      return { server: { url: s.url, source: 'stand-in' }, stop: () => s!.close() };
+    },
+  };
+});
+if (realUrl && process.env.LVSLAB_GNS3_SECOND_COMPUTE) {
+  secondComputeTargets.push({
+    name: `real server ${realUrl}, compute ${process.env.LVSLAB_GNS3_SECOND_COMPUTE}`,
+    second: process.env.LVSLAB_GNS3_SECOND_COMPUTE,
+    sameMachine: process.env.LVSLAB_GNS3_SECOND_COMPUTE_SAME_MACHINE === '1',
+    image: process.env.LVSLAB_GNS3_IMAGE ?? IMAGE,
+    record: 'real-two-computes',
+    start: async () => ({ server: await discoverGns3Server() }),
+  });
+}
+
+for (const target of secondComputeTargets) {
+  describe(`GNS3 contract: a second compute (${target.name})`, () => {
+    let client: Gns3Client;
+    let stop: (() => Promise<void>) | undefined;
+    let project: Gns3Project | undefined;
+    const exchanges: Gns3Exchange[] = [];
+
+    beforeAll(async () => {
+      let server: Gns3ServerRef;
+      ({ server, stop } = await target.start());
+      client = await Gns3Client.connect({ server, pollIntervalMs: 20, onExchange: (e) => exchanges.push(e) });
+    });
+
+    afterAll(async () => {
+      if (project) await client?.deleteProject(project.project_id, { missingOk: true }).catch(() => undefined);
+      if (RECORD && target.record && client) writeFileSync(join(repo, `test/fixtures/gns3/${target.record}-${client.serverVersion}.txt`), transcript(target.name, client.serverVersion, exchanges));
+      await stop?.();
+    });
+
+    it('lists the second compute connected, in the local one\'s shape, with the node image; an unknown id is refused', async () => {
+      const computes = await client.computes();
+      const local = computes.find((c) => c.compute_id === 'local');
+      const second = computes.find((c) => c.compute_id === target.second);
+      expect(second).toMatchObject({ compute_id: target.second, connected: true });
+      if (local) expect(Object.keys(second!).sort()).toEqual(Object.keys(local).sort());
+      expect(await client.hasCompute(target.second)).toBe(true);
+      expect(await client.hasCompute('vm9')).toBe(false);
+      expect(await client.dockerImages(target.second)).toContain(target.image);
+      project = await client.createProject(`lvslab-contract-computes-${process.pid}-${Date.now().toString(36)}`);
+      const e = await rejects(client.createDockerNode(project.project_id, { name: 'X', image: target.image, adapters: 1, computeId: 'vm9' }));
+      expect(e.message).toContain("Compute ID vm9 doesn't exist");
+      expect(e.exitCode).toBe(EXIT.invalidInput);
+    });
+
+    it('makes nodes on either compute; a link between them is refused without a subnet in common, and left out', async () => {
+      const a = await client.createDockerNode(project!.project_id, { name: 'A', image: target.image, adapters: 1, computeId: 'local' });
+      const b = await client.createDockerNode(project!.project_id, { name: 'B', image: target.image, adapters: 1, computeId: target.second });
+      const sw = await client.createSwitch(project!.project_id, { name: 'SW', computeId: target.second });
+      expect([a.compute_id, b.compute_id, sw.compute_id]).toEqual(['local', target.second, target.second]);
+      const across = client.createLink(project!.project_id, dockerEnd(a, 0), dockerEnd(b, 0));
+      if (target.sameMachine) {
+        const e = await rejects(across);
+        expect(e.message).toMatch(/Cannot get an IP address on same subnet: No common subnet for compute \S+ and \S+/);
+        expect(e.exitCode).toBe(EXIT.hostNotReady);
+        expect(e.hint).toContain('--gns3-placement');
+        expect(await client.listLinks(project!.project_id)).toEqual([]);
+        // On one compute the same ports link: the refusal is the tunnel's, not the ports'.
+        const c = await client.createDockerNode(project!.project_id, { name: 'C', image: target.image, adapters: 1, computeId: target.second });
+        await client.createLink(project!.project_id, dockerEnd(b, 0), dockerEnd(c, 0));
+      } else {
+        const link = await across;
+        expect(link.nodes.map((n) => n.node_id).sort()).toEqual([a.node_id, b.node_id].sort());
+        await client.createLink(project!.project_id, switchEnd(sw, 0), dockerEnd(await client.createDockerNode(project!.project_id, { name: 'C', image: target.image, adapters: 1, computeId: 'local' }), 0));
+      }
+      expect(await client.listLinks(project!.project_id)).toHaveLength(1 + (target.sameMachine ? 0 : 1));
+    });
+  });
+}

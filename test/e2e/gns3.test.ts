@@ -62,6 +62,17 @@ async function serverGet<T>(path: string, base = serverUrl): Promise<T> {
   return (await (await fetch(`${base}${path}`, { headers })).json()) as T;
 }
 
+/** The real servers answering through the VIP: one curl at a time from the clients in turn, until two have answered (20 at most). */
+async function serversAnswering(cli: (args: string[]) => ReturnType<typeof lvslab>, instance: string, clients: string[]): Promise<string[]> {
+  const served = new Set<string>();
+  for (let i = 0; i < 20 && served.size < 2; i++) {
+    const r = await cli(['exec', '--name', instance, clients[i % clients.length]!, '--', 'curl', '-s', '-m', '2', VIP_URL]);
+    expect(r.code, r.stderr).toBe(0);
+    served.add(r.stdout.trim());
+  }
+  return [...served].sort();
+}
+
 async function projectsNamed(name: string, base = serverUrl): Promise<Array<{ project_id: string; name: string }>> {
   return (await serverGet<Array<{ project_id: string; name: string }>>('/v2/projects', base)).filter((p) => p.name === name);
 }
@@ -340,13 +351,7 @@ describe.skipIf(sshGate.skip || REAL_SERVER !== undefined)("ospf-ecmp on a GNS3 
   }, scaledMs(300_000));
 
   test('both real servers answer, through exec without the flag (the record names the compute host)', async () => {
-    const served = new Set<string>();
-    for (let i = 0; i < 20 && served.size < 2; i++) {
-      const r = await cli(['exec', '--name', SSH_COMPUTE, i % 2 ? 'client1' : 'client2', '--', 'curl', '-s', '-m', '2', VIP_URL]);
-      expect(r.code, r.stderr).toBe(0);
-      served.add(r.stdout.trim());
-    }
-    expect([...served].sort()).toEqual(['served-by rs1', 'served-by rs2']);
+    expect(await serversAnswering(cli, SSH_COMPUTE, ['client2', 'client1'])).toEqual(['served-by rs1', 'served-by rs2']);
   }, scaledMs(60_000));
 
   test('failover-test passes; the report names the engine over SSH and the lab host clock', async () => {
@@ -370,5 +375,150 @@ describe.skipIf(sshGate.skip || REAL_SERVER !== undefined)("ospf-ecmp on a GNS3 
     expect(await projectsNamed(`lvslab-${SSH_COMPUTE}`, sshStandin.url)).toEqual([]);
     expect(await gns3Containers()).toEqual(sshContainers);
     expect(leftovers(sshBefore, await hostSnapshot(), [SSH_COMPUTE])).toEqual({});
+  }, scaledMs(150_000));
+});
+
+// A lab spread over two computes of one GNS3 server (--gns3-placement): the directors and real
+// servers on a second compute "vm2", whose Docker engine lvslab reaches over SSH (a real sshd
+// on a loopback address: --gns3-compute-host vm2=...), the router and clients on the local
+// compute, reached through this machine's engine. Stand-in only: vm2 is registered at
+// 192.0.2.11 with an interface on the controller's LAN (192.0.2.10/24), so the controller finds
+// a subnet for the tunnels as between two machines, but it is this machine's engine too, and a
+// link between the computes the same bridge as any (a real controller tunnels it between the
+// computes' ubridges). A third compute, vm3, is this machine (127.0.0.1): a real 2.2.59
+// controller refuses a link between it and local (no common subnet), and so does the stand-in.
+const PLACED = 'e2e-gns3-placed';
+const PLACEMENT = 'director=vm2,realserver=vm2';
+
+describe.skipIf(sshGate.skip || REAL_SERVER !== undefined)('ospf-ecmp over two GNS3 computes (--gns3-placement), the second one reached over SSH', () => {
+  let placedStandin: Gns3Standin;
+  let sshd: TestSshd;
+  let placedBefore: HostSnapshot;
+  let placedContainers: string[];
+  const cli = (args: string[], opts: { timeoutMs?: number } = {}) => lvslab(args, { ...opts, env: { LVSLAB_GNS3_URL: placedStandin.url, LVSLAB_SSH_CONFIG: sshd.configFile } });
+  const hostFlag = () => `vm2=${SSH_ALIAS}`;
+
+  beforeAll(async () => {
+    if (gate.missing) throw new Error(`LVSLAB_DOCKER_TESTS=require but ${gate.missing}`);
+    if (!canRunSshd()) throw new Error('LVSLAB_SSH_TESTS=require but sshd cannot run here (install openssh-server; run as root)');
+    placedStandin = await startGns3Standin({
+      containers: true,
+      images: [(await loadRecipe()).image],
+      localInterfaces: [{ ip_address: '192.0.2.10', netmask: '255.255.255.0' }],
+      extraComputes: [
+        { compute_id: 'vm2', name: 'vm2', host: '192.0.2.11', port: 3080, interfaces: [{ ip_address: '192.0.2.11', netmask: '255.255.255.0' }] },
+        // The controller's own machine: the same interfaces as local's.
+        { compute_id: 'vm3', name: 'vm3', host: '127.0.0.1', port: 3090, interfaces: [{ ip_address: '192.0.2.10', netmask: '255.255.255.0' }] },
+      ],
+    });
+    sshd = await startSshd();
+    await cli(['down', PLACED, '--gns3-compute-host', hostFlag()]);
+    placedBefore = await hostSnapshot();
+    placedContainers = await gns3Containers();
+  }, scaledMs(60_000));
+
+  afterAll(async () => {
+    if (sshd && placedStandin) await cli(['down', PLACED, '--gns3-compute-host', hostFlag()]);
+    await sshd?.stop();
+    await placedStandin?.close();
+  }, scaledMs(120_000));
+
+  test('a placement naming no node or role of the lab, or a compute the server lacks, is refused before anything is made', async () => {
+    const typo = await cli(['up', 'ospf-ecmp', '--name', PLACED, '--runtime', 'gns3', '--gns3-placement', 'directors=vm2']);
+    expect(typo.code).toBe(EXIT.invalidInput);
+    expect(typo.stderr).toContain("--gns3-placement: 'directors' is neither a node nor a role of lab ospf-ecmp");
+    expect(typo.stderr).toContain('its roles: router, director, realserver, client');
+    const unknown = await cli(['up', 'ospf-ecmp', '--name', PLACED, '--runtime', 'gns3', '--gns3-placement', 'director=vm9']);
+    expect(unknown.code).toBe(EXIT.invalidInput);
+    expect(unknown.stderr).toContain("has no compute 'vm9' (it has: local, vm2, vm3)");
+    // vm2 is another machine (192.0.2.11): without a host for its engine lvslab cannot reach its nodes.
+    const unreachable = await cli(['up', 'ospf-ecmp', '--name', PLACED, '--runtime', 'gns3', '--gns3-placement', PLACEMENT]);
+    expect(unreachable.code).toBe(EXIT.hostNotReady);
+    expect(unreachable.stderr).toContain('the nodes would run on GNS3 compute vm2 (192.0.2.11), another host');
+    expect(unreachable.stderr).toContain('--gns3-compute-host vm2=[USER@]HOST');
+    expect(await projectsNamed(`lvslab-${PLACED}`, placedStandin.url)).toEqual([]);
+    expect(leftovers(placedBefore, await hostSnapshot(), [PLACED])).toEqual({});
+  }, scaledMs(120_000));
+
+  test('computes that GNS3 cannot tunnel between: up fails at the first link across them, says why, and rolls back', async () => {
+    const r = await cli(['up', 'ospf-ecmp', '--name', PLACED, '--runtime', 'gns3', '--gns3-placement', 'director=vm3'], { timeoutMs: 120_000 });
+    expect(r.code).toBe(EXIT.hostNotReady);
+    expect(r.stderr).toContain('Cannot get an IP address on same subnet: No common subnet for compute');
+    expect(r.stderr).toContain('register the computes with addresses on a LAN they share');
+    expect(await projectsNamed(`lvslab-${PLACED}`, placedStandin.url)).toEqual([]);
+    expect(await gns3Containers()).toEqual(placedContainers);
+    expect(leftovers(placedBefore, await hostSnapshot(), [PLACED])).toEqual({});
+  }, scaledMs(120_000));
+
+  test('doctor checks every compute a placement names, through the engines the compute hosts name', async () => {
+    const gns3Check = async (args: string[]) => {
+      const r = await cli(['doctor', '--json', ...args]);
+      return (JSON.parse(r.stdout) as { checks: Array<{ id: string; ok: boolean; detail: string }> }).checks.find((c) => c.id === 'gns3')!;
+    };
+    const good = await gns3Check(['--gns3-placement', PLACEMENT, '--gns3-compute-host', hostFlag()]);
+    expect(good.detail).toContain('computes local, vm2, their Docker engines and the node image are there');
+    expect(good.ok).toBe(true);
+    const missing = await gns3Check(['--gns3-placement', 'director=vm9']);
+    expect(missing.ok).toBe(false);
+    expect(missing.detail).toContain("has no compute 'vm9' (it has: local, vm2, vm3)");
+  }, scaledMs(60_000));
+
+  test('up: ready, each node on its compute, the segment\'s switch where most of its members are, the placement on record', async () => {
+    const r = await cli(['up', 'ospf-ecmp', '--name', PLACED, '--runtime', 'gns3', '--gns3-placement', PLACEMENT, '--gns3-compute-host', hostFlag(), '--json', '--timeout', '90'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(r.stdout) as { phase: string; vipRoutes: Array<{ nextHops: string[] }> };
+    expect(out.phase).toBe('ready');
+    expect(out.vipRoutes.map((v) => [...v.nextHops].sort())).toEqual([['10.0.1.133', '10.0.1.135']]);
+    const [project] = await projectsNamed(`lvslab-${PLACED}`, placedStandin.url);
+    const nodes = await serverGet<Array<{ name: string; node_type: string; compute_id: string }>>(`/v2/projects/${project!.project_id}/nodes`, placedStandin.url);
+    const computeOf = Object.fromEntries(nodes.map((n) => [n.node_type === 'docker' ? n.name : n.node_type, n.compute_id]));
+    expect(computeOf).toEqual({ router: 'local', client1: 'local', client2: 'local', lb1: 'vm2', lb2: 'vm2', rs1: 'vm2', rs2: 'vm2', ethernet_switch: 'vm2' });
+    const record = JSON.parse(await readFile(`/run/lvslab/${PLACED}/instance.json`, 'utf8')) as { runtimeSettings: Record<string, string> };
+    expect(record.runtimeSettings.gns3NodeComputes).toBe('lb1=vm2,lb2=vm2,rs1=vm2,rs2=vm2');
+    expect(record.runtimeSettings.gns3ComputeHost).toBe(hostFlag());
+    expect((await gns3Containers()).filter((c) => !placedContainers.includes(c))).toHaveLength(7);
+  }, scaledMs(300_000));
+
+  test('exec reaches a node on either compute without the flags (the record names them)', async () => {
+    for (const node of ['router', 'lb1']) {
+      const r = await cli(['exec', '--name', PLACED, node, '--', 'hostname']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(node);
+    }
+    expect(await serversAnswering(cli, PLACED, ['client1'])).toEqual(['served-by rs1', 'served-by rs2']);
+  }, scaledMs(60_000));
+
+  test('failover-test passes; the report names each compute with its nodes, and the second machine\'s clock against the lab host\'s', async () => {
+    const out = '/tmp/lvslab-e2e-gns3-placed-failover';
+    await rm(out, { recursive: true, force: true });
+    const r = await cli(['run', 'failover-test', '--name', PLACED, '--out', out, '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const results = JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as {
+      manifest: { runtimeDetail?: string; labHost?: { host: string }; otherLabHosts?: Array<{ host: string; nodes: string[]; clock: { start: { offsetMs: number; uncertaintyMs: number } } }> };
+      assertions: Array<{ passed: boolean }>;
+    };
+    expect(results.assertions.length).toBeGreaterThan(0);
+    expect(results.assertions.filter((a) => !a.passed)).toEqual([]);
+    const sshTarget = `root@127.0.0.1:${sshd.port}`;
+    expect(results.manifest.runtimeDetail).toBe(`GNS3 ${placedStandin.version} at ${placedStandin.url}, compute local; compute vm2 runs lb1, lb2, rs1, rs2, its Docker engine on ${sshTarget} over SSH`);
+    expect(results.manifest.labHost?.host).toBe('this host');
+    const [other, ...more] = results.manifest.otherLabHosts ?? [];
+    expect(more).toEqual([]);
+    expect(other?.host).toBe(sshTarget);
+    expect(other?.nodes).toEqual(['lb1', 'lb2', 'rs1', 'rs2']);
+    // One machine, so one clock: the offset measured over SSH lies within its own uncertainty
+    // (half the round trip) and the 1 ms of lvslab's clock reading.
+    expect(other!.clock.start.uncertaintyMs).toBeGreaterThan(0);
+    expect(Math.abs(other!.clock.start.offsetMs)).toBeLessThanOrEqual(other!.clock.start.uncertaintyMs + 1);
+    expect(await readFile(`${out}/report.md`, 'utf8')).toMatch(new RegExp(`other lab hosts.*${sshTarget.replace(/\./g, '\\.')} \\(lb1, lb2, rs1, rs2\\): its clock minus the lab host's`));
+    await rm(out, { recursive: true, force: true });
+  }, scaledMs(300_000));
+
+  test('down (no flag) deletes the project and leaves no container, interface or file', async () => {
+    const r = await cli(['down', PLACED], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await projectsNamed(`lvslab-${PLACED}`, placedStandin.url)).toEqual([]);
+    expect(await gns3Containers()).toEqual(placedContainers);
+    expect(leftovers(placedBefore, await hostSnapshot(), [PLACED])).toEqual({});
   }, scaledMs(150_000));
 });

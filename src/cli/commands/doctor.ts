@@ -2,22 +2,24 @@ import type { Command } from 'commander';
 import { allHostChecks } from '../../host/requirements.js';
 import { runtimeKinds } from '../../runtime/registry.js';
 import { EXIT } from '../../util/errors.js';
-import { printJson } from './shared.js';
-import { HOST_SETTING, labHostOf } from '../../host/open.js';
-import { HOST_FLAG_SYNTAX, hostFlagHelp } from '../../runtime/registry.js';
+import { printJson, runtimeSettingsOf, withRuntimeFlags } from './shared.js';
+import { labHostOf } from '../../host/open.js';
 
 export function registerDoctor(program: Command): void {
-  program
-    .command('doctor')
+  withRuntimeFlags(program.command('doctor'))
     .option('--json', 'machine-readable output')
-    .option(HOST_FLAG_SYNTAX, `check that lab host instead of this machine: ${hostFlagHelp()}`)
     .description(`check this host (or --host): root, iproute2, kernel IPVS, and what each runtime (${runtimeKinds().join(', ')}) needs of it — each with the exact fix`)
     .addHelpText('after', `
+--host checks that lab host instead of this machine. The GNS3 flags name the server, the
+computes (--gns3-compute, --gns3-placement) and their engines' hosts (--gns3-compute-host)
+whose engines and node image the gns3 check looks at, as up would use them.
+
 Exit 0 when everything required is there (optional parts such as IPVS and Docker only
 limit what can run), 3 otherwise.`)
-    .action(async (opts: { json?: boolean; host?: string }) => {
-      const host = await labHostOf(opts.host === undefined ? {} : { [HOST_SETTING]: opts.host });
-      const checks = await allHostChecks(host);
+    .action(async (opts: { json?: boolean } & Record<string, unknown>) => {
+      const settings = runtimeSettingsOf(opts);
+      const host = await labHostOf(settings);
+      const checks = await allHostChecks(host, settings);
       const failed = checks.filter((c) => !c.ok && !c.optional);
       if (opts.json) printJson({ ok: failed.length === 0, checks });
       else {

@@ -35,6 +35,10 @@ Examples:
   lvslab up ospf-ecmp --runtime gns3 --gns3-url http://127.0.0.1:3080
                                             as a project on your GNS3 server
                                             (credentials: LVSLAB_GNS3_USER/PASSWORD)
+  lvslab up ospf-ecmp --runtime gns3 --gns3-placement director=vm2 \\
+      --gns3-compute-host vm2=root@192.0.2.11
+                                            the directors on the server's compute vm2,
+                                            its containers reached over SSH
 
 A failure or Ctrl-C half-way rolls everything back. Exit 4 = not ready in time (a
 diagnosis names what was missing).`,

@@ -262,12 +262,17 @@ export class DockerRuntime implements Runtime {
     return r;
   }
 
+  /** The engine that runs a node's container: the one engine here (a GNS3 lab may span several). */
+  protected engineOf(_instance: string, _node: string): Docker {
+    return this.docker;
+  }
+
   exec(instance: string, node: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
-    return execInContainer(this.docker, this.container(instance, node), argv, opts);
+    return execInContainer(this.engineOf(instance, node), this.container(instance, node), argv, opts);
   }
 
   execInteractive(instance: string, node: string, argv: readonly string[]): Promise<number> {
-    return execInteractiveInContainer(this.docker, this.container(instance, node), argv);
+    return execInteractiveInContainer(this.engineOf(instance, node), this.container(instance, node), argv);
   }
 
   async writeFile(instance: string, node: string, path: string, content: string, opts: { owner?: string; mode?: number } = {}): Promise<void> {
@@ -361,12 +366,12 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Each container as a node: its handle (container name), whether it runs, and its processes (docker top). */
-  protected inspectContainers(containers: Docker.ContainerInfo[], nodeName: (c: Docker.ContainerInfo, handle: string) => string): Promise<NodeInspection[]> {
+  protected inspectContainers(containers: Docker.ContainerInfo[], nodeName: (c: Docker.ContainerInfo, handle: string) => string, docker: Docker = this.docker): Promise<NodeInspection[]> {
     return Promise.all(
       containers.map(async (c) => {
         const handle = c.Names[0]?.replace(/^\//, '') ?? c.Id;
         const running = c.State === 'running';
-        const top = running ? await this.docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
+        const top = running ? await docker.getContainer(c.Id).top().catch(() => undefined) : undefined;
         const cmdColumn = top ? top.Titles.indexOf('CMD') : -1;
         const pidColumn = top ? top.Titles.indexOf('PID') : -1;
         return {

@@ -9,7 +9,9 @@
 //      last GUI leaves); a docker node per lab node (adapters = its interfaces, each adapter's
 //      MAC = the lab's, GNS3's auxiliary console: a shell; a PID 1 of lvslab's, see
 //      NODE_START_COMMAND); an ethernet_switch per segment; a direct link per point-to-point
-//      link; placed as the report draws the lab, with a note naming it;
+//      link; placed as the report draws the lab, with a note naming it. Each node on its
+//      compute (placement.ts: the default one unless --gns3-placement says otherwise), each
+//      switch where most of its members are; GNS3 tunnels the links between computes;
 //   2. nodes started, OSPF speakers first; GNS3 hands each container its interfaces (eth0…)
 //      after the start answers, so lvslab waits until the node has all of them;
 //   3. lvslab's own programs copied in (a GNS3 node gets no bind mounts), then the
@@ -32,21 +34,38 @@ import { canvasPlan, switchName } from './canvas.js';
 import type { LabHost } from '../../host/host.js';
 import type Docker from 'dockerode';
 import { COMPUTE_HOST_SETTING, gns3ContainerName, instanceOfProject, isContainerOfProject, projectName } from './names.js';
+import { checkPlacement, formatNodeComputes, NODE_COMPUTES_SETTING, switchCompute, type PlacementEntry } from './placement.js';
+import { engine } from '../../docker/engine.js';
+import { localHost } from '../../host/local.js';
+import type { Gns3Compute } from '../../gns3/types.js';
+
+/** A compute's Docker engine and the machine it runs on. */
+export interface ComputeEngine {
+  host: LabHost;
+  docker: Docker;
+}
 
 export interface Gns3RuntimeOptions {
   /** The node image (`lvslab/node:<recipe hash>`), which must be on the compute's engine. */
   image: string;
   server: Gns3ServerRef;
-  /** The compute that runs every node (GNS3's id; its built-in one is "local"). */
+  /** The lab's default compute, which runs every node the placement leaves (GNS3's id; its built-in one is "local"). */
   computeId: string;
+  /** --gns3-placement's entries: checkLab resolves them against the lab. */
+  placement?: readonly PlacementEntry[];
+  /** Per-node computes as an instance record keeps them (what up resolved): node -> compute. */
+  nodeComputes?: ReadonlyMap<string, string>;
+  /** --gns3-compute-host as given, for the instance record. */
+  computeHostsSpec?: string;
   /** Projects already known by name (from an instance record): name -> project id. */
   knownProjects?: ReadonlyMap<string, string>;
   /** Client timeouts; short for finding instances, where no answer means no server. */
   requestTimeoutMs?: number;
-  /** The machine whose Docker engine runs the compute's nodes, reached over SSH (--gns3-compute-host); default this one. */
-  computeHost?: LabHost;
-  /** That machine's engine (docker-over-ssh.ts). */
-  docker?: Docker;
+  /**
+   * The engines of computes on other machines, reached over SSH (--gns3-compute-host;
+   * docker-over-ssh.ts), by compute id. A compute not in it runs its nodes on this machine.
+   */
+  computeEngines?: ReadonlyMap<string, ComputeEngine>;
 }
 
 /** Where a node's interface is in its GNS3 project. */
@@ -78,9 +97,63 @@ export class Gns3Runtime extends DockerRuntime {
   private readonly projects: Map<string, string>;
   private readonly ends = new Map<string, Promise<LinkEndInProject>>();
 
+  /** Each node's compute, once known (checkLab, or the instance record); absent: the default compute. */
+  private nodeComputes: Map<string, string>;
+  private localEngine: ComputeEngine | undefined;
+
   constructor(private readonly gns3: Gns3RuntimeOptions) {
-    super({ image: gns3.image, host: gns3.computeHost, docker: gns3.docker });
+    // The base runtime's host and engine are the default compute's: the lab host.
+    const home = gns3.computeEngines?.get(gns3.computeId);
+    super({ image: gns3.image, host: home?.host, docker: home?.docker });
     this.projects = new Map(gns3.knownProjects ?? []);
+    this.nodeComputes = new Map(gns3.nodeComputes ?? []);
+  }
+
+  /** --gns3-placement's nodes and roles must be the lab's; then each node has its compute. */
+  checkLab(lab: ResolvedLab): void {
+    if (this.gns3.placement?.length) this.nodeComputes = checkPlacement(lab, this.gns3.placement, this.gns3.computeId);
+  }
+
+  private computeOf(node: string): string {
+    return this.nodeComputes.get(node) ?? this.gns3.computeId;
+  }
+
+  /** Every compute the lab uses (placed or not yet): the default first. */
+  labComputes(): string[] {
+    const placed = [...this.nodeComputes.values(), ...(this.gns3.placement ?? []).map((e) => e.compute)];
+    return [...new Set([this.gns3.computeId, ...placed])];
+  }
+
+  /** A compute's engine: the one --gns3-compute-host names, else this machine's. */
+  private engineOfCompute(compute: string): ComputeEngine {
+    return this.gns3.computeEngines?.get(compute) ?? this.thisMachine();
+  }
+
+  /** This machine's engine: the base runtime's when the default compute names no other host. */
+  private thisMachine(): ComputeEngine {
+    if (!this.gns3.computeEngines?.has(this.gns3.computeId)) return { host: this.host, docker: this.docker };
+    this.localEngine ??= { host: localHost, docker: engine() };
+    return this.localEngine;
+  }
+
+  protected override engineOf(_instance: string, node: string): Docker {
+    return this.engineOfCompute(this.computeOf(node)).docker;
+  }
+
+  /** Every engine a container of the lab may be on: those of its computes, and this machine's (a kill -9 may have left the placement unrecorded). */
+  private allEngines(): Docker[] {
+    const engines = [...this.labComputes(), ...(this.gns3.computeEngines?.keys() ?? [])].map((c) => this.engineOfCompute(c).docker);
+    return [...new Set([...engines, this.thisMachine().docker])];
+  }
+
+  otherLabHosts(_instance: string): Array<{ host: LabHost; nodes: string[] }> {
+    const byHost = new Map<LabHost, string[]>();
+    for (const [node, compute] of this.nodeComputes) {
+      const { host } = this.engineOfCompute(compute);
+      if (host === this.host || host.label === this.host.label) continue;
+      byHost.set(host, [...(byHost.get(host) ?? []), node]);
+    }
+    return [...byHost].map(([host, nodes]) => ({ host, nodes: nodes.sort() }));
   }
 
   /** The server, connected and logged in once per runtime. */
@@ -104,56 +177,83 @@ export class Gns3Runtime extends DockerRuntime {
   recordedSettings(instance: string): RuntimeSettings {
     const name = projectName(instance);
     const id = this.projects.get(name);
+    const placed = formatNodeComputes(this.nodeComputes, this.gns3.computeId);
     return {
       gns3Url: this.gns3.server.url,
       gns3Compute: this.gns3.computeId,
-      ...(this.host.spec ? { [COMPUTE_HOST_SETTING]: this.host.spec } : {}),
+      ...(this.gns3.computeHostsSpec ? { [COMPUTE_HOST_SETTING]: this.gns3.computeHostsSpec } : {}),
+      ...(placed ? { [NODE_COMPUTES_SETTING]: placed } : {}),
       ...(id ? { gns3ProjectName: name, gns3Project: id } : {}),
     };
   }
 
-  /** For reports: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local" (", its Docker engine on root@gns3vm:22 over SSH"). */
+  /**
+   * For reports: "GNS3 2.2.59 at http://127.0.0.1:3080, compute local" (", its Docker engine
+   * on root@gns3vm:22 over SSH"), and for a placed lab each other compute with its nodes.
+   */
   async describe(): Promise<string> {
     const client = await this.client();
-    return `GNS3 ${client.serverVersion} at ${client.url}, compute ${this.gns3.computeId}${this.host.remote ? `, its Docker engine on ${this.host.label} over SSH` : ''}`;
+    const engineText = (e: ComputeEngine) => (e.host.remote ? `, its Docker engine on ${e.host.label} over SSH` : '');
+    const others = this.labComputes()
+      .filter((c) => c !== this.gns3.computeId)
+      .map((c) => {
+        const nodes = [...this.nodeComputes].filter(([, nc]) => nc === c).map(([n]) => n);
+        return `; compute ${c} runs ${nodes.join(', ') || 'no node'}${engineText(this.engineOfCompute(c))}`;
+      });
+    return `GNS3 ${client.serverVersion} at ${client.url}, compute ${this.gns3.computeId}${engineText(this.engineOfCompute(this.gns3.computeId))}${others.join('')}`;
   }
 
+  /**
+   * Every compute the lab uses is on the server and reachable from here (its machine's
+   * engine named, or on this machine); then each engine answers and has the node image.
+   */
   override async preflight(): Promise<void> {
     const client = await this.client();
-    if (!(await client.hasCompute(this.gns3.computeId))) {
-      const ids = (await client.computes()).map((c) => c.compute_id);
-      throw new LvslabError(
-        `the GNS3 server ${client.url} has no compute '${this.gns3.computeId}'${ids.length ? ` (it has: ${ids.join(', ')})` : ''}`,
-        EXIT.invalidInput,
-        '--gns3-compute ID names one of the server\'s computes (GNS3 GUI: Edit → Preferences → Server, or GET /v2/computes)',
-      );
+    const computes = await client.computes();
+    for (const id of this.labComputes()) {
+      if (!(await client.hasCompute(id))) {
+        const ids = computes.map((c) => c.compute_id);
+        const flag = id === this.gns3.computeId ? '--gns3-compute ID' : '--gns3-placement KEY=ID';
+        throw new LvslabError(
+          `the GNS3 server ${client.url} has no compute '${id}'${ids.length ? ` (it has: ${ids.join(', ')})` : ''}`,
+          EXIT.invalidInput,
+          `${flag} names one of the server's computes (GNS3 GUI: Edit → Preferences → Server, or GET /v2/computes)`,
+        );
+      }
+      if (!this.engineOfCompute(id).host.remote) this.requireOnThisMachine(client, id, computes.find((c) => c.compute_id === id));
     }
-    if (!this.host.remote) this.requireLocalEngine(client);
-    try {
-      await requireEngine(this.docker);
-    } catch (err) {
-      const through = this.host.remote ? `the Docker engine of ${this.host.label} (--gns3-compute-host)` : "this host's Docker engine";
-      throw new LvslabError(`${(err as Error).message}: lvslab reaches GNS3's node containers through ${through}`, EXIT.hostNotReady, (err as LvslabError).hint);
+    for (const id of this.labComputes()) {
+      const engine = this.engineOfCompute(id);
+      try {
+        await requireEngine(engine.docker);
+      } catch (err) {
+        const through = engine.host.remote ? `the Docker engine of ${engine.host.label} (--gns3-compute-host)` : "this host's Docker engine";
+        throw new LvslabError(`${(err as Error).message}: lvslab reaches the containers of GNS3 compute ${id} through ${through}`, EXIT.hostNotReady, (err as LvslabError).hint);
+      }
+      await client.requireDockerImage(this.options.image, id);
     }
-    await client.requireDockerImage(this.options.image, this.gns3.computeId);
   }
 
   /**
    * GNS3 has no exec call: lvslab runs commands in a node through the Docker engine of the
-   * compute that runs it: this host's, unless --gns3-compute-host names the compute's host.
+   * compute that runs it: this machine's, unless --gns3-compute-host names the compute's
+   * host. That holds only for a compute on this machine: the built-in one of a server on a
+   * loopback address, or one the server reaches on a loopback address itself.
    */
-  private requireLocalEngine(client: Gns3Client): void {
-    const host = new URL(this.gns3.server.url).hostname;
-    const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host) || /^127\./.test(host);
-    if (this.gns3.computeId === 'local' && loopback) return;
+  private requireOnThisMachine(client: Gns3Client, computeId: string, compute: Gns3Compute | undefined): void {
+    const loopback = (h: string | undefined) => h !== undefined && (['localhost', '[::1]', '::1'].includes(h) || /^127\./.test(h));
+    const serverHost = new URL(this.gns3.server.url).hostname;
+    if (loopback(serverHost) && (computeId === 'local' || loopback(compute?.host))) return;
+    const where = computeId === 'local' ? `the GNS3 server's host (${serverHost})` : `GNS3 compute ${computeId}${compute?.host ? ` (${compute.host})` : ''}`;
     throw new LvslabError(
-      `the nodes would run on ${this.gns3.computeId === 'local' ? `the GNS3 server's host (${host})` : `GNS3 compute ${this.gns3.computeId}`}, another host: lvslab reaches a node through the Docker engine of the host that runs it (${client.url})`,
+      `the nodes would run on ${where}, another host: lvslab reaches a node through the Docker engine of the host that runs it (${client.url})`,
       EXIT.hostNotReady,
-      "--gns3-compute-host [USER@]HOST names that host (the GNS3 VM, or the server's machine): lvslab reaches its engine over SSH; or run lvslab on the GNS3 server's host with --gns3-url http://127.0.0.1:PORT and the local compute",
+      `--gns3-compute-host ${computeId === this.gns3.computeId ? '' : `${computeId}=`}[USER@]HOST names that host (the GNS3 VM, or the compute's machine): lvslab reaches its engine over SSH; or run lvslab on the GNS3 server's host with --gns3-url http://127.0.0.1:PORT and the local compute`,
     );
   }
 
   override async create(lab: ResolvedLab, plan: CreatePlan): Promise<void> {
+    this.checkLab(lab);
     const client = await this.client();
     const name = projectName(lab.instance);
     plan.onProgress?.(`creating GNS3 project ${name} on ${client.url} (GNS3 ${client.serverVersion})`);
@@ -174,7 +274,7 @@ export class Gns3Runtime extends DockerRuntime {
           adapters: node.interfaces.length,
           macAddress: node.interfaces[0]?.mac,
           adapterMacs: node.interfaces.map((i) => i.mac),
-          computeId: this.gns3.computeId,
+          computeId: this.computeOf(node.name),
           startCommand: NODE_START_COMMAND,
           x: at.x,
           y: at.y,
@@ -184,7 +284,8 @@ export class Gns3Runtime extends DockerRuntime {
     const switches = new Map<string, Gns3Node>();
     for (const seg of lab.segments) {
       const at = canvas.switches.get(seg.name)!;
-      switches.set(seg.name, await client.createSwitch(pid, { name: switchName(lab, seg.name), ports: Math.max(1, seg.members.length), computeId: this.gns3.computeId, x: at.x, y: at.y }));
+      const computeId = switchCompute(seg.members, this.nodeComputes, this.gns3.computeId);
+      switches.set(seg.name, await client.createSwitch(pid, { name: switchName(lab, seg.name), ports: Math.max(1, seg.members.length), computeId, x: at.x, y: at.y }));
     }
     const adapterOf = (ref: { node: string; iface: string }) => lab.nodes.find((n) => n.name === ref.node)!.interfaces.findIndex((i) => i.name === ref.iface);
     for (const seg of lab.segments) {
@@ -195,7 +296,9 @@ export class Gns3Runtime extends DockerRuntime {
       await client.createLink(pid, dockerEnd(nodes.get(a.node)!, adapterOf(a)), dockerEnd(nodes.get(b.node)!, adapterOf(b)));
     }
     await client.createNote(pid, canvas.note.text, canvas.note.x, canvas.note.y);
-    plan.onProgress?.(`GNS3 project ${name}: ${nodes.size} docker nodes, ${switches.size} switches, ${lab.segments.reduce((n, s) => n + s.members.length, 0) + lab.links.length} links; starting the nodes`);
+    const computes = this.labComputes();
+    const placedText = computes.length > 1 ? ` on computes ${computes.map((c) => `${c} (${lab.nodes.filter((n) => this.computeOf(n.name) === c).length})`).join(', ')}` : '';
+    plan.onProgress?.(`GNS3 project ${name}: ${nodes.size} docker nodes${placedText}, ${switches.size} switches, ${lab.segments.reduce((n, s) => n + s.members.length, 0) + lab.links.length} links; starting the nodes`);
 
     const setUp = async (node: ResolvedNode) => {
       const started = await client.startNode(pid, nodes.get(node.name)!.node_id);
@@ -244,7 +347,7 @@ export class Gns3Runtime extends DockerRuntime {
    */
   private async installLvslab(instance: string, node: string): Promise<void> {
     await this.mustExec(instance, node, ['mkdir', '-p', IMAGE_LVSLAB_DIR]);
-    await this.docker.getContainer(this.container(instance, node)).putArchive(await packLvslab(), { path: IMAGE_LVSLAB_DIR });
+    await this.engineOf(instance, node).getContainer(this.container(instance, node)).putArchive(await packLvslab(), { path: IMAGE_LVSLAB_DIR });
   }
 
   /**
@@ -322,7 +425,8 @@ export class Gns3Runtime extends DockerRuntime {
         const stream = await streamed;
         clearTimeout(timer);
         try {
-          // lvslab runs its nodes on the controller's own compute, so this is the file the capture wrote.
+          // On the controller's own compute this is the file the capture wrote; a capture on
+          // another compute keeps its file there, and the stream's copy below serves.
           return { pcap: await client.projectFile(pid, `${PROJECT_CAPTURES_DIR}/${written}`), note: `GNS3's ${PROJECT_CAPTURES_DIR}/${written}, fetched after the stop` };
         } catch (err) {
           if ('bytes' in stream) {
@@ -380,9 +484,17 @@ export class Gns3Runtime extends DockerRuntime {
 
   override async inspect(instance: string): Promise<NodeInspection[]> {
     const pid = this.projectId(instance);
-    const containers = (await this.docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => isContainerOfProject(n, pid)));
     // GNS3 labels nothing: the node's name is the middle of GNS3.<node>.<project id>.
-    return this.inspectContainers(containers, (_c, handle) => handle.slice('GNS3.'.length, handle.length - pid.length - 1));
+    const nodeName = (handle: string) => handle.slice('GNS3.'.length, handle.length - pid.length - 1);
+    const engines = [...new Set(this.labComputes().map((c) => this.engineOfCompute(c).docker))];
+    const found = await Promise.all(
+      engines.map(async (docker) => {
+        const containers = (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => isContainerOfProject(n, pid)));
+        // Each engine's containers inspected through it: only its own are there.
+        return this.inspectContainers(containers, (_c, handle) => nodeName(handle), docker);
+      }),
+    );
+    return found.flat().sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
@@ -419,25 +531,31 @@ export class Gns3Runtime extends DockerRuntime {
     return open ? client.listNodes(project.project_id).catch(() => []) : [];
   }
 
-  /** How many processes the project's containers on this host's engine run (what `down` stops). */
+  /** How many processes the project's containers run on the engines lvslab knows (what `down` stops). */
   private async processesOf(projectId: string): Promise<number> {
-    const containers = (await this.docker.listContainers().catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
-    const tops = await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).top().catch(() => undefined)));
-    return tops.reduce((n, t) => n + (t?.Processes.length ?? 0), 0);
+    let n = 0;
+    for (const docker of this.allEngines()) {
+      const containers = (await docker.listContainers().catch(() => [])).filter((c) => c.Names.some((name) => isContainerOfProject(name, projectId)));
+      const tops = await Promise.all(containers.map((c) => docker.getContainer(c.Id).top().catch(() => undefined)));
+      n += tops.reduce((sum, t) => sum + (t?.Processes.length ?? 0), 0);
+    }
+    return n;
   }
 
-  /** Containers of that project still on this host's engine (a server that died mid-delete). Returns how many processes they ran. */
+  /** Containers of that project still on an engine lvslab knows (a server that died mid-delete). Returns how many processes they ran. */
   private async removeLeftContainers(projectId: string): Promise<number> {
     let killed = 0;
-    const containers = (await this.docker.listContainers({ all: true }).catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
-    for (const c of containers) {
-      if (c.State === 'running') killed += (await this.docker.getContainer(c.Id).top().catch(() => undefined))?.Processes.length ?? 0;
-      await this.docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
+    for (const docker of this.allEngines()) {
+      const containers = (await docker.listContainers({ all: true }).catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
+      for (const c of containers) {
+        if (c.State === 'running') killed += (await docker.getContainer(c.Id).top().catch(() => undefined))?.Processes.length ?? 0;
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+      }
     }
     return killed;
   }

@@ -21,6 +21,16 @@ export interface Gns3StandinOptions {
    * false: bookkeeping only, no Docker engine needed.
    */
   containers?: boolean;
+  /** Computes the controller knows besides local (on this same machine and engine): listed, and nodes made on them. */
+  extraComputes?: Array<{ compute_id: string; name?: string; host?: string; port?: number; interfaces?: Gns3StandinInterface[] }>;
+  /** The local compute's interfaces, for a link between computes (default: this machine's). */
+  localInterfaces?: Gns3StandinInterface[];
+}
+
+/** An interface as a compute's GET /network/interfaces lists it (the fields the controller's subnet match reads). */
+export interface Gns3StandinInterface {
+  ip_address: string;
+  netmask: string;
 }
 
 export interface Gns3Standin {

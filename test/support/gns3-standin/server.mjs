@@ -90,9 +90,25 @@
 //     statuses change after the answer, as on the real server; the durations are this host's.
 // Project files: GET …/projects/{p}/files/{path} (v2.2.59's get_file, v3.0.6's FileResponse;
 // from their sources), raw bytes below the project's directory, 403 outside it, 404 missing.
+// Computes besides the local one (option `extraComputes`): a controller that already knows
+// them, as after a GUI user added a remote server (Edit → Preferences → Server; the stand-in
+// has no POST /computes). As a real 2.2.59 controller with a second compute answered
+// (recorded by hand, two gns3server processes on one host): listed after local on 2.2 (alone
+// on 3.0) in the local compute's JSON shape with their own compute_id, name, host and port;
+// GET /computes/{id} that object, an unknown id 404 "Compute ID vm9 doesn't exist", a node on
+// an unknown compute the same 404; nodes and switches made on them, their JSON differing only
+// in compute_id; their images listed as on local. A link between nodes of two computes is a
+// UDP tunnel whose addresses the controller picks as 2.2.59's get_ip_on_same_subnet does:
+// both computes' hosts, unless one is 127.0.0.1 or 0.0.0.0; then the first pair of their
+// interfaces on a common subnet with different addresses; none: 409 "Cannot get an IP address
+// on same subnet: No common subnet for compute vm and vm2" (which two computes on one machine
+// always get: their interfaces are the same). A compute's interfaces are option `interfaces`
+// ([{ip_address, netmask}]; the local one's `localInterfaces`), else this machine's. Here
+// every compute is this machine and engine: containers are named as on any compute, and a
+// link between computes is the same bridge as any link (no UDP tunnel, no ubridge).
 // Left out: templates, VPCS and every other node type, node files, PUT on nodes, reload of
 // nodes, consoles (console ports are allocated, nothing listens), notifications, websockets,
-// cross-compute links, the GUI's /static, users and access control beyond one login, project
+// UDP tunnels between computes, the GUI's /static, users and access control beyond one login, project
 // variables, the 2.2 docker-node failure without console_type (its body was not recorded).
 //
 // Use: import { startGns3Standin } from './server.mjs' (tests), or
@@ -102,7 +118,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open as openFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -120,6 +136,40 @@ class HttpError extends Error {
     this.status = status;
     this.extra = extra;
   }
+}
+
+/** This machine's IPv4 interfaces as a compute's GET /network/interfaces lists them (the fields get_ip_on_same_subnet reads). */
+function machineInterfaces() {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4')
+    .map((a) => ({ ip_address: a.address, netmask: a.netmask }));
+}
+
+const ipv4 = (s) => s.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/** Python's ip_network(f"{ip}/{mask}", strict=False).overlaps(...): one network holds the other's base. */
+function subnetsOverlap(a, b) {
+  const net = (x) => ({ base: ipv4(x.ip_address) - (ipv4(x.ip_address) % (2 ** 32 - ipv4(x.netmask))), size: 2 ** 32 - ipv4(x.netmask) });
+  const [m, n] = [net(a), net(b)];
+  return (m.base <= n.base && n.base < m.base + m.size) || (n.base <= m.base && m.base < n.base + n.size);
+}
+
+/**
+ * The UDP tunnel's two addresses for a link between computes, or the controller's 409, as
+ * 2.2.59's Compute.get_ip_on_same_subnet and UDPLink.create decide them.
+ */
+function tunnelAddresses(a, b) {
+  const loopbackOrAny = (h) => h === '0.0.0.0' || h === '127.0.0.1';
+  if (!loopbackOrAny(a.json.host) && !loopbackOrAny(b.json.host)) return [a.json.host, b.json.host];
+  const first = (list, host) => [...list].sort((x, y) => Number(x.ip_address !== host) - Number(y.ip_address !== host));
+  for (const x of first(a.interfaces, a.json.host)) {
+    if (!x.ip_address || x.netmask == null || x.ip_address.startsWith('169.254.')) continue;
+    for (const y of first(b.interfaces, b.json.host)) {
+      if (!y.ip_address || y.netmask == null || y.ip_address === x.ip_address) continue;
+      if (subnetsOverlap(x, y)) return [x.ip_address, y.ip_address];
+    }
+  }
+  throw new HttpError(409, `Cannot get an IP address on same subnet: No common subnet for compute ${a.json.name} and ${b.json.name}`);
 }
 
 /** Python's repr of a JSON value, as the servers embed request data in their messages. */
@@ -154,6 +204,8 @@ export async function startGns3Standin(options = {}) {
   // containers cannot start docker nodes (both seen on these machines with 2.2.59).
   const dynamips = options.dynamips ?? true;
   const privileged = options.privilegedContainers ?? true;
+  const extraComputes = options.extraComputes ?? [];
+  const localInterfaces = options.localInterfaces;
   const jwtKey = randomBytes(32);
   const projects = new Map();
   // Every request served past authentication, in order: { method, path, body } (no query,
@@ -325,7 +377,7 @@ export async function startGns3Standin(options = {}) {
         ? { rotation: null, style: LABEL_STYLE, text: `${e.adapter_number}/${e.port_number}`, x: null, y: null }
         : { style: LABEL_STYLE, text: `${e.adapter_number}/${e.port_number}` };
     return {
-      capture_compute_id: l.capturing ? 'local' : null,
+      capture_compute_id: l.capturing ? (p.nodes.get(l.captureNodeId)?.compute_id ?? 'local') : null,
       capture_file_name: l.capture_file_name,
       capture_file_path: l.capture_file_name ? captureFile(p, l.capture_file_name) : null,
       capturing: l.capturing,
@@ -405,14 +457,14 @@ export async function startGns3Standin(options = {}) {
       throw new HttpError(400, `JSON schema error with API request '/v2/projects/${p.project_id}/nodes' and JSON data '${pyRepr(body)}': 'compute_id' is a required property`);
     }
     checkCustomAdapters(p, body);
-    if (body.compute_id !== 'local') throw new HttpError(404, `Compute ID ${body.compute_id} doesn't exist`);
+    if (!computeIds().includes(body.compute_id)) throw new HttpError(404, `Compute ID ${body.compute_id} doesn't exist`);
     const nodeId = randomUUID();
     const props = body.properties ?? {};
-    const node = { node_id: nodeId, node_type: body.node_type, compute_id: 'local', x: body.x ?? 0, y: body.y ?? 0, custom_adapters: body.custom_adapters ?? [], lock: Promise.resolve() };
+    const node = { node_id: nodeId, node_type: body.node_type, compute_id: body.compute_id, x: body.x ?? 0, y: body.y ?? 0, custom_adapters: body.custom_adapters ?? [], lock: Promise.resolve() };
     if (body.node_type === 'docker') {
       if (typeof props.image !== 'string') {
         const compute = api === 'v3' ? 'vm (controller)' : 'local';
-        const input = { compute_id: 'local', name: body.name, node_id: nodeId };
+        const input = { compute_id: body.compute_id, name: body.name, node_id: nodeId };
         if (api === 'v3')
           throw new HttpError(422, `HTTP error 422 received from compute '${compute}' for request POST /projects/${p.project_id}/docker/nodes: ${JSON.stringify({ detail: [{ type: 'missing', loc: ['body', 'image'], msg: 'Field required', input }] })}`);
         throw new HttpError(400, `Bad request http://127.0.0.1:3080/v2/compute/projects/${p.project_id}/docker/nodes ${JSON.stringify({ message: `JSON schema error with API request '/v2/compute/projects/${p.project_id}/docker/nodes' and JSON data '${pyRepr(input)}': 'image' is a required property`, status: 400 })}`);
@@ -617,6 +669,8 @@ export async function startGns3Standin(options = {}) {
       if (!exists) throw new HttpError(404, `Port ${e.adapter_number}/${e.port_number} for ${n.name} not found`);
       for (const l of p.links.values()) if (l.nodes.some((x) => x.node_id === e.node_id && x.adapter_number === e.adapter_number && x.port_number === e.port_number)) throw new HttpError(409, 'Port is already used');
     }
+    const [c1, c2] = ends.map((e) => getNode(p, e.node_id).compute_id);
+    if (ends.length === 2 && c1 !== c2) tunnelAddresses(computeById(c1), computeById(c2));
     const l = { link_id: randomUUID(), nodes: ends.map((e) => ({ node_id: e.node_id, adapter_number: e.adapter_number, port_number: e.port_number })), filters: {}, computeFilters: {}, suspend: false, capturing: false, capture_file_name: null };
     p.links.set(l.link_id, l);
     if (wiring) {
@@ -865,20 +919,30 @@ export async function startGns3Standin(options = {}) {
     protocol: 'http',
     user: user ?? null,
   });
+  const computeIds = () => ['local', ...extraComputes.map((c) => c.compute_id)];
+  /** A compute as the controller holds it: its JSON and its interfaces. */
+  const computeById = (id) => {
+    const extra = extraComputes.find((c) => c.compute_id === id);
+    return extra ? { json: extraCompute(extra), interfaces: extra.interfaces ?? machineInterfaces() } : { json: localCompute(), interfaces: localInterfaces ?? machineInterfaces() };
+  };
+  /** An extra compute as the controller lists it: the local one's shape, its own id, name, host and port. */
+  const extraCompute = (c) => ({ ...localCompute(), compute_id: c.compute_id, name: c.name ?? c.compute_id, host: c.host ?? '127.0.0.1', port: c.port ?? 3080 });
 
   async function route(method, parts, body, hasBody, query) {
     const [top, id, sub, subId, action, extra] = parts;
     if (top === 'version' && parts.length === 1 && method === 'GET') return [200, api === 'v3' ? { controller_host: '127.0.0.1', local: true, version } : { local: true, version }];
     if (top === 'computes') {
       // 3.0 does not list its built-in compute.
-      if (parts.length === 1 && method === 'GET') return [200, api === 'v3' ? [] : [localCompute()]];
+      if (parts.length === 1 && method === 'GET') return [200, [...(api === 'v3' ? [] : [localCompute()]), ...extraComputes.map(extraCompute)]];
       if (parts.length === 2 && method === 'GET') {
+        const known = extraComputes.find((c) => c.compute_id === id);
+        if (known) return [200, extraCompute(known)];
         if (api === 'v3') throw new HttpError(500, 'Database error detected, please check logs to find details');
         if (id !== 'local') throw new HttpError(404, `Compute ID ${id} doesn't exist`);
         return [200, localCompute()];
       }
       if (parts.length === 4 && sub === 'docker' && subId === 'images' && method === 'GET') {
-        if (id !== 'local') throw new HttpError(404, `Compute ID ${id} doesn't exist`);
+        if (!computeIds().includes(id)) throw new HttpError(404, `Compute ID ${id} doesn't exist`);
         const list = images === undefined ? await wiring.listImages() : images;
         if (list === null) throw new HttpError(409, 'Docker has returned an error: Cannot connect to unix socket /var/run/docker.sock ssl:default [No such file or directory]');
         return [200, list.map((image) => ({ image }))];
