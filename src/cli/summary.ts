@@ -3,7 +3,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { InstanceState } from '../runtime/instance-record.js';
 import type { ReadinessReport } from '../lab/readiness.js';
-import { announcedOverOspf, directorWithMac, nextHopsOf, readKernelRoute, readNeighbour, readVipHolders, vipNeighbourRouters } from '../lab/observe.js';
+import { announcedOverOspf, directorWithMac, nextHopsOf, readKernelRoute, readNeighbour, readOspfNetworks, readVipHolders, vipNeighbourRouters } from '../lab/observe.js';
+import { guardedAnnouncements } from '../render/announce.js';
 import { table } from './commands/shared.js';
 
 export interface InstanceDescription {
@@ -32,6 +33,12 @@ export interface InstanceDescription {
     holders: string[];
     neighbours: Array<{ router: string; lladdr?: string; state: string[]; director?: string }>;
   }>;
+  /**
+   * With announce_only_when_serving: per director and guarded VIP, whether its running ospfd
+   * announces it now (its checks add the statement while a real server is healthy), or
+   * undefined when ospfd could not be asked.
+   */
+  guardedAnnouncements?: Array<{ director: string; service: string; vip: string; announced?: boolean }>;
   checks?: ReadinessReport['checks'];
 }
 
@@ -68,6 +75,13 @@ export async function describeInstance(
     );
     vrrpVips.push({ service: svc.name, vip: svc.vip, priorities: svc.vrrp?.priorities ?? {}, holders, neighbours });
   }
+  const guarded: NonNullable<InstanceDescription['guardedAnnouncements']> = [];
+  for (const node of lab.nodes) {
+    const services = guardedAnnouncements(lab, node);
+    if (services.length === 0) continue;
+    const networks = await readOspfNetworks(runtime, lab.instance, node.name).catch(() => undefined);
+    for (const s of services) guarded.push({ director: node.name, service: s.name, vip: s.vip, ...(networks ? { announced: networks.includes(`${s.vip}/32`) } : {}) });
+  }
   return {
     instance: lab.instance,
     lab: lab.name,
@@ -91,6 +105,7 @@ export async function describeInstance(
     })),
     vipRoutes,
     vrrpVips,
+    ...(guarded.length > 0 ? { guardedAnnouncements: guarded } : {}),
     checks: readiness?.checks,
   };
 }
@@ -128,6 +143,13 @@ export function formatSummary(d: InstanceDescription, opts: { detail?: boolean }
     for (const n of v.neighbours) {
       const at = n.lladdr ? `${n.lladdr} (${n.director ?? 'not a director'})` : 'unresolved';
       lines.push(`  ${n.router}: neighbour ${v.vip} at ${at}${n.state.length > 0 ? `, ${n.state.join(',')}` : ''}`);
+    }
+  }
+  if (d.guardedAnnouncements?.length) {
+    lines.push('', 'announce only when serving (the VIP in each director\'s running ospfd):');
+    for (const g of d.guardedAnnouncements) {
+      const now = g.announced === undefined ? 'unknown (ospfd did not answer)' : g.announced ? 'announced' : 'withdrawn (no healthy real server)';
+      lines.push(`  ${g.director}: ${g.vip}/32 (service ${g.service}) ${now}`);
     }
   }
   if (d.checks && (opts.detail || d.checks.some((c) => !c.ok))) {

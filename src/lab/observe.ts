@@ -75,6 +75,15 @@ export async function vtysh(runtime: Runtime, instance: string, node: string, co
   return r.stdout;
 }
 
+/** The prefixes of ospfd's `network PREFIX area A` statements in `show running-config` (what the node announces now). */
+export function parseOspfNetworks(runningConfig: string): string[] {
+  return [...runningConfig.matchAll(/^ network (\S+) area /gm)].map((m) => m[1]!);
+}
+
+export async function readOspfNetworks(runtime: Runtime, instance: string, node: string): Promise<string[]> {
+  return parseOspfNetworks(await vtysh(runtime, instance, node, 'show running-config'));
+}
+
 export async function readOspfNeighbors(runtime: Runtime, lab: ResolvedLab, node: string): Promise<OspfNeighbor[]> {
   return parseOspfNeighbors(await vtysh(runtime, lab.instance, node, 'show ip ospf neighbor json'));
 }

@@ -90,6 +90,14 @@ describe('ospf-ecmp-guarded on netns', () => {
     expect(Date.now() - t0).toBeLessThanOrEqual(scaledMs(withdrawWithinMs()) + 1000); // + the last poll's own reads
     expect(await announcesVip('lb2')).toBe(false);
     expect(await announcesVip('lb1')).toBe(true);
+    // status says so too, from the same running configs.
+    const status = await lvslab(['status', instance, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const [described] = JSON.parse(status.stdout) as Array<{ guardedAnnouncements?: Array<{ director: string; vip: string; announced?: boolean }> }>;
+    expect(described?.guardedAnnouncements?.map((g) => [g.director, g.vip, g.announced])).toEqual([
+      ['lb1', VIP, true],
+      ['lb2', VIP, false],
+    ]);
     expect(await ospfdPid('lb2')).toBe(pid); // changed through the vty, not by restarting ospfd
     // The clients lose nothing: lb1 carries every new connection.
     const tally = await requestLoop(instance, 'client1', `http://${VIP}/`, 40, cliExec(instance, 'client1'));

@@ -134,6 +134,9 @@ export function leftovers(before: HostSnapshot, after: HostSnapshot, instances: 
   const foreignLink = (x: string) => foreignLinks.has(x) || [...foreignLinks].some((l) => x.includes(` dev ${l} `));
   const otherInstance = (x: string) => {
     if (foreignLink(x)) return true;
+    // A class record belongs to the class's instances (ws-CLASS-STUDENT).
+    const cls = /\/run\/lvslab\/_workshops\/([a-z0-9-]+)/.exec(x)?.[1];
+    if (cls !== undefined) return !instances.some((i) => i.startsWith(`ws-${cls}-`));
     const m = /lvslab\.([a-z0-9-]+)\.|\/run\/lvslab\/([a-z0-9-]+)/.exec(x);
     const inst = m?.[1] ?? m?.[2];
     return inst !== undefined && !instances.includes(inst);

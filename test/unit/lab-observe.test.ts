@@ -1,7 +1,8 @@
 // Reading the kernel's tables as the snapshots do: a VIP's route found in one `ip -j route
-// show` read, and its next hops, in the forms iproute2 prints them.
+// show` read, and its next hops, in the forms iproute2 prints them; ospfd's network statements
+// as status reads them from a guarded director's running config.
 import { describe, expect, test } from 'vitest';
-import { nextHopsOf, parseBfdPeers, routeIn, type KernelRoute } from '../../src/lab/observe.js';
+import { nextHopsOf, parseBfdPeers, parseOspfNetworks, routeIn, type KernelRoute } from '../../src/lab/observe.js';
 
 // As `ip -j route show` printed them on a router of ospf-ecmp (iproute2 6.1).
 const table: KernelRoute[] = [
@@ -43,5 +44,17 @@ describe('parseBfdPeers', () => {
   test('an empty list (bfdd without sessions) is no session, not an error', () => {
     expect(parseBfdPeers('[]')).toEqual([]);
     expect(parseBfdPeers('{}')).toEqual([]);
+  });
+});
+
+describe('parseOspfNetworks', () => {
+  // The router ospf part of FRR 8.4's `show running-config` on a guarded director after its
+  // checks announced the VIP (the startup networks are its interface address as a /32).
+  const running = ['router ospf', ' ospf router-id 10.0.1.133', ' timers throttle spf 0 50 500', ' network 10.0.1.133/32 area 0', ' network 10.0.1.100/32 area 0', 'exit', '!'].join('\n');
+  test("lists every network statement's prefix, the one added live included", () => {
+    expect(parseOspfNetworks(running)).toEqual(['10.0.1.133/32', '10.0.1.100/32']);
+  });
+  test('finds none in a config without them, nor in other commands that mention a network', () => {
+    expect(parseOspfNetworks('router ospf\n ospf router-id 10.0.1.133\n passive-interface lo\nexit\n! network 10.0.1.100/32 area 0\n')).toEqual([]);
   });
 });

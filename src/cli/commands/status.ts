@@ -9,7 +9,7 @@ export function registerStatus(program: Command): void {
   withStudentFlags(program.command('status'))
     .argument('[NAME]', 'one instance (default: every instance that is up)')
     .option('--json', 'machine-readable output')
-    .description('show each lab instance: nodes, dataplane, the routers\' VIP routes (or who holds a VRRP VIP), and live health checks')
+    .description('show each lab instance: nodes, dataplane, the routers\' VIP routes (or who holds a VRRP VIP), which directors announce a guarded VIP now, and live health checks')
     .addHelpText('after', `
 Examples:
   lvslab status

@@ -23,10 +23,9 @@ const LOOKUP_TIMEOUT_MS = 3000;
  * compute's machine): each reached over SSH as --host is, its engine through
  * docker-over-ssh.ts. A compute not named runs its nodes on this machine.
  */
-async function computeEnginesOf(spec: string | undefined, defaultCompute: string): Promise<Map<string, ComputeEngine>> {
+async function computeEnginesOf(targets: ReadonlyMap<string, string>): Promise<Map<string, ComputeEngine>> {
   const engines = new Map<string, ComputeEngine>();
-  if (spec === undefined || spec === '') return engines;
-  for (const [compute, target] of parseComputeHosts(spec, defaultCompute)) {
+  for (const [compute, target] of targets) {
     const host = await labHostOf({ [HOST_SETTING]: target });
     const docker = await dockerEngineOn(host);
     if (docker) engines.set(compute, { host, docker });
@@ -39,9 +38,10 @@ async function openGns3(settings: RuntimeSettings, opts: { image?: string; reque
   // Every flag is checked before anything is asked of a server or a host.
   const placement = settings[PLACEMENT_SETTING] ? parsePlacement(settings[PLACEMENT_SETTING]) : undefined;
   const recorded = settings[NODE_COMPUTES_SETTING] ? parsePlacement(settings[NODE_COMPUTES_SETTING], 'the instance record\'s gns3NodeComputes') : [];
+  const hostTargets = settings[COMPUTE_HOST_SETTING] ? parseComputeHosts(settings[COMPUTE_HOST_SETTING], computeId) : new Map<string, string>();
   const [{ Gns3Runtime }, { discoverGns3Server }] = await Promise.all([import('./gns3-runtime.js'), import('../../gns3/config.js')]);
   const server = await discoverGns3Server({ flagUrl: settings.gns3Url });
-  const computeEngines = await computeEnginesOf(settings[COMPUTE_HOST_SETTING], computeId);
+  const computeEngines = await computeEnginesOf(hostTargets);
   // An instance record names its project (recordedSettings); `up` makes one.
   const known = settings.gns3ProjectName && settings.gns3Project ? new Map([[settings.gns3ProjectName, settings.gns3Project]]) : undefined;
   return new Gns3Runtime({
