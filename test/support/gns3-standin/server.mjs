@@ -93,8 +93,9 @@
 // Computes besides the local one (option `extraComputes`): a controller that already knows
 // them, as after a GUI user added a remote server (Edit → Preferences → Server; the stand-in
 // has no POST /computes). As a real 2.2.59 controller with a second compute answered
-// (recorded by hand, two gns3server processes on one host): listed after local on 2.2 (alone
-// on 3.0) in the local compute's JSON shape with their own compute_id, name, host and port;
+// (test/fixtures/gns3/real-two-computes-2.2.59.txt: two gns3server processes on one host):
+// listed after local in the local compute's JSON shape with their own compute_id, name, host
+// and port (on 3.0, not recorded with a second compute, listed alone, as 3.0 lists no local);
 // GET /computes/{id} that object, an unknown id 404 "Compute ID vm9 doesn't exist", a node on
 // an unknown compute the same 404; nodes and switches made on them, their JSON differing only
 // in compute_id; their images listed as on local. A link between nodes of two computes is a
