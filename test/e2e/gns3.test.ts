@@ -486,6 +486,11 @@ describe.skipIf(sshGate.skip || REAL_SERVER !== undefined)('ospf-ecmp over two G
       expect(r.stdout.trim()).toBe(node);
     }
     expect(await serversAnswering(cli, PLACED, ['client1'])).toEqual(['served-by rs1', 'served-by rs2']);
+    // inspect finds every node's container and processes, on whichever engine runs it.
+    const inspected = await cli(['inspect', PLACED, '--json']);
+    expect(inspected.code, inspected.stderr).toBe(0);
+    const nodes = (JSON.parse(inspected.stdout) as { nodes: Array<{ name: string; processes?: unknown[] }> }).nodes;
+    expect(nodes.filter((n) => (n.processes?.length ?? 0) > 0).map((n) => n.name).sort()).toEqual(['client1', 'client2', 'lb1', 'lb2', 'router', 'rs1', 'rs2']);
   }, scaledMs(60_000));
 
   test('failover-test passes; the report names each compute with its nodes, and the second machine\'s clock against the lab host\'s', async () => {

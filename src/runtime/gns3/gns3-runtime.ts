@@ -487,14 +487,13 @@ export class Gns3Runtime extends DockerRuntime {
     // GNS3 labels nothing: the node's name is the middle of GNS3.<node>.<project id>.
     const nodeName = (handle: string) => handle.slice('GNS3.'.length, handle.length - pid.length - 1);
     const engines = [...new Set(this.labComputes().map((c) => this.engineOfCompute(c).docker))];
-    const found = await Promise.all(
-      engines.map(async (docker) => {
-        const containers = (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => isContainerOfProject(n, pid)));
-        // Each engine's containers inspected through it: only its own are there.
-        return this.inspectContainers(containers, (_c, handle) => nodeName(handle), docker);
-      }),
-    );
-    return found.flat().sort((a, b) => a.name.localeCompare(b.name));
+    const found: NodeInspection[] = [];
+    // Each container inspected through the engine that lists it, once: two computes' engines
+    // may be one engine reached two ways.
+    await this.eachProjectContainer(engines, pid, { all: true }, async (docker, containers) => {
+      found.push(...(await this.inspectContainers(containers, (_c, handle) => nodeName(handle), docker)));
+    });
+    return found.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
@@ -531,22 +530,41 @@ export class Gns3Runtime extends DockerRuntime {
     return open ? client.listNodes(project.project_id).catch(() => []) : [];
   }
 
+  /**
+   * Calls `each` with every engine's containers of the project, each container once (by id:
+   * two computes' engines may be one engine reached two ways). For `down` (`anyAnswer`) an
+   * engine that does not answer has none; otherwise its error is the caller's.
+   */
+  private async eachProjectContainer(
+    engines: Docker[],
+    projectId: string,
+    opts: { all: boolean; anyAnswer?: boolean },
+    each: (docker: Docker, containers: Docker.ContainerInfo[]) => Promise<void>,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    for (const docker of engines) {
+      const listing = docker.listContainers({ all: opts.all });
+      const listed = opts.anyAnswer ? await listing.catch(() => []) : await listing;
+      const containers = listed.filter((c) => !seen.has(c.Id) && c.Names.some((n) => isContainerOfProject(n, projectId)));
+      for (const c of containers) seen.add(c.Id);
+      await each(docker, containers);
+    }
+  }
+
   /** How many processes the project's containers run on the engines lvslab knows (what `down` stops). */
   private async processesOf(projectId: string): Promise<number> {
     let n = 0;
-    for (const docker of this.allEngines()) {
-      const containers = (await docker.listContainers().catch(() => [])).filter((c) => c.Names.some((name) => isContainerOfProject(name, projectId)));
+    await this.eachProjectContainer(this.allEngines(), projectId, { all: false, anyAnswer: true }, async (docker, containers) => {
       const tops = await Promise.all(containers.map((c) => docker.getContainer(c.Id).top().catch(() => undefined)));
       n += tops.reduce((sum, t) => sum + (t?.Processes.length ?? 0), 0);
-    }
+    });
     return n;
   }
 
   /** Containers of that project still on an engine lvslab knows (a server that died mid-delete). Returns how many processes they ran. */
   private async removeLeftContainers(projectId: string): Promise<number> {
     let killed = 0;
-    for (const docker of this.allEngines()) {
-      const containers = (await docker.listContainers({ all: true }).catch(() => [])).filter((c) => c.Names.some((n) => isContainerOfProject(n, projectId)));
+    await this.eachProjectContainer(this.allEngines(), projectId, { all: true, anyAnswer: true }, async (docker, containers) => {
       for (const c of containers) {
         if (c.State === 'running') killed += (await docker.getContainer(c.Id).top().catch(() => undefined))?.Processes.length ?? 0;
         await docker
@@ -556,7 +574,7 @@ export class Gns3Runtime extends DockerRuntime {
             if (!isNotFound(err)) throw err;
           });
       }
-    }
+    });
     return killed;
   }
 }
