@@ -287,10 +287,13 @@ export class Gns3Client {
     return this.call<Gns3Compute[]>('GET', '/computes', 'listing the computes');
   }
 
-  /** Whether the controller knows a compute. GNS3 3.0 does not list its built-in "local" one. */
-  async hasCompute(computeId: string): Promise<boolean> {
+  /**
+   * Whether the controller knows a compute. GNS3 3.0 does not list its built-in "local" one.
+   * `listed`: the computes() answer the caller already has, so several ids cost one call.
+   */
+  async hasCompute(computeId: string, listed?: readonly Gns3Compute[]): Promise<boolean> {
     if (this.api === 'v3' && computeId === 'local') return true;
-    return (await this.computes()).some((c) => c.compute_id === computeId);
+    return (listed ?? (await this.computes())).some((c) => c.compute_id === computeId);
   }
 
   /** The images on a compute's Docker engine, as "repo:tag". */

@@ -211,7 +211,7 @@ export class Gns3Runtime extends DockerRuntime {
     const client = await this.client();
     const computes = await client.computes();
     for (const id of this.labComputes()) {
-      if (!(await client.hasCompute(id))) {
+      if (!(await client.hasCompute(id, computes))) {
         const ids = computes.map((c) => c.compute_id);
         const flag = id === this.gns3.computeId ? '--gns3-compute ID' : '--gns3-placement KEY=ID';
         throw new LvslabError(
