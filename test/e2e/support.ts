@@ -73,7 +73,15 @@ export interface HostSnapshot {
 export async function hostSnapshot(): Promise<HostSnapshot> {
   const namespaces = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('lvslab.')).sort() : [];
   const links = JSON.parse((await run(['ip', '-j', 'link', 'show'])).stdout || '[]') as Array<{ ifname: string }>;
-  const routes = (await run(['ip', 'route', 'show', 'table', 'all'])).stdout.split('\n').filter(Boolean).sort();
+  // A route line carries its link's carrier state ("linkdown"): a bridge that was there
+  // before, and lost its last port meanwhile (another program's container stopping), would
+  // otherwise show its unchanged routes as new ones (seen in CI: fe80::/64 and ff00::/8 of a
+  // br- bridge present in both snapshots).
+  const routes = (await run(['ip', 'route', 'show', 'table', 'all'])).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/ linkdown\b/g, ''))
+    .sort();
   const rules = (await run(['ip', 'rule', 'show'])).stdout.split('\n').filter(Boolean).sort();
   return {
     namespaces,
