@@ -136,7 +136,8 @@ describe.each(RUNTIMES)('ospf-anycast on $kind', ({ kind, instance }) => {
     // within one request timeout + one route change, so it is one stretch (RECOVERY_MS).
     const spanS = (rs: RequestRecord[]) => (rs.length === 0 ? 0 : (rs[rs.length - 1]!.t - rs[0]!.t) / 1000);
     const outageWindow = failed.filter((r) => r.t >= down!.startedAt && r.t < up!.startedAt);
-    const [withdrawalStretch, restoreStretch] = [outageWindow.filter((r) => atWithdrawal.includes(r)), outageWindow.filter((r) => !atWithdrawal.includes(r))];
+    const withdrawalStretch = outageWindow.filter((r) => atWithdrawal.includes(r));
+    const restoreStretch = outageWindow.filter((r) => !atWithdrawal.includes(r));
     expect(res.figures.outage_s.value).toBeCloseTo(Math.max(spanS(withdrawalStretch), spanS(restoreStretch)), 3);
     expect(res.figures.restore_outage_s.value).toBeCloseTo(spanS(failed.filter((r) => r.t >= up!.startedAt)), 3);
   }, scaledMs(300_000));
