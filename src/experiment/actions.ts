@@ -6,6 +6,7 @@ import type { DaemonSpec, LinkImpairment } from '../runtime/runtime.js';
 import { planOf, type LabSession } from '../lab/session.js';
 import type { ActionRecord, Impairment } from './types.js';
 import type { BoundStep } from './bind.js';
+import { pollUntil } from '../util/poll.js';
 
 /** nft table that holds silent failures; separate from the dataplane's own table. */
 export const FAULT_TABLE = 'lvslab_fault';
@@ -220,7 +221,40 @@ async function signalDaemon(ctx: ActionContext, node: ResolvedNode, daemon: stri
   const r = await ctx.runtime.exec(ctx.lab.instance, node.name, ['kill', '-s', signal, ...pids]);
   if (r.code !== 0 && signal !== 'KILL') throw new Error(`kill -s ${signal} ${pids.join(' ')}: ${r.stderr.trim()}`);
   if (children.length > 0) await ctx.runtime.exec(ctx.lab.instance, node.name, ['kill', '-s', signal, ...children]);
-  return `pid ${pids.join(', ')}${children.length ? ` and children ${children.join(', ')}` : ''}`;
+  const signalled = `pid ${pids.join(', ')}${children.length ? ` and children ${children.join(', ')}` : ''}`;
+  if (signal !== 'KILL') return signalled;
+  // kill(1) returns once the signal is sent, but a process lets go of its sockets only when it
+  // exits: until then nginx's listening socket still takes connections (and resets them as it
+  // goes). The step is done when the daemon is dead, so the run's clock says when it was.
+  const gone = await pollUntil(async () => {
+    const alive = await livingProcesses(ctx, node, [...pids, ...children]);
+    return { done: alive.length === 0, value: alive };
+  }, { timeoutMs: KILL_DEADLINE_MS, intervalMs: 10 });
+  if (!gone.ok)
+    throw new Error(
+      gone.value === undefined
+        ? `${daemon} on ${node.name}: could not tell whether ${signalled} exited after SIGKILL (ps failed)`
+        : `${daemon} on ${node.name}: pid ${gone.value.join(', ')} still running ${KILL_DEADLINE_MS / 1000} s after SIGKILL`,
+    );
+  return `${signalled}, all exited`;
+}
+
+/** How long a SIGKILLed process may take to exit: milliseconds normally, far more only if the node is wedged. */
+const KILL_DEADLINE_MS = 5_000;
+
+/**
+ * The pids that still run: not exited and not a zombie (state Z: exited, its files closed,
+ * waiting for a parent that may never reap it, such as a container's init).
+ */
+async function livingProcesses(ctx: ActionContext, node: ResolvedNode, pids: string[]): Promise<string[]> {
+  // ps exits 1 when none of the pids exists: that is an answer, not a failure.
+  const r = await ctx.runtime.exec(ctx.lab.instance, node.name, ['ps', '-o', 'pid=,stat=', '-p', pids.join(',')]);
+  if (r.code !== 0 && r.code !== 1) throw new Error(`ps on ${node.name} (exit ${r.code}): ${r.stderr.trim()}`);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([pid, stat]) => pid && stat && !stat.startsWith('Z'))
+    .map(([pid]) => pid!);
 }
 
 /** A link going down flushes the IPv4 routes through it: put the node's static routes back. */

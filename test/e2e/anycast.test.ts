@@ -16,6 +16,7 @@ import {
   cliExec,
   dockerSuiteGate,
   hostSnapshot,
+  inFlightAt,
   leftovers,
   lvslab,
   rateForThisCpu,
@@ -123,9 +124,8 @@ describe.each(RUNTIMES)('ospf-anycast on $kind', ({ kind, instance }) => {
     expect(reqs).toHaveLength(res.figures.requests_total.value!);
     const failed = reqs.filter((r) => r.outcome !== 'ok').sort((a, b) => a.t - b.t);
     expect(failed).toHaveLength(res.figures.requests_failed.value!);
-    const inFlight = (r: RequestRecord, from: number, routeChange: number) => r.t <= routeChange && r.t + r.latencyMs >= from;
-    const atWithdrawal = failed.filter((r) => inFlight(r, down!.startedAt, withdrawn!.t));
-    const atRestore = failed.filter((r) => inFlight(r, up!.startedAt, back!.t));
+    const atWithdrawal = failed.filter((r) => inFlightAt(r, down!.startedAt, withdrawn!.t));
+    const atRestore = failed.filter((r) => inFlightAt(r, up!.startedAt, back!.t));
     expect(failed.filter((r) => !atWithdrawal.includes(r) && !atRestore.includes(r))).toEqual([]);
     const whileDown = reqs.filter((r) => r.t > withdrawn!.t && r.t < up!.startedAt);
     expect(whileDown.length).toBeGreaterThan(0);

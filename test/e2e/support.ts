@@ -11,6 +11,7 @@ import { engine, engineAvailable } from '../../src/docker/engine.js';
 import { instanceFilter } from '../../src/runtime/docker/names.js';
 import { loadRecipe } from '../../src/images/recipe.js';
 import { imageSize } from '../../src/images/build.js';
+import type { RequestRecord } from '../../src/experiment/types.js';
 import { runSlowdown } from '../support/calibration.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,6 +129,15 @@ function listTree(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Whether a request was open across a route change: started no later than the change and
+ * still waiting at `from` (the step that caused it). Such a connection may be reset or lost
+ * when the multipath hash moves its later packets to a next hop that never saw it.
+ */
+export function inFlightAt(r: Pick<RequestRecord, 't' | 'latencyMs'>, from: number, routeChange: number): boolean {
+  return r.t <= routeChange && r.t + r.latencyMs >= from;
 }
 
 /**
