@@ -16,8 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- test/vm
 [ -x node_modules/.bin/vitest ] || { echo "test-vm: node_modules is missing: run npm ci first" >&2; exit 3; }
-# Timed here unless the caller timed it already (test.sh does, before the host suites start beside the VM).
-host_calibration=${LVSLAB_HOST_CALIBRATION:-$(node test/support/calibrate.mjs)}
+host_calibration=$(node test/support/calibrate.mjs)
 # The guest part is a fixed script; the vitest arguments reach it as "$@", never as text.
 guest='LVSLAB_GUEST_CALIBRATION=$(node test/support/calibrate.mjs) || exit 125
 export LVSLAB_GUEST_CALIBRATION
