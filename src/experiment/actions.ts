@@ -226,14 +226,21 @@ async function signalDaemon(ctx: ActionContext, node: ResolvedNode, daemon: stri
   // kill(1) returns once the signal is sent, but a process lets go of its sockets only when it
   // exits: until then nginx's listening socket still takes connections (and resets them as it
   // goes). The step is done when the daemon is dead, so the run's clock says when it was.
+  // pollUntil counts a failed check as not done and keeps no error: the last one is kept here for the message.
+  let psError: string | undefined;
   const gone = await pollUntil(async () => {
-    const alive = await livingProcesses(ctx, node, [...pids, ...children]);
-    return { done: alive.length === 0, value: alive };
+    try {
+      const alive = await livingProcesses(ctx, node, [...pids, ...children]);
+      return { done: alive.length === 0, value: alive };
+    } catch (err) {
+      psError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
   }, { timeoutMs: KILL_DEADLINE_MS, intervalMs: 10 });
   if (!gone.ok)
     throw new Error(
       gone.value === undefined
-        ? `${daemon} on ${node.name}: could not tell whether ${signalled} exited after SIGKILL (ps failed)`
+        ? `${daemon} on ${node.name}: could not tell whether ${signalled} exited after SIGKILL: ${psError ?? 'no answer'}`
         : `${daemon} on ${node.name}: pid ${gone.value.join(', ')} still running ${KILL_DEADLINE_MS / 1000} s after SIGKILL`,
     );
   return `${signalled}, all exited`;
